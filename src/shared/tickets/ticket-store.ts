@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db';
+import { open, seal } from '../sealed';
+import type { TicketCandidate } from '../webank/signature';
+
+/** No valid SIGN ticket is held for an app: queries cannot be signed, callbacks cannot be verified. */
+export class NoValidTicketError extends Error {
+  constructor(readonly appId: string) {
+    super(`no valid SIGN ticket for app ${appId}`);
+    this.name = 'NoValidTicketError';
+  }
+}
+
+export interface StoredTicket {
+  value: string;
+  obtainedAt: Date;
+  validUntil: Date;
+  supersededAt: Date | null;
+}
+
+/**
+ * The ticket history in PostgreSQL: the source of truth shared by every replica.
+ * Values are sealed at rest with the data key.
+ */
+export class TicketStore {
+  constructor(
+    private readonly db: Db,
+    private readonly key: Buffer,
+  ) {}
+
+  /** Records a newly obtained ticket as current and marks the previous ones superseded now. */
+  async save(appId: string, value: string, expireInSeconds: number, obtainedAt = new Date()): Promise<StoredTicket> {
+    const validUntil = new Date(obtainedAt.getTime() + expireInSeconds * 1000);
+    const valueHash = createHash('sha256').update(value).digest('hex');
+    await this.db.$transaction([
+      this.db.ticket.updateMany({ where: { appId, supersededAt: null }, data: { supersededAt: obtainedAt } }),
+      this.db.ticket.create({
+        data: { appId, valueSealed: seal(value, this.key), valueHash, obtainedAt, validUntil },
+      }),
+    ]);
+    return { value, obtainedAt, validUntil, supersededAt: null };
+  }
+
+  /** The newest ticket for the app if it is still valid at `at`. */
+  async current(appId: string, at = new Date()): Promise<StoredTicket | undefined> {
+    const row = await this.db.ticket.findFirst({ where: { appId }, orderBy: { obtainedAt: 'desc' } });
+    if (!row || row.validUntil <= at) return undefined;
+    return { value: open(row.valueSealed, this.key), obtainedAt: row.obtainedAt, validUntil: row.validUntil, supersededAt: row.supersededAt };
+  }
+
+  /**
+   * Tickets that could have signed something at `at`: the current one plus those superseded
+   * less than `graceSeconds` before it (WeBank keeps the old ticket valid about a minute).
+   * Newest first, labelled `current` / `previous-N` for the callback record.
+   */
+  async validAround(appId: string, at: Date, graceSeconds: number): Promise<TicketCandidate[]> {
+    const since = new Date(at.getTime() - graceSeconds * 1000);
+    const rows = await this.db.ticket.findMany({
+      where: {
+        appId,
+        obtainedAt: { lte: new Date(at.getTime() + 5000) },
+        validUntil: { gt: since },
+        OR: [{ supersededAt: null }, { supersededAt: { gt: since } }],
+      },
+      orderBy: { obtainedAt: 'desc' },
+      take: 5,
+    });
+    return rows.map((r, i) => ({ value: open(r.valueSealed, this.key), label: i === 0 && !r.supersededAt ? 'current' : `previous-${i}` }));
+  }
+}
