@@ -30,8 +30,16 @@ export const ARCHIVE_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 14 * 24 * 3600 },
 };
 
+/**
+ * The producer side of the archive queue. BullMQ waits for the connection's first 'ready'
+ * before its version check; after that, with a producer connection (no offline queue),
+ * an add fails at once while Redis is down and the caller falls back to the outbox.
+ */
 export function createArchiveQueue(connection: Redis, prefix: string): Queue<ArchiveJobData> {
-  return new Queue<ArchiveJobData>(ARCHIVE_QUEUE, { connection, prefix, skipWaitingForReady: true });
+  const queue = new Queue<ArchiveJobData>(ARCHIVE_QUEUE, { connection, prefix });
+  // Connection errors surface on each add; an unhandled 'error' event would crash the process.
+  queue.on('error', () => undefined);
+  return queue;
 }
 
 /** Adds the archive job for an order; resolves to the job id. Idempotent by job id. */

@@ -1,0 +1,81 @@
+import type { Queue } from 'bullmq';
+import type { Db } from './db';
+import type { Product } from './config';
+import { componentLogger } from './logger';
+import type { Metrics } from './metrics';
+import { markEnqueued, pendingOutbox } from './orders';
+import { enqueueArchive, type ArchiveJobData } from './queues';
+
+const log = componentLogger('outbox');
+
+export interface OutboxRelayOptions {
+  intervalMs: number;
+  /** Leave fresh marks to the request that set them, which enqueues within milliseconds. */
+  minAgeMs?: number;
+  batch?: number;
+}
+
+/**
+ * Enqueues orders recorded while Redis was unreachable (the transactional outbox).
+ * Safe to run in every web and worker replica: job ids are deterministic, so two relays
+ * adding the same order produce one job.
+ */
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private failing = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly queue: Queue<ArchiveJobData>,
+    private readonly opts: OutboxRelayOptions,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      this.running = this.relayOnce()
+        .then(() => undefined)
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+        });
+    };
+    this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass: returns how many orders were enqueued. Logs once when Redis goes away and once when it is back. */
+  async relayOnce(): Promise<number> {
+    const olderThan = new Date(Date.now() - (this.opts.minAgeMs ?? 1000));
+    const pending = await pendingOutbox(this.db, olderThan, this.opts.batch ?? 200);
+    this.metrics?.outboxBacklog.set(pending.length);
+    let relayed = 0;
+    for (const order of pending) {
+      try {
+        await enqueueArchive(
+          this.queue,
+          { appId: order.appId, orderNo: order.orderNo, product: order.product as Product, reason: 'outbox' },
+          { timeoutMs: 2000 },
+        );
+      } catch (err) {
+        if (!this.failing) log.warn('outbox relay cannot reach Redis; will retry', { error: (err as Error).message, backlog: pending.length });
+        this.failing = true;
+        break;
+      }
+      await markEnqueued(this.db, order.id);
+      relayed++;
+    }
+    if (relayed > 0) {
+      this.metrics?.outboxRelayed.inc(relayed);
+      log.info('outbox relay enqueued orders', { count: relayed, recovered: this.failing });
+      if (relayed === pending.length) this.failing = false;
+    }
+    return relayed;
+  }
+}

@@ -1,0 +1,44 @@
+import { config } from '../shared/config';
+import { createDb } from '../shared/db';
+import { componentLogger } from '../shared/logger';
+import { createMetrics } from '../shared/metrics';
+import { OutboxRelay } from '../shared/outbox-relay';
+import { createArchiveQueue } from '../shared/queues';
+import { createRedis } from '../shared/redis';
+import { closeServer, onShutdown } from '../shared/runtime';
+import { dataKey } from '../shared/sealed';
+import { TicketStore } from '../shared/tickets/ticket-store';
+import { createApp } from './app';
+
+const log = componentLogger('web');
+
+/** Web entry point: the callback receiver (and, as features land, the partner API and staff console). */
+export async function main(): Promise<void> {
+  const cfg = config();
+  const db = createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
+  const redis = createRedis(cfg.REDIS_URL, 'producer', 'web');
+  const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
+  const metrics = createMetrics({ defaults: true });
+  const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
+  const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
+  const app = createApp({ cfg, db, archiveQueue, tickets, metrics });
+  const server = app.listen(cfg.PORT, () => log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }));
+  relay.start();
+  onShutdown(
+    [
+      { name: 'http', close: () => closeServer(server) },
+      { name: 'outbox relay', close: () => relay.stop() },
+      { name: 'queue', close: () => archiveQueue.close() },
+      { name: 'redis', close: () => redis.quit() },
+      { name: 'db', close: () => db.$disconnect() },
+    ],
+    cfg.SHUTDOWN_TIMEOUT_MS,
+  );
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error((err as Error).message);
+    process.exit(1);
+  });
+}

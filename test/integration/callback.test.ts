@@ -1,0 +1,209 @@
+import { callbackSign } from '../../src/shared/webank/signature';
+import { createDb } from '../../src/shared/db';
+import { archiveJobId } from '../../src/shared/queues';
+import { captureLogs } from '../support/log-capture';
+import { startWeb, testConfig, uid, type WebHarness } from '../support/web-harness';
+
+const TICKET = 'T1cketValueCurrent' + 'x'.repeat(46);
+
+function query(h: WebHarness, p: { orderNo: string; code?: string; ticket?: string; key?: 'newSign' | 'newSignature' }) {
+  const code = p.code ?? '0';
+  const sign = callbackSign({ appId: h.cfg.WEBANK_APP_ID, orderNo: p.orderNo, ticket: p.ticket ?? TICKET, code });
+  return new URLSearchParams({ code, orderNo: p.orderNo, h5faceId: uid('h5'), [p.key ?? 'newSignature']: sign, liveRate: '99' });
+}
+
+const get = (h: WebHarness, qs: URLSearchParams | string, path = h.cfg.CALLBACK_PATH) =>
+  fetch(`${h.url}${path}?${qs.toString()}`, { redirect: 'manual', headers: { 'user-agent': 'jest-browser' } });
+
+describe('callback receiver', () => {
+  let h: WebHarness;
+
+  beforeAll(async () => {
+    h = await startWeb();
+    await h.tickets.save(h.cfg.WEBANK_APP_ID, TICKET, 3600);
+  });
+  afterAll(async () => h.close());
+
+  const events = (orderNo: string) =>
+    h.db.callbackEvent.findMany({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo }, orderBy: { id: 'asc' } });
+
+  test('when a signed redirect arrives, then the order is recorded, queued once and the browser redirected', async () => {
+    const orderNo = uid('ord');
+    const res = await get(h, query(h, { orderNo }));
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location') ?? '');
+    expect(location.origin + location.pathname).toBe('https://partner.example.com/result');
+    expect(location.searchParams.get('orderNo')).toBe(orderNo);
+    expect(location.searchParams.get('outcome')).toBe('verified');
+
+    const order = await h.db.order.findUniqueOrThrow({ where: { appId_orderNo: { appId: h.cfg.WEBANK_APP_ID, orderNo } } });
+    expect(order).toMatchObject({ status: 'QUEUED', source: 'CALLBACK', callbackCode: '0', enqueuePending: false });
+    const job = await h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, orderNo));
+    expect(job?.data).toMatchObject({ appId: h.cfg.WEBANK_APP_ID, orderNo, product: 'faceid' });
+    const [event] = await events(orderNo);
+    expect(event).toMatchObject({ verdict: 'accepted', ticketMatched: 'current', userAgent: 'jest-browser', channel: 'redirect' });
+    expect(event?.params).toMatchObject({ liveRate: '99', newSignature: '[present]' });
+  });
+
+  test.each(['newSign', 'newSignature'] as const)('when the signature comes as %s, then it is accepted', async (key) => {
+    const orderNo = uid('ord');
+    expect((await get(h, query(h, { orderNo, key }))).status).toBe(302);
+  });
+
+  test('when the scan failed (code not 0) but the signature is good, then it is recorded and the outcome is failed', async () => {
+    const orderNo = uid('ord');
+    const res = await get(h, query(h, { orderNo, code: '66660015' }));
+    expect(new URL(res.headers.get('location') ?? '').searchParams.get('outcome')).toBe('failed');
+    expect((await h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, orderNo)))?.id).toBeDefined();
+  });
+
+  test.each([
+    ['code', (q: URLSearchParams) => q.set('code', '1')],
+    ['orderNo', (q: URLSearchParams) => q.set('orderNo', uid('other'))],
+    ['signature', (q: URLSearchParams) => q.set('newSignature', 'A'.repeat(40))],
+    ['ticket', (q: URLSearchParams) => q.set('newSignature', callbackSign({ appId: 'x', orderNo: q.get('orderNo')!, ticket: 'wrong', code: '0' }))],
+  ])('when %s is tampered with, then 403, the attempt is recorded and nothing is queued', async (_name, tamper) => {
+    const orderNo = uid('ord');
+    const q = query(h, { orderNo });
+    tamper(q);
+    const res = await get(h, q);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('rejected');
+    const recorded = await h.db.callbackEvent.findMany({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo: q.get('orderNo')! } });
+    expect(recorded.map((e) => e.verdict)).toEqual(['rejected']);
+    expect(await h.db.order.count({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo: q.get('orderNo')! } })).toBe(0);
+    expect(await h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, q.get('orderNo')!))).toBeUndefined();
+  });
+
+  test('when the same callback comes twice (a refresh), then one order, one job and two events', async () => {
+    const orderNo = uid('ord');
+    const q = query(h, { orderNo });
+    const [a, b] = await Promise.all([get(h, q), get(h, q)]);
+    expect([a.status, b.status]).toEqual([302, 302]);
+    expect(await get(h, q).then((r) => r.status)).toBe(302);
+    expect(await h.db.order.count({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo } })).toBe(1);
+    const jobs = await h.queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized']);
+    expect(jobs.filter((j) => j.data.orderNo === orderNo)).toHaveLength(1);
+    expect((await events(orderNo)).map((e) => e.verdict).sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
+  });
+
+  test('when a second verified callback brings another code, then the first is kept and the conflict recorded', async () => {
+    const orderNo = uid('ord');
+    await get(h, query(h, { orderNo, code: '0' }));
+    const res = await get(h, query(h, { orderNo, code: '66660015' }));
+    expect(new URL(res.headers.get('location') ?? '').searchParams.get('outcome')).toBe('verified');
+    const order = await h.db.order.findUniqueOrThrow({ where: { appId_orderNo: { appId: h.cfg.WEBANK_APP_ID, orderNo } } });
+    expect(order.callbackCode).toBe('0');
+    expect((await events(orderNo)).map((e) => e.verdict)).toEqual(['accepted', 'conflict']);
+  });
+
+  test.each([
+    ['a missing code', (q: URLSearchParams) => q.delete('code')],
+    ['a missing signature', (q: URLSearchParams) => q.delete('newSignature')],
+    ['an over-long orderNo', (q: URLSearchParams) => q.set('orderNo', 'a'.repeat(33))],
+    ['a non-alphanumeric orderNo', (q: URLSearchParams) => q.set('orderNo', "ab'--")],
+    ['a non-alphanumeric h5faceId', (q: URLSearchParams) => q.set('h5faceId', '<script>')],
+    ['a repeated code', (q: URLSearchParams) => q.append('code', '0')],
+    ['a malformed signature', (q: URLSearchParams) => q.set('newSignature', 'zz')],
+  ])('when the query has %s, then 400 with a clear page and an invalid event', async (_name, spoil) => {
+    const orderNo = uid('ord');
+    const q = query(h, { orderNo });
+    spoil(q);
+    const res = await get(h, q);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/parameter|signature/);
+    const recorded = await h.db.callbackEvent.findFirst({ where: { appId: h.cfg.WEBANK_APP_ID, verdict: 'invalid' }, orderBy: { id: 'desc' } });
+    expect(recorded?.reason).toBeTruthy();
+  });
+
+  test('when the app key is unknown, then 404', async () => {
+    const res = await get(h, query(h, { orderNo: uid('ord') }), `${h.cfg.CALLBACK_PATH}/nosuchapp`);
+    expect(res.status).toBe(404);
+  });
+
+  test('when the URL is absurdly long, then it is refused before any work', async () => {
+    const res = await get(h, `${query(h, { orderNo: uid('ord') })}&pad=${'x'.repeat(5000)}`);
+    expect(res.status).toBe(414);
+  });
+});
+
+describe('callback verification across ticket rotation', () => {
+  test('when the previous ticket signed within the grace window, then it is accepted and reported; after it, rejected', async () => {
+    const h = await startWeb({ cfg: testConfig({ TICKET_GRACE_SECONDS: '60' }) });
+    try {
+      const appId = h.cfg.WEBANK_APP_ID;
+      const now = Date.now();
+      await h.tickets.save(appId, 'old-ticket-A', 3600, new Date(now - 600_000));
+      await h.tickets.save(appId, 'old-ticket-B', 3600, new Date(now - 90_000)); // A superseded 90 s ago
+      await h.tickets.save(appId, 'new-ticket-C', 3600, new Date(now - 20_000)); // B superseded 20 s ago
+      const withB = uid('ord');
+      expect((await get(h, query(h, { orderNo: withB, ticket: 'old-ticket-B' }))).status).toBe(302);
+      const [ev] = await h.db.callbackEvent.findMany({ where: { appId, orderNo: withB } });
+      expect(ev?.ticketMatched).toBe('previous-1');
+      expect((await get(h, query(h, { orderNo: uid('ord'), ticket: 'new-ticket-C' }))).status).toBe(302);
+      expect((await get(h, query(h, { orderNo: uid('ord'), ticket: 'old-ticket-A' }))).status).toBe(403);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('when no ticket is held at all, then 503 and the attempt is recorded as unverifiable', async () => {
+    const h = await startWeb();
+    try {
+      const orderNo = uid('ord');
+      const res = await get(h, query(h, { orderNo }));
+      expect(res.status).toBe(503);
+      const ev = await h.db.callbackEvent.findFirst({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo } });
+      expect(ev?.verdict).toBe('unverifiable');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('callback when the database is down', () => {
+  test('then 503 and nothing is written', async () => {
+    const cfg = testConfig();
+    const goodDb = createDb(cfg.DATABASE_URL, 2);
+    const deadDb = createDb('postgresql://postgres@127.0.0.1:1/test', 1);
+    const h = await startWeb({ cfg, db: deadDb });
+    try {
+      const orderNo = uid('ord');
+      const res = await get(h, query(h, { orderNo }));
+      expect(res.status).toBe(503);
+      expect(await goodDb.callbackEvent.count({ where: { appId: cfg.WEBANK_APP_ID } })).toBe(0);
+      expect(await goodDb.order.count({ where: { appId: cfg.WEBANK_APP_ID } })).toBe(0);
+    } finally {
+      await h.close();
+      await deadDb.$disconnect();
+      await goodDb.$disconnect();
+    }
+  });
+});
+
+describe('secrets and personal data in logs', () => {
+  test('when callbacks are rejected, conflicting or fail, then no ticket or signature reaches a log line', async () => {
+    const logs = captureLogs();
+    const h = await startWeb();
+    try {
+      await h.tickets.save(h.cfg.WEBANK_APP_ID, TICKET, 3600);
+      const orderNo = uid('ord');
+      const good = query(h, { orderNo });
+      await get(h, good);
+      await get(h, query(h, { orderNo, code: '7' }));
+      const bad = query(h, { orderNo: uid('ord') });
+      bad.set('code', '5');
+      await get(h, bad);
+      await get(h, `${good.toString()}&secret=${h.cfg.WEBANK_SECRET}&idNo=110101199003074211`);
+    } finally {
+      await h.close();
+      logs.stop();
+    }
+    const all = logs.lines.join('\n');
+    expect(logs.lines.length).toBeGreaterThan(0);
+    expect(all).not.toContain(TICKET);
+    expect(all).not.toContain(h.cfg.WEBANK_SECRET);
+    expect(all).not.toContain('110101199003074211');
+    expect(all).not.toMatch(/[0-9A-F]{40}/);
+  });
+});

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../src/shared/config';
+import { createDb, type Db } from '../../src/shared/db';
+import { createMetrics, type Metrics } from '../../src/shared/metrics';
+import { createArchiveQueue, type ArchiveJobData } from '../../src/shared/queues';
+import { createRedis } from '../../src/shared/redis';
+import { dataKey } from '../../src/shared/sealed';
+import { TicketStore } from '../../src/shared/tickets/ticket-store';
+import { createApp } from '../../src/web/app';
+
+/** A unique id of letters and digits, for app ids and order numbers that no other test uses. */
+export function uid(prefix = ''): string {
+  return prefix + randomBytes(8).toString('hex');
+}
+
+/** Configuration for one test: its own app id and queue prefix on the shared PostgreSQL and Redis. */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    ...process.env,
+    WEBANK_APP_ID: uid('TIDA'),
+    QUEUE_PREFIX: `{${uid('t')}}`,
+    RESULT_REDIRECT_URL: 'https://partner.example.com/result',
+    ...env,
+  });
+}
+
+export interface WebHarness {
+  url: string;
+  cfg: Config;
+  db: Db;
+  redis: Redis;
+  queue: Queue<ArchiveJobData>;
+  tickets: TicketStore;
+  metrics: Metrics;
+  close: () => Promise<void>;
+}
+
+/** Starts the web app on a free port with real PostgreSQL and Redis. */
+export async function startWeb(opts: { cfg?: Config; db?: Db } = {}): Promise<WebHarness> {
+  const cfg = opts.cfg ?? testConfig();
+  const db = opts.db ?? createDb(cfg.DATABASE_URL, 4);
+  const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-web');
+  const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
+  const metrics = createMetrics();
+  const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
+  const app = createApp({ cfg, db, archiveQueue: queue, tickets, metrics });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cfg, db, redis, queue, tickets, metrics,
+    close: async () => {
+      await new Promise((r) => server.close(r));
+      server.closeAllConnections();
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+      if (!opts.db) await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from '../../src/shared/config';
+
+const base = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  WEBANK_APP_ID: 'TIDA0001',
+  WEBANK_SECRET: 's',
+  S3_BUCKET: 'evidence',
+  S3_ACCESS_KEY_ID: 'a',
+  S3_SECRET_ACCESS_KEY: 'b',
+  DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+};
+
+describe('configuration', () => {
+  test('when every variable is valid, then defaults fill the rest and the object is frozen', () => {
+    const cfg = loadConfig(base);
+    expect(cfg.CALLBACK_PATH).toBe('/webank/callback');
+    expect(cfg.WEBANK_BASE_URL).toBe('https://miniprogram-kyc.tencentcloudapi.com');
+    expect(cfg.apps).toEqual([expect.objectContaining({ key: 'default', appId: 'TIDA0001', product: 'faceid' })]);
+    expect(Object.isFrozen(cfg)).toBe(true);
+  });
+
+  test('when several variables are missing or malformed, then one error names each of them', () => {
+    const { DATABASE_URL: _d, WEBANK_SECRET: _s, ...rest } = base;
+    try {
+      loadConfig({ ...rest, PORT: 'eighty', DATA_ENCRYPTION_KEY: 'short' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const message = (err as Error).message;
+      for (const name of ['DATABASE_URL', 'WEBANK_SECRET', 'PORT', 'DATA_ENCRYPTION_KEY']) expect(message).toContain(name);
+    }
+  });
+
+  test('when extra apps are configured, then each gets its key, product and host', () => {
+    const cfg = loadConfig({
+      ...base,
+      WEBANK_APPS: JSON.stringify([{ key: 'ocrapp', appId: 'TIDA0002', secret: 'x', product: 'ocr', baseUrl: 'https://idasc.webank.com' }]),
+    });
+    expect(cfg.apps[1]).toMatchObject({ key: 'ocrapp', product: 'ocr', baseUrl: 'https://idasc.webank.com' });
+    expect(() => loadConfig({ ...base, WEBANK_APPS: '[{"key":"default","appId":"A","secret":"s"}]' })).toThrow(/duplicate/);
+    expect(() => loadConfig({ ...base, WEBANK_APPS: 'nope' })).toThrow(/WEBANK_APPS/);
+  });
+});
