@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 
 /** The WeBank products whose results we archive; each has its own query path and file fields. */
@@ -69,7 +70,31 @@ const envSchema = z.object({
   ARCHIVE_POLL_INTERVAL_MS: int(2000),
   ARCHIVE_RETRY_HORIZON_MINUTES: int(60),
   SHUTDOWN_TIMEOUT_MS: int(25000),
+  /** Staff console session cookie `Secure` flag: true (default), auto (only on https requests), false (plain-http tests only). */
+  CONSOLE_COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('true'),
+  /** Absolute lifetime of a console session, and how long it survives without a request. */
+  CONSOLE_SESSION_HOURS: z.coerce.number().positive().default(8),
+  CONSOLE_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
+  /** Console login rate limit: failed attempts allowed per username and per client IP within the window. */
+  CONSOLE_LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
+  CONSOLE_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
+  CONSOLE_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  /** Ed25519 private key (PKCS#8 PEM, or that PEM base64-encoded) signing evidence export manifests; unset = exports refused. */
+  EXPORT_SIGNING_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || isEd25519PrivateKey(v), 'must be an Ed25519 private key in PEM (or base64 of the PEM)'),
 });
+
+/** Accepts a PEM or a base64-encoded PEM; true when it holds an Ed25519 private key. */
+function isEd25519PrivateKey(value: string): boolean {
+  const pem = value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8');
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
 
 export type Config = Readonly<
   Omit<z.infer<typeof envSchema>, 'WEBANK_APPS'> & { apps: readonly WebankApp[] }
