@@ -1,0 +1,135 @@
+/** The public shapes of the WeBank simulator; `index.ts` re-exports them. */
+
+export interface SimulatorApp {
+  appId: string;
+  secret: string;
+}
+
+export interface SimulatorOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  apps: SimulatorApp[];
+  /** SIGN ticket rotation period; default 20 min. */
+  ticketPeriodMs?: number;
+  /** How long a superseded ticket still verifies; default 60 s. */
+  ticketGraceMs?: number;
+  /** access_token lifetime; default 7200 s. Tickets die with the tokens that fetched them. */
+  accessTokenTtlMs?: number;
+  /**
+   * When set, issuing a new access_token cuts the app's older tokens down to this much more
+   * life (WeBank: "旧的只有一分钟的并存期"). Off by default.
+   */
+  tokenOverlapMs?: number;
+  /** Default delay after a scan finishes before its files are served; default 0. */
+  fileDelayMs?: number;
+  /** Seed of the fault-injection dice, for reproducible runs. */
+  seed?: number;
+}
+
+export type ScanOutcome = 'pass' | 'fail' | 'abandon' | 'risk';
+export type SimProduct = 'faceid' | 'liveness' | 'ocr';
+
+export interface ScanInput {
+  appId: string;
+  orderNo: string;
+  /** Default 'faceid'. */
+  product?: SimProduct;
+  /** Default 'pass'; fail uses `code` (default '66660015'); abandon/risk → queries answer 66660011. */
+  outcome?: ScanOutcome;
+  code?: string;
+  /** Default jpg. */
+  photoType?: 'jpg' | 'png';
+  /** When set, generated media of about that size (valid headers) instead of the fixtures. */
+  photoBytes?: number;
+  videoBytes?: number;
+  /** Overrides the simulator's default file delay. */
+  fileDelayMs?: number;
+  /** Default now; older than 3 days → 66660011. */
+  finishedAt?: Date;
+  idNo?: string;
+  name?: string;
+  /** Which OCR sides succeed; default both. */
+  ocr?: { front?: boolean; back?: boolean };
+}
+
+export interface ScanRecord extends Required<Pick<ScanInput, 'appId' | 'orderNo'>> {
+  h5faceId: string;
+  code: string;
+  bizSeqNo: string;
+  finishedAt: Date;
+  product: SimProduct;
+  outcome: ScanOutcome;
+  photoType: 'jpg' | 'png';
+  photoBytes?: number;
+  videoBytes?: number;
+  fileDelayMs: number;
+  /** finishedAt + fileDelayMs, measured on the simulator's clock when the scan was recorded. */
+  filesReadyAt: Date;
+  idNo: string;
+  name: string;
+  liveRate: string;
+  similarity: string;
+  ocr: { front: boolean; back: boolean };
+}
+
+export interface Faults {
+  /** Added to every /api response. */
+  latencyMs: number;
+  /** 0..1 */
+  http5xxRate: number;
+  /** Body not JSON. */
+  malformedJsonRate: number;
+  /** JSON cut in the middle (inside the video base64 when there is one). */
+  truncatedJsonRate: number;
+  /** Destroy the socket mid-response. */
+  resetRate: number;
+  /** photo/video fields contain invalid base64 characters. */
+  invalidBase64Rate: number;
+  /** Never answer (hang until the client gives up). */
+  timeoutRate: number;
+  /** Limit the faults to these paths (default: all /api/ paths). */
+  paths?: string[];
+}
+
+export type FaultKind = 'timeout' | 'http5xx' | 'reset' | 'malformed' | 'truncated' | 'invalidBase64';
+
+export interface RequestRecord {
+  at: Date;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** HTTP status sent; 0 when the connection was reset or never answered. */
+  status: number;
+  /** The WeBank `code` of the answer, when there was one. */
+  code?: string;
+  /** Which ticket verified a signed query: `current` or `previous`. */
+  ticket?: 'current' | 'previous';
+  /** Faults applied to this response. */
+  faults?: FaultKind[];
+}
+
+export interface Simulator {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** The SIGN ticket valid now (creating one if none). */
+  currentTicket(appId: string): string;
+  /** Forces a rotation now; the previous ticket stays valid ticketGraceMs. */
+  rotateTickets(appId?: string): void;
+  createScan(input: ScanInput): ScanRecord;
+  getScan(appId: string, orderNo: string): ScanRecord | undefined;
+  /** The H5 redirect signature with the current ticket. */
+  signCallback(appId: string, orderNo: string, code: string): string;
+  /** code, orderNo, h5faceId, newSignature, newSign for a recorded scan. */
+  callbackQuery(appId: string, orderNo: string): Record<string, string>;
+  /** Exact bytes served per file field (photo, video, frontPhoto...), for tests to compare. */
+  servedMedia(appId: string, orderNo: string): Record<string, Buffer | undefined>;
+  /** SHA-256 (hex) and size per file field, computed by streaming: use this for huge videos. */
+  servedMediaDigest(appId: string, orderNo: string): Record<string, { sha256: string; size: number } | undefined>;
+  setFaults(f: Partial<Faults>): void;
+  clearFaults(): void;
+  requests(filter?: { path?: string }): RequestRecord[];
+  clearRequests(): void;
+}
