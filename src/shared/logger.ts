@@ -49,7 +49,13 @@ const redactFormat = winston.format((info) => {
 export const logger = winston.createLogger({
   level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
   format: winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json()),
-  transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
+  transports: [
+    new winston.transports.Console({
+      stderrLevels: ['error', 'warn'],
+      // Tests assert on captured lines instead; LOG_LEVEL set explicitly brings the console back.
+      silent: process.env.NODE_ENV === 'test' && !process.env.LOG_LEVEL,
+    }),
+  ],
 });
 
 export type Logger = winston.Logger;

@@ -1,23 +1,15 @@
 import { Router, type Request, type Response } from 'express';
-import type { Queue } from 'bullmq';
-import { appByKey, type Config, type WebankApp } from '../shared/config';
-import type { Db } from '../shared/db';
+import { appByKey, type Config } from '../shared/config';
 import { componentLogger } from '../shared/logger';
-import { markEnqueued, recordRejectedCallback, recordVerifiedResult, type RecordOutcome } from '../shared/orders';
-import { enqueueArchive, type ArchiveJobData } from '../shared/queues';
-import { verifyCallback } from '../shared/webank/signature';
-import type { TicketStore } from '../shared/tickets/ticket-store';
-import { readCallbackQuery, type CallbackParams } from './callback-params';
+import { recordRejectedCallback } from '../shared/orders';
+import { readCallbackQuery } from './callback-params';
+import { verifyAndRecord, type VerifyDeps } from './verify-result';
 import { renderResultPage } from './result-page';
 import type { Metrics } from '../shared/metrics';
 
 const log = componentLogger('callback');
 
-export interface CallbackDeps {
-  cfg: Config;
-  db: Db;
-  tickets: Pick<TicketStore, 'validAround'>;
-  archiveQueue: Queue<ArchiveJobData>;
+export interface CallbackDeps extends VerifyDeps {
   metrics?: Metrics;
 }
 
@@ -66,57 +58,15 @@ async function process_(deps: CallbackDeps, appKey: string, req: Request, res: R
     return 'invalid';
   }
   const p = parsed.value;
-  const tickets = await deps.tickets.validAround(app.appId, new Date(), cfg.TICKET_GRACE_SECONDS);
-  if (tickets.length === 0) {
-    await recordRejectedCallback(db, {
-      channel: 'redirect', appId: app.appId, orderNo: p.orderNo, code: p.code, verdict: 'unverifiable',
-      reason: 'no valid SIGN ticket held', params: parsed.params, ...who,
-    });
-    log.error('callback cannot be verified: no valid SIGN ticket', { appId: app.appId });
+  const result = await verifyAndRecord(deps, app, p, 'redirect', parsed.params, who);
+  if (result.verdict === 'unverifiable') {
     renderResultPage(res, 503, 'Service temporarily unavailable', 'Your result could not be confirmed yet. Please try again in a moment.');
-    return 'unverifiable';
-  }
-  const matched = verifyCallback({ appId: app.appId, orderNo: p.orderNo, code: p.code, signature: p.signature }, tickets);
-  if (!matched) {
-    await recordRejectedCallback(db, {
-      channel: 'redirect', appId: app.appId, orderNo: p.orderNo, code: p.code, verdict: 'rejected',
-      reason: 'signature mismatch', params: parsed.params, ...who,
-    });
-    log.warn('callback rejected: signature mismatch', { appId: app.appId, orderNo: p.orderNo });
+  } else if (result.verdict === 'rejected') {
     renderResultPage(res, 403, 'Verification result rejected', 'The result could not be authenticated.');
-    return 'rejected';
+  } else {
+    answer(cfg, res, p.orderNo, result.code === '0' ? 'verified' : 'failed');
   }
-  const outcome = await recordVerifiedResult(db, {
-    appId: app.appId, orderNo: p.orderNo, product: app.product, code: p.code, h5faceId: p.h5faceId,
-    channel: 'redirect', ticketMatched: matched.label, params: parsed.params, ...who,
-  });
-  if (outcome.verdict === 'conflict') {
-    log.warn('second verified callback with a different code; first kept', { appId: app.appId, orderNo: p.orderNo });
-  }
-  if (outcome.enqueue) await tryEnqueue(deps, app, p, outcome);
-  answer(cfg, res, p.orderNo, outcome.code === '0' ? 'verified' : 'failed');
-  return outcome.verdict;
-}
-
-/** Enqueues now if Redis answers quickly; otherwise the outbox relay does it later. */
-export async function tryEnqueue(
-  deps: Pick<CallbackDeps, 'db' | 'archiveQueue'>,
-  app: WebankApp,
-  p: Pick<CallbackParams, 'orderNo'>,
-  outcome: RecordOutcome,
-  reason = 'callback',
-): Promise<boolean> {
-  try {
-    await enqueueArchive(deps.archiveQueue, { appId: app.appId, orderNo: p.orderNo, product: app.product, reason }, { timeoutMs: 300 });
-  } catch (err) {
-    log.warn('enqueue deferred to the outbox relay', { appId: app.appId, orderNo: p.orderNo, error: (err as Error).message });
-    return false;
-  }
-  await markEnqueued(deps.db, outcome.orderId).catch((err: unknown) => {
-    // The job is in Redis; the relay will re-add it harmlessly (same job id) and clear the mark.
-    log.warn('could not clear outbox mark', { orderId: outcome.orderId, error: (err as Error).message });
-  });
-  return true;
+  return result.verdict;
 }
 
 function answer(cfg: Config, res: Response, orderNo: string, outcome: Outcome): void {
