@@ -63,8 +63,16 @@ export class TicketStore {
         OR: [{ supersededAt: null }, { supersededAt: { gt: since } }],
       },
       orderBy: { obtainedAt: 'desc' },
-      take: 5,
+      take: 10,
     });
-    return rows.map((r, i) => ({ value: open(r.valueSealed, this.key), label: i === 0 && !r.supersededAt ? 'current' : `previous-${i}` }));
+    // WeBank may hand back the ticket we already hold (same period): one candidate per value.
+    const seen = new Set<string>();
+    const out: TicketCandidate[] = [];
+    for (const [i, r] of rows.entries()) {
+      if (seen.has(r.valueHash) || out.length >= 5) continue;
+      seen.add(r.valueHash);
+      out.push({ value: open(r.valueSealed, this.key), label: i === 0 && !r.supersededAt ? 'current' : `previous-${out.length}` });
+    }
+    return out;
   }
 }
