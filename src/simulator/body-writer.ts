@@ -58,16 +58,23 @@ export function cutPoint(pieces: readonly Piece[]): number {
   return mid ?? Math.floor(offset / 2);
 }
 
-/** Encodes a source's chunks to base64 text chunks, carrying 0-2 bytes so each chunk is whole. */
+/** Encodes a source's chunks to base64 text chunks, staging bytes so every chunk but the last is a multiple of 3. */
 export function* base64Chunks(source: MediaSource): Iterable<string> {
-  let carry = Buffer.alloc(0);
+  const stage = Buffer.allocUnsafe(3 * 16384);
+  let filled = 0;
   for (const chunk of source.chunks()) {
-    const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    const whole = data.length - (data.length % 3);
-    if (whole > 0) yield data.toString('base64', 0, whole);
-    carry = Buffer.from(data.subarray(whole));
+    let at = 0;
+    while (at < chunk.length) {
+      const n = chunk.copy(stage, filled, at);
+      filled += n;
+      at += n;
+      if (filled === stage.length) {
+        yield stage.toString('base64');
+        filled = 0;
+      }
+    }
   }
-  if (carry.length) yield carry.toString('base64');
+  if (filled) yield stage.toString('base64', 0, filled);
 }
 
 /** Puts characters outside the base64 alphabet into the first chunk, keeping the length. */
@@ -100,12 +107,13 @@ function waitDrain(res: ServerResponse): Promise<void> {
 export async function writePlan(res: ServerResponse, pieces: readonly Piece[], opts: WriteOptions = {}): Promise<void> {
   const limit = Math.min(opts.stopAt ?? Infinity, opts.resetAt ?? Infinity);
   let written = 0;
-  const emit = async (text: string): Promise<boolean> => {
+  /** Writes text (base64 is ASCII, so it is written as a string without a copy of its own). */
+  const emit = async (text: string, ascii = false): Promise<boolean> => {
     if (res.destroyed) return false;
-    let buf = Buffer.from(text, 'utf8');
-    if (written + buf.length > limit) buf = buf.subarray(0, limit - written);
-    written += buf.length;
-    if (buf.length && !res.write(buf)) await waitDrain(res);
+    let out: string | Buffer = ascii ? text : Buffer.from(text, 'utf8');
+    if (written + out.length > limit) out = typeof out === 'string' ? out.slice(0, limit - written) : out.subarray(0, limit - written);
+    written += out.length;
+    if (out.length && !res.write(out, 'latin1')) await waitDrain(res);
     return written < limit && !res.destroyed;
   };
   outer: for (const p of pieces) {
@@ -115,7 +123,7 @@ export async function writePlan(res: ServerResponse, pieces: readonly Piece[], o
     }
     let first = true;
     for (const chunk of base64Chunks(p.source)) {
-      if (!(await emit(first && opts.corruptBase64 ? corrupt(chunk) : chunk))) break outer;
+      if (!(await emit(first && opts.corruptBase64 ? corrupt(chunk) : chunk, true))) break outer;
       first = false;
     }
   }

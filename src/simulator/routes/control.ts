@@ -61,6 +61,12 @@ export function controlRoutes(sim: Sim, faults: FaultInjector, office: TicketOff
     res.json({ current, valid: office.validTickets(appId) });
   });
 
+  /** The simulator process's memory, so a test can watch it while a huge video streams. */
+  router.get('/stats', (_req, res) => {
+    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    res.json({ rss, heapUsed, external, arrayBuffers });
+  });
+
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: number }).status ?? 400;
     res.status(status >= 400 && status < 600 ? status : 400).json({ error: err instanceof Error ? err.message : String(err) });
