@@ -20,7 +20,7 @@ export function describeFailure(err: unknown, at = new Date()): FailureSummary {
  * the kind of failure) and nothing secret. Error messages never hold query strings (see errors.ts).
  */
 export function failureFields(err: unknown): Record<string, string | number | undefined> {
-  const base = { error: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
+  const base = { error: err instanceof Error ? err.name : 'Error', detail: err instanceof Error ? err.message : String(err) };
   if (err instanceof WebankError) return { ...base, code: err.code, msg: err.msg, path: err.path, bizSeqNo: err.bizSeqNo };
   if (err instanceof WebankHttpError) return { ...base, status: err.status, path: err.path };
   if (err instanceof WebankTimeoutError) return { ...base, path: err.path, phase: err.phase };

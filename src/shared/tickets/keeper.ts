@@ -64,6 +64,8 @@ interface AppState {
   /** Serializes this process's refreshes of the app. */
   chain: Promise<unknown>;
   forced?: Promise<RefreshOutcome>;
+  /** A forced refresh that failed: its retries stay forced (the ticket is suspect, not merely due). */
+  pendingForce?: Want;
   lastError?: FailureSummary;
   consecutiveFailures: number;
   lastRefreshAt?: Date;
@@ -192,12 +194,14 @@ export class TicketKeeper {
         if (outcome !== 'stopped') {
           s.consecutiveFailures = 0;
           s.lastError = undefined;
+          if (want.force) s.pendingForce = undefined;
         }
       } catch (err) {
         outcome = 'failed';
         failure = err;
         s.consecutiveFailures += 1;
         s.lastError = describeFailure(err);
+        if (want.force) s.pendingForce = want;
       }
       const { delayMs, held } = await this.scheduleNext(s, outcome);
       if (outcome === 'failed') this.logFailure(s, want, failure, delayMs, held);
@@ -290,7 +294,7 @@ export class TicketKeeper {
     delayMs = Math.max(0, Math.min(delayMs, this.refreshIntervalMs));
     clearTimeout(s.timer);
     const reason = outcome === 'failed' ? 'retry' : 'schedule';
-    s.timer = setTimeout(() => void this.run(s, { force: false, requestedAt: new Date(), reason }), delayMs);
+    s.timer = setTimeout(() => void this.run(s, s.pendingForce ?? { force: false, requestedAt: new Date(), reason }), delayMs);
     s.timer.unref();
     s.nextCheckAt = new Date(Date.now() + delayMs);
     return { delayMs: Math.round(delayMs), held };
