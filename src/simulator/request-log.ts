@@ -1,5 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
+import { componentLogger } from '../shared/logger';
 import type { RequestRecord } from './types';
+
+const log = componentLogger('simulator');
 
 const MAX_RECORDS = 10_000;
 
@@ -32,6 +35,8 @@ export class RequestLog {
         if (settled) return;
         settled = true;
         record.status = finished && !res.locals.reset ? res.statusCode : 0;
+        // Path, status and code only: the query holds secrets, tickets and signatures.
+        log.debug('request', { method: record.method, path: record.path, status: record.status, code: record.code, faults: record.faults });
       };
       res.once('finish', () => settle(true));
       res.once('close', () => settle(res.writableFinished));
