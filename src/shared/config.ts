@@ -69,7 +69,15 @@ const envSchema = z.object({
   ARCHIVE_POLL_ATTEMPTS: int(3),
   ARCHIVE_POLL_INTERVAL_MS: int(2000),
   ARCHIVE_RETRY_HORIZON_MINUTES: int(60),
+  /** First retry delay of a failed archive job, doubled per attempt. */
+  ARCHIVE_BACKOFF_MS: int(5000),
   SHUTDOWN_TIMEOUT_MS: int(25000),
+  PARTNER_RATE_PER_MINUTE: int(600),
+  /** A registered order with no callback after this long is looked up at WeBank by the sweeper. */
+  RECOVERY_QUIET_MINUTES: z.coerce.number().nonnegative().default(10),
+  /** WeBank keeps results this long; after it a never-found order is EXPIRED. */
+  RECOVERY_WINDOW_HOURS: z.coerce.number().positive().default(72),
+  RECOVERY_INTERVAL_MS: int(30000),
   /** Staff console session cookie `Secure` flag: true (default), auto (only on https requests), false (plain-http tests only). */
   CONSOLE_COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('true'),
   /** Absolute lifetime of a console session, and how long it survives without a request. */

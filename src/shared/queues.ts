@@ -35,8 +35,12 @@ export const ARCHIVE_JOB_OPTIONS: JobsOptions = {
  * before its version check; after that, with a producer connection (no offline queue),
  * an add fails at once while Redis is down and the caller falls back to the outbox.
  */
-export function createArchiveQueue(connection: Redis, prefix: string): Queue<ArchiveJobData> {
-  const queue = new Queue<ArchiveJobData>(ARCHIVE_QUEUE, { connection, prefix });
+export function createArchiveQueue(connection: Redis, prefix: string, opts: { backoffMs?: number } = {}): Queue<ArchiveJobData> {
+  const defaultJobOptions: JobsOptions = {
+    ...ARCHIVE_JOB_OPTIONS,
+    backoff: { type: 'exponential', delay: opts.backoffMs ?? 5000 },
+  };
+  const queue = new Queue<ArchiveJobData>(ARCHIVE_QUEUE, { connection, prefix, defaultJobOptions });
   // Connection errors surface on each add; an unhandled 'error' event would crash the process.
   queue.on('error', () => undefined);
   return queue;
@@ -49,7 +53,7 @@ export async function enqueueArchive(
   opts: { generation?: number; timeoutMs?: number } = {},
 ): Promise<string> {
   const jobId = archiveJobId(data.product, data.appId, data.orderNo, opts.generation);
-  const add = queue.add('archive', data, { ...ARCHIVE_JOB_OPTIONS, jobId });
+  const add = queue.add('archive', data, { jobId });
   await withTimeout(add, opts.timeoutMs ?? 1000, 'enqueue timed out');
   return jobId;
 }

@@ -57,7 +57,8 @@ export function resultColumns(
   return {
     resultCode: envelope.code,
     resultMsg: str(envelope.msg) ?? null,
-    bizSeqNo: str(envelope.bizSeqNo) ?? str(result.bizSeqNo) ?? null,
+    // The result's serial names the verification; the envelope's names only this query.
+    bizSeqNo: str(result.bizSeqNo) ?? str(envelope.bizSeqNo) ?? null,
     liveRate: str(result.liveRate) ?? null,
     similarity: str(result.similarity) ?? null,
     occurredTime: str(result.occurredTime) ?? str(result.operateTime) ?? null,

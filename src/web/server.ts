@@ -17,7 +17,7 @@ export async function main(): Promise<void> {
   const cfg = config();
   const db = createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
   const redis = createRedis(cfg.REDIS_URL, 'producer', 'web');
-  const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
+  const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const metrics = createMetrics({ defaults: true });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);

@@ -1,0 +1,212 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Config, Product } from '../shared/config';
+import type { Db } from '../shared/db';
+import type { EvidenceStore } from '../shared/evidence-store';
+import { componentLogger } from '../shared/logger';
+import type { Metrics } from '../shared/metrics';
+import { addOrderEvent } from '../shared/orders';
+import type { ArchiveJobData } from '../shared/queues';
+import { expectedKinds, resultColumns, type Envelope, type Scalars } from '../shared/results';
+import { dataKey } from '../shared/sealed';
+import type { WebankClient } from '../shared/webank/client';
+import { NO_RESULT_CODE, WebankError, isSignatureRejection } from '../shared/webank/errors';
+import { getFileFor, productSpec, type FileKind } from '../shared/webank/products';
+import { parseWebankStream } from '../shared/webank/response-stream';
+import { storeEvidenceFile } from './store-evidence-file';
+
+const log = componentLogger('archiver');
+
+const UNKNOWN_CODE_ATTEMPTS = 5;
+const TERMINAL = new Set(['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED', 'EXPIRED', 'PURGED']);
+
+/** What the archiver needs of the ticket keeper. */
+export interface TicketSource {
+  currentTicket(appId: string): Promise<string>;
+  refreshNow(appId: string, reason: string): Promise<unknown>;
+}
+
+export interface ArchiverDeps {
+  cfg: Config;
+  db: Db;
+  webank: WebankClient;
+  evidence: EvidenceStore;
+  tickets: TicketSource;
+  metrics?: Metrics;
+}
+
+/** The files did not all arrive: retried later with BullMQ backoff until the horizon. */
+export class EvidencePendingError extends Error {
+  constructor(readonly missing: string[]) {
+    super(`evidence still missing: ${missing.join(', ')}`);
+    this.name = 'EvidencePendingError';
+  }
+}
+
+type Outcome = 'archived' | 'no_result' | 'already_done' | 'failed_verification';
+
+/**
+ * Archives one order: ask WeBank for the result and only the files still missing, stream each
+ * file into S3 (an evidence row only once its object is complete), record the result, and poll
+ * a few times for files that lag the result. Rerunning it for the same order changes nothing
+ * that is already stored.
+ */
+export function archiveProcessor(deps: ArchiverDeps) {
+  return async (job: Job<ArchiveJobData>): Promise<Outcome> => {
+    const { appId, orderNo, product } = job.data;
+    try {
+      const outcome = await archiveOrder(deps, appId, orderNo, product);
+      deps.metrics?.jobsTotal.inc({ product, outcome });
+      return outcome;
+    } catch (err) {
+      throw await settleFailure(deps, job, err);
+    }
+  };
+}
+
+export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: string, product: Product): Promise<Outcome> {
+  const { db, cfg } = deps;
+  const order = await db.order.findUnique({ where: { appId_orderNo: { appId, orderNo } }, include: { evidence: true } });
+  if (!order) throw new UnrecoverableError(`no order ${appId}/${orderNo}`);
+  if (TERMINAL.has(order.status)) return 'already_done';
+  await db.order.update({
+    where: { id: order.id },
+    data: { status: 'ARCHIVING', archiveAttempts: { increment: 1 } },
+  });
+  await addOrderEvent(db, order.id, 'archive_started', { attempt: order.archiveAttempts + 1 });
+
+  const stored = new Set<string>(order.evidence.map((e) => e.kind));
+  const spec = productSpec(product);
+  let signatureRetried = false;
+  for (let poll = 0; ; poll++) {
+    const allKinds = spec.fileFields.map((f) => f.kind);
+    const wanted = allKinds.filter((k) => !stored.has(k));
+    const answer = await queryOnce(deps, order, product, wanted, stored).catch(async (err: unknown) => {
+      if (isSignatureRejection(err) && !signatureRetried) {
+        // WeBank refused our signature: the ticket rotated under us. Refresh once and go again.
+        signatureRetried = true;
+        await deps.tickets.refreshNow(appId, 'signature rejected');
+        return undefined;
+      }
+      throw err;
+    });
+    if (!answer) {
+      poll--;
+      continue;
+    }
+    const { envelope, result } = answer;
+    if (envelope.code === NO_RESULT_CODE) {
+      await finish(db, order.id, 'NO_RESULT', envelope, `${envelope.code}: ${envelope.msg ?? ''}`.trim());
+      return 'no_result';
+    }
+    if (envelope.code !== '0' && !answer.hasResult) throw new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
+
+    await db.order.update({
+      where: { id: order.id },
+      data: resultColumns(product, envelope, result, cfg.PII_STORAGE === 'keep' ? dataKey(cfg.DATA_ENCRYPTION_KEY) : undefined),
+    });
+    // A failed verification may come without files; keep what came and stop asking.
+    const expected = envelope.code === '0' ? expectedKinds(product, result) : [];
+    const missing = expected.filter((k) => !stored.has(k));
+    if (missing.length === 0) {
+      await finish(db, order.id, 'ARCHIVED', envelope);
+      return envelope.code === '0' ? 'archived' : 'failed_verification';
+    }
+    // ARCHIVE_POLL_ATTEMPTS queries in all (default 3, 2 s apart), then BullMQ's backoff takes over.
+    if (poll + 1 >= Math.max(1, cfg.ARCHIVE_POLL_ATTEMPTS)) {
+      await db.order.update({ where: { id: order.id }, data: { status: 'EVIDENCE_PENDING', lastError: `missing ${missing.join(', ')}` } });
+      await addOrderEvent(db, order.id, 'evidence_pending', { missing });
+      throw new EvidencePendingError(missing);
+    }
+    deps.metrics?.pollAttempts.inc();
+    await sleep(cfg.ARCHIVE_POLL_INTERVAL_MS);
+  }
+}
+
+interface Answer {
+  envelope: Envelope;
+  result: Scalars;
+  hasResult: boolean;
+}
+
+/** One signed query, streamed: each file goes to S3 as it is read, and gets its row once complete. */
+async function queryOnce(
+  deps: ArchiverDeps,
+  order: { id: string; appId: string; orderNo: string; createdAt: Date },
+  product: Product,
+  wanted: FileKind[],
+  stored: Set<string>,
+): Promise<Answer> {
+  const spec = productSpec(product);
+  const ticket = await deps.tickets.currentTicket(order.appId);
+  const getFile = getFileFor(product, wanted);
+  const started = performance.now();
+  const open = await deps.webank.openQuery(product, { appId: order.appId, orderNo: order.orderNo, ticket, getFile });
+  const parsed = await parseWebankStream(open.body, {
+    fileFields: spec.fileFields.map((f) => f.field),
+    onFile: async (field, data) => {
+      const kind = spec.fileFields.find((f) => f.field === field)?.kind;
+      // A file we already hold (get_file can return more than asked, e.g. OCR): drain, keep ours.
+      if (!kind || stored.has(kind)) {
+        data.resume();
+        await new Promise((r) => data.once('end', r).once('error', r));
+        return;
+      }
+      const saved = await storeEvidenceFile(deps, order, kind, data);
+      stored.add(kind);
+      deps.metrics?.bytesArchived.inc({ kind }, saved.bytes);
+    },
+  });
+  deps.metrics?.webankSeconds.observe({ endpoint: spec.queryPath }, (performance.now() - started) / 1000);
+  const { code, msg, bizSeqNo, transactionTime } = parsed.envelope;
+  const envelope: Envelope = { code, msg, bizSeqNo, transactionTime };
+  if (envelope.code !== '0') deps.metrics?.webankErrors.inc({ endpoint: spec.queryPath, code: envelope.code.slice(0, 12) });
+  return { envelope, result: parsed.result, hasResult: Object.keys(parsed.result).length > 0 };
+}
+
+async function finish(db: Db, orderId: string, status: 'ARCHIVED' | 'NO_RESULT', envelope: Envelope, lastError?: string) {
+  await db.order.update({
+    where: { id: orderId },
+    data: {
+      status,
+      resultCode: envelope.code,
+      resultMsg: envelope.msg ?? null,
+      // With a result, resultColumns already stored the verification's own serial.
+      bizSeqNo: status === 'NO_RESULT' ? (envelope.bizSeqNo ?? null) : undefined,
+      archivedAt: status === 'ARCHIVED' ? new Date() : undefined,
+      lastError: lastError ?? null,
+    },
+  });
+  await addOrderEvent(db, orderId, status === 'ARCHIVED' ? 'archived' : 'no_result', { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null });
+}
+
+/**
+ * On the last attempt (or past the retry horizon) an order gets its terminal status and the
+ * reason; before that it keeps a visible pending status and the error, and BullMQ retries.
+ */
+async function settleFailure(deps: ArchiverDeps, job: Job<ArchiveJobData>, err: unknown): Promise<unknown> {
+  const { appId, orderNo } = job.data;
+  const message = describe(err);
+  const order = await deps.db.order.findUnique({ where: { appId_orderNo: { appId, orderNo } } }).catch(() => null);
+  if (!order) return err;
+  const horizon = (order.verifiedAt ?? order.createdAt).getTime() + deps.cfg.ARCHIVE_RETRY_HORIZON_MINUTES * 60_000;
+  // An unknown WeBank code is unlikely to go away: retry it a few times, not for hours.
+  const attempts = err instanceof WebankError ? Math.min(UNKNOWN_CODE_ATTEMPTS, job.opts.attempts ?? 1) : (job.opts.attempts ?? 1);
+  const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts || Date.now() >= horizon;
+  const pending = err instanceof EvidencePendingError;
+  const status = last ? (pending ? 'EVIDENCE_MISSING' : 'FAILED') : pending ? 'EVIDENCE_PENDING' : 'QUEUED';
+  await deps.db.order
+    .update({ where: { id: order.id }, data: { status, lastError: message } })
+    .then(() => addOrderEvent(deps.db, order.id, last ? 'archive_gave_up' : 'archive_retry', { error: message, attempt: job.attemptsMade + 1 }))
+    .catch((e: unknown) => log.warn('could not record job failure', { orderId: order.id, error: (e as Error).message }));
+  if (last && pending) deps.metrics?.evidenceMissing.inc();
+  deps.metrics?.jobsTotal.inc({ product: job.data.product, outcome: last ? 'gave_up' : 'retry' });
+  log.warn(last ? 'archive gave up' : 'archive attempt failed; will retry', { appId, orderNo, error: message, attempt: job.attemptsMade + 1 });
+  // Past the horizon (or out of attempts for an unknown code) BullMQ must not retry again.
+  return last && !(err instanceof UnrecoverableError) ? new UnrecoverableError(message) : err;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof WebankError) return `WeBank ${err.code}: ${err.message}`.slice(0, 500);
+  return `${(err as Error).name ?? 'Error'}: ${(err as Error).message ?? String(err)}`.slice(0, 500);
+}

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { open, dataKey } from '../../src/shared/sealed';
+import { archiveJobId, enqueueArchive } from '../../src/shared/queues';
+import { eventually, redirectBack, startPipeline, type Pipeline } from '../support/pipeline';
+import { uid } from '../support/web-harness';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function objectBytes(p: Pipeline, key: string): Promise<Buffer> {
+  const res = await p.s3.client.send(new GetObjectCommand({ Bucket: p.cfg.S3_BUCKET, Key: key }));
+  return Buffer.from(await res.Body!.transformToByteArray());
+}
+
+async function orderOf(p: Pipeline, orderNo: string) {
+  return p.web.db.order.findUniqueOrThrow({
+    where: { appId_orderNo: { appId: p.appId, orderNo } },
+    include: { evidence: { orderBy: { kind: 'asc' } }, timeline: { orderBy: { id: 'asc' } } },
+  });
+}
+
+const settled = (p: Pipeline, orderNo: string, statuses = ['ARCHIVED'], timeoutMs = 15_000) =>
+  eventually(async () => {
+    const o = await orderOf(p, orderNo);
+    return statuses.includes(o.status) ? o : undefined;
+  }, timeoutMs);
+
+const syncRequests = (p: Pipeline, orderNo: string) =>
+  p.sim.requests({ path: '/api/server/sync' }).filter((r) => r.query.order_no === orderNo);
+
+describe('evidence archiver', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline({ env: { ARCHIVE_POLL_INTERVAL_MS: '2000' } });
+  });
+  afterAll(async () => p.close());
+  afterEach(() => p.sim.clearFaults());
+
+  test('when a passed scan comes back, then photo and video land in S3 byte-identical with their SHA-256 recorded', async () => {
+    const orderNo = uid('o');
+    const scan = p.sim.createScan({ appId: p.appId, orderNo, outcome: 'pass', idNo: '110101199003074211', name: '王五' });
+    expect((await redirectBack(p, orderNo)).status).toBe(302);
+    const order = await settled(p, orderNo);
+
+    expect(order).toMatchObject({ resultCode: '0', bizSeqNo: scan.bizSeqNo, archiveAttempts: 1, lastError: null });
+    expect(order.liveRate).toBeTruthy();
+    expect(order.similarity).toBeTruthy();
+    const key = dataKey(p.cfg.DATA_ENCRYPTION_KEY);
+    expect(order.idNoSealed).not.toContain('110101199003074211');
+    expect(open(order.idNoSealed!, key)).toBe('110101199003074211');
+    expect(open(order.nameSealed!, key)).toBe('王五');
+
+    const served = p.sim.servedMedia(p.appId, orderNo);
+    expect(order.evidence.map((e) => e.kind)).toEqual(['photo', 'video']);
+    for (const ev of order.evidence) {
+      const original = served[ev.kind]!;
+      const stored = await objectBytes(p, ev.key);
+      expect(stored.equals(original)).toBe(true);
+      expect(ev.sha256).toBe(sha(original));
+      expect(Number(ev.bytes)).toBe(original.length);
+      const head = await p.s3.client.send(new HeadObjectCommand({ Bucket: p.cfg.S3_BUCKET, Key: ev.key }));
+      expect(head.Metadata?.sha256).toBe(ev.sha256);
+      expect(head.ContentType).toBe(ev.kind === 'video' ? 'video/mp4' : 'image/jpeg');
+    }
+    expect(order.evidence[0]!.key).toMatch(new RegExp(`^evidence/${p.appId}/\\d{4}/\\d{2}/\\d{2}/${orderNo}/photo\\.jpg$`));
+
+    // The simulator accepted our signature; every query had a fresh 32-char nonce.
+    const reqs = syncRequests(p, orderNo);
+    expect(reqs.every((r) => r.status === 200 && r.code === '0')).toBe(true);
+    expect(reqs.every((r) => /^[A-Za-z0-9]{32}$/.test(r.query.nonce ?? ''))).toBe(true);
+    expect(reqs[0]?.query.get_file).toBe('1');
+  });
+
+  test('when the archive job runs again for an archived order, then nothing is asked or stored again', async () => {
+    const orderNo = uid('o');
+    p.sim.createScan({ appId: p.appId, orderNo });
+    await redirectBack(p, orderNo);
+    const before = await settled(p, orderNo);
+    const requestsBefore = syncRequests(p, orderNo).length;
+    await enqueueArchive(p.web.queue, { appId: p.appId, orderNo, product: 'faceid', reason: 'test' }, { generation: 1 });
+    await eventually(async () => (await p.web.queue.getJob(archiveJobId('faceid', p.appId, orderNo, 1)))?.isCompleted());
+    const after = await orderOf(p, orderNo);
+    expect(syncRequests(p, orderNo)).toHaveLength(requestsBefore);
+    expect(after.evidence).toEqual(before.evidence);
+    expect(after.archiveAttempts).toBe(before.archiveAttempts);
+  });
+
+  test('when files lag the result by 1 s, then polling picks them up in the same attempt', async () => {
+    const orderNo = uid('o');
+    p.sim.createScan({ appId: p.appId, orderNo, fileDelayMs: 1000 });
+    await redirectBack(p, orderNo);
+    const order = await settled(p, orderNo);
+    expect(order.archiveAttempts).toBe(1);
+    expect(order.evidence).toHaveLength(2);
+    expect(syncRequests(p, orderNo).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('when files lag by 5 s, then the order waits as EVIDENCE_PENDING and a later retry archives them', async () => {
+    const orderNo = uid('o');
+    p.sim.createScan({ appId: p.appId, orderNo, fileDelayMs: 5000 });
+    await redirectBack(p, orderNo);
+    await settled(p, orderNo, ['EVIDENCE_PENDING'], 10_000);
+    const order = await settled(p, orderNo, ['ARCHIVED'], 20_000);
+    expect(order.archiveAttempts).toBeGreaterThanOrEqual(2);
+    expect(order.evidence).toHaveLength(2);
+    expect(order.timeline.map((e) => e.type)).toContain('evidence_pending');
+  });
+
+  test('when WeBank has no result (66660011), then the order ends NO_RESULT with WeBank\'s message', async () => {
+    const orderNo = uid('o');
+    p.sim.createScan({ appId: p.appId, orderNo, outcome: 'risk' });
+    // A risk-controlled scan still redirects with a failure code in real life; sign one.
+    const q = new URLSearchParams({ code: '66660016', orderNo, h5faceId: uid('h'), newSign: p.sim.signCallback(p.appId, orderNo, '66660016') });
+    expect((await fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${q}`, { redirect: 'manual' })).status).toBe(302);
+    const order = await settled(p, orderNo, ['NO_RESULT']);
+    expect(order.resultCode).toBe('66660011');
+    expect(order.lastError).toContain('66660011');
+    expect(order.evidence).toHaveLength(0);
+  });
+});
+
+describe('evidence archiver under WeBank faults', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline({ env: { ARCHIVE_POLL_INTERVAL_MS: '200' } });
+  });
+  afterAll(async () => p.close());
+  afterEach(() => p.sim.clearFaults());
+
+  async function runThroughFault(fault: Parameters<Pipeline['sim']['setFaults']>[0], orderNo: string) {
+    p.sim.createScan({ appId: p.appId, orderNo });
+    p.sim.setFaults({ ...fault, paths: ['/api/server/sync'] });
+    await redirectBack(p, orderNo);
+    const failing = await eventually(async () => {
+      const o = await orderOf(p, orderNo);
+      return o.lastError ? o : undefined;
+    });
+    expect(failing.evidence.filter((e) => e.kind === 'video')).toHaveLength(0);
+    p.sim.clearFaults();
+    const order = await settled(p, orderNo);
+    expect(order.archiveAttempts).toBeGreaterThanOrEqual(2);
+    const served = p.sim.servedMedia(p.appId, orderNo);
+    for (const ev of order.evidence) expect((await objectBytes(p, ev.key)).equals(served[ev.kind]!)).toBe(true);
+    return { failing, order };
+  }
+
+  test('when WeBank answers 5xx, then the job retries and archives once it recovers', async () => {
+    const { failing } = await runThroughFault({ http5xxRate: 1 }, uid('o'));
+    expect(failing.lastError).toMatch(/50\d|HTTP/);
+  });
+
+  test('when WeBank answers malformed JSON, then nothing is stored from it and a retry archives', async () => {
+    const { failing } = await runThroughFault({ malformedJsonRate: 1 }, uid('o'));
+    expect(failing.lastError).toMatch(/Malformed|JSON/i);
+  });
+
+  test('when the base64 of the files is invalid, then no garbage is stored and a retry archives the real bytes', async () => {
+    const orderNo = uid('o');
+    const { failing } = await runThroughFault({ invalidBase64Rate: 1 }, orderNo);
+    expect(failing.lastError).toMatch(/base64/i);
+  });
+
+  test('when the answer is cut inside the video after the photo was stored, then the rerun asks for and stores only the video', async () => {
+    const orderNo = uid('o');
+    p.sim.createScan({ appId: p.appId, orderNo });
+    p.sim.setFaults({ truncatedJsonRate: 1, paths: ['/api/server/sync'] });
+    await redirectBack(p, orderNo);
+    const half = await eventually(async () => {
+      const o = await orderOf(p, orderNo);
+      return o.lastError && o.evidence.length === 1 ? o : undefined;
+    });
+    expect(half.evidence[0]!.kind).toBe('photo');
+    const photoRow = half.evidence[0]!;
+    const asked = syncRequests(p, orderNo).length;
+    p.sim.clearFaults();
+    const order = await settled(p, orderNo);
+    expect(order.evidence.map((e) => e.kind)).toEqual(['photo', 'video']);
+    expect(order.evidence[0]).toEqual(photoRow);
+    const later = syncRequests(p, orderNo).slice(asked);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.every((r) => r.query.get_file === '3')).toBe(true);
+  });
+});

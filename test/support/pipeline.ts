@@ -1,0 +1,89 @@
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
+import type { Config } from '../../src/shared/config';
+import { EvidenceStore } from '../../src/shared/evidence-store';
+import { startWorkerRuntime } from '../../src/workers/main';
+import { startFauxqs, type FauxqsS3 } from './fauxqs';
+import { startWeb, testConfig, uid, type WebHarness } from './web-harness';
+
+export interface Pipeline {
+  sim: Simulator;
+  s3: FauxqsS3;
+  web: WebHarness;
+  workers: Awaited<ReturnType<typeof startWorkerRuntime>> | undefined;
+  cfg: Config;
+  evidence: EvidenceStore;
+  appId: string;
+  startWorkers(): Promise<void>;
+  stopWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole service on one machine for a test: the WeBank simulator and fauxqs on free ports,
+ * the web app, and (optionally started later) a worker runtime, all on the real PostgreSQL and
+ * Redis with this test's own app id and queue prefix.
+ */
+export async function startPipeline(
+  opts: { env?: Record<string, string>; sim?: Partial<SimulatorOptions>; workers?: boolean } = {},
+): Promise<Pipeline> {
+  const appId = uid('TIDA');
+  const secret = uid('secret');
+  const sim = await startSimulator({ apps: [{ appId, secret }], ...opts.sim });
+  const s3 = await startFauxqs();
+  const cfg = testConfig({
+    WEBANK_APP_ID: appId,
+    WEBANK_SECRET: secret,
+    WEBANK_BASE_URL: sim.url,
+    WEBANK_TIMEOUT_MS: '3000',
+    ARCHIVE_POLL_INTERVAL_MS: '300',
+    ARCHIVE_BACKOFF_MS: '500',
+    ARCHIVE_CONCURRENCY: '4',
+    OUTBOX_RELAY_INTERVAL_MS: '200',
+    ...s3.s3Env,
+    ...opts.env,
+  });
+  const web = await startWeb({ cfg });
+  const evidence = EvidenceStore.fromConfig(cfg);
+  const p: Pipeline = {
+    sim, s3, web, cfg, evidence, appId,
+    workers: undefined,
+    async startWorkers() {
+      p.workers = await startWorkerRuntime(cfg, { port: false });
+    },
+    async stopWorkers() {
+      await p.workers?.close();
+      p.workers = undefined;
+    },
+    async close() {
+      await p.stopWorkers();
+      await web.close();
+      evidence.client.destroy();
+      await s3.stop();
+      await sim.close();
+    },
+  };
+  if (opts.workers !== false) await p.startWorkers();
+  return p;
+}
+
+/** Polls until `fn` returns a truthy value or the time is up. */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+/** Follows a scan through the browser's path: the simulator's redirect to our callback. */
+export async function redirectBack(p: Pipeline, orderNo: string): Promise<Response> {
+  const q = new URLSearchParams(p.sim.callbackQuery(p.appId, orderNo));
+  return fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${q}`, { redirect: 'manual' });
+}
