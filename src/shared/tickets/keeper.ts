@@ -6,11 +6,12 @@ import { WebankClient } from '../webank/client';
 import type { TicketCandidate } from '../webank/signature';
 import { backoffDelay, sleep } from './backoff';
 import { describeFailure, failureFields, type FailureSummary } from './failure';
+import { obtainSignTicket, type TicketSource } from './obtain-ticket';
+import { RefreshPolicy, type RefreshWant as Want } from './refresh-policy';
 import type { HeldTicket } from './ticket-cache';
 import { TicketReader, type TicketReaderOptions } from './ticket-reader';
 
-/** What the keeper needs from WeBank; WebankClient in production, anything shaped alike in tests. */
-export type TicketSource = Pick<WebankClient, 'getAccessToken' | 'getSignTicket'>;
+export type { TicketSource } from './obtain-ticket';
 
 export interface TicketKeeperOptions extends TicketReaderOptions {
   /** The apps to keep tickets for, each with its own secret; default the configured apps. */
@@ -48,14 +49,6 @@ export interface AppTicketStatus {
   nextCheckAt: string | null;
 }
 
-interface Want {
-  force: boolean;
-  requestedAt: Date;
-  reason: string;
-  /** The ticket WeBank just refused: a refresh is due only while it is still the current one. */
-  rejected?: string;
-}
-
 interface AppState {
   appId: string;
   secret: string;
@@ -84,14 +77,13 @@ export class TicketKeeper {
   private readonly ownsClient: boolean;
   private readonly redis: Redis;
   private readonly log: Logger;
+  private readonly policy: RefreshPolicy;
   private readonly refreshIntervalMs: number;
-  private readonly safetyMarginMs: number;
   private readonly lockTtlMs: number;
   private readonly lockPollMs: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly debounceMs: number;
-  private readonly minForcedGapMs: number;
   private stopping = false;
 
   constructor(opts: TicketKeeperOptions) {
@@ -102,13 +94,16 @@ export class TicketKeeper {
     this.ownsClient = !opts.client;
     this.client = opts.client ?? WebankClient.fromConfig(cfg());
     this.refreshIntervalMs = opts.refreshIntervalMs ?? cfg().TICKET_REFRESH_MINUTES * 60_000;
-    this.safetyMarginMs = opts.safetyMarginMs ?? cfg().TICKET_SAFETY_MARGIN_SECONDS * 1000;
+    this.policy = new RefreshPolicy({
+      refreshIntervalMs: this.refreshIntervalMs,
+      safetyMarginMs: opts.safetyMarginMs ?? cfg().TICKET_SAFETY_MARGIN_SECONDS * 1000,
+      minForcedGapMs: opts.minForcedGapMs ?? 5000,
+    });
     this.lockTtlMs = opts.lockTtlMs ?? 3 * (cfg().WEBANK_TIMEOUT_MS || 10_000) + 5000;
     this.lockPollMs = opts.lockPollMs ?? 250;
     this.retryBaseMs = opts.retryBaseMs ?? 5000;
     this.retryMaxMs = opts.retryMaxMs ?? 5 * 60_000;
     this.debounceMs = opts.debounceMs ?? 200;
-    this.minForcedGapMs = opts.minForcedGapMs ?? 5000;
     for (const app of opts.apps ?? cfg().apps) {
       this.states.set(app.appId, { appId: app.appId, secret: app.secret, chain: Promise.resolve(), consecutiveFailures: 0 });
     }
@@ -147,7 +142,8 @@ export class TicketKeeper {
   /**
    * Refreshes now (WeBank refused our sign, an operator asked). Calls within `debounceMs` share
    * one refresh; across replicas the lock and the store re-check make it one. Pass the refused
-   * ticket so a refresh another replica already did is not repeated. Never rejects.
+   * ticket so a refresh another replica already did is not repeated. Resolves with the outcome;
+   * rejects only for an app this keeper does not hold.
    */
   refreshNow(appId: string, reason: string, opts: { rejectedTicket?: string } = {}): Promise<RefreshOutcome> {
     const s = this.states.get(appId);
@@ -214,7 +210,7 @@ export class TicketKeeper {
 
   private async refreshIfDue(s: AppState, want: Want): Promise<RefreshOutcome> {
     const held = await this.reader.peek(s.appId).catch(() => undefined);
-    if (this.satisfies(held, want)) return 'fresh';
+    if (this.policy.satisfies(held, want)) return 'fresh';
     const lockKey = this.reader.cache.lockKey(s.appId);
     let deadline: number | undefined;
     for (;;) {
@@ -228,7 +224,7 @@ export class TicketKeeper {
       }
       await sleep(this.lockPollMs);
       const seen = await this.reader.peek(s.appId).catch(() => undefined);
-      if (this.satisfies(seen, want)) return 'shared';
+      if (this.policy.satisfies(seen, want)) return 'shared';
       if (Date.now() > deadline) throw new Error('another replica held the ticket refresh lock too long');
     }
   }
@@ -236,62 +232,28 @@ export class TicketKeeper {
   private async refreshUnderLock(s: AppState, want: Want): Promise<RefreshOutcome> {
     // Another replica may have refreshed between our check and the lock: PostgreSQL is the truth.
     const stored = await this.reader.store.current(s.appId);
-    if (stored && this.satisfies(stored, want)) {
+    if (stored && this.policy.satisfies(stored, want)) {
       await this.reader.cache.put(s.appId, stored).catch(() => undefined);
       this.reader.remember(s.appId, stored);
       return 'shared';
     }
-    const tokenAskedAt = Date.now();
-    const token = await this.client.getAccessToken(s.appId, s.secret);
-    const ticketAskedAt = new Date();
-    const ticket = await this.client.getSignTicket(s.appId, token.accessToken);
-    // Counted from before the request (never later than WeBank's clock started), and no longer
-    // than the access_token lives: its tickets die with it.
-    const tokenLeft = token.expireIn - (ticketAskedAt.getTime() - tokenAskedAt) / 1000;
-    const expireIn = Math.min(ticket.expireIn, tokenLeft);
-    const saved = await this.reader.store.save(s.appId, ticket.value, expireIn, ticketAskedAt);
+    const got = await obtainSignTicket(this.client, s.appId, s.secret);
+    const saved = await this.reader.store.save(s.appId, got.value, got.expireInSeconds, got.obtainedAt);
     const held: HeldTicket = { value: saved.value, obtainedAt: saved.obtainedAt, validUntil: saved.validUntil };
     await this.reader.cache.put(s.appId, held).catch((err: Error) => this.log.warn('SIGN ticket saved but not cached in Redis', { appId: s.appId, error: err.message }));
     this.reader.remember(s.appId, held);
     s.lastRefreshAt = new Date();
-    this.log.info('SIGN ticket refreshed', { appId: s.appId, reason: want.reason, expireInSeconds: Math.round(expireIn) });
+    this.log.info('SIGN ticket refreshed', { appId: s.appId, reason: want.reason, expireInSeconds: Math.round(got.expireInSeconds) });
     return 'refreshed';
-  }
-
-  /** Whether `held` meets the request: valid and not due (schedule), or already replaced (forced). */
-  private satisfies(held: HeldTicket | undefined, want: Want, now = Date.now()): boolean {
-    if (!held || held.validUntil.getTime() <= now) return false;
-    if (!want.force) return now < this.dueAt(held);
-    if (want.rejected !== undefined) return held.value !== want.rejected;
-    return held.obtainedAt >= want.requestedAt || now - held.obtainedAt.getTime() < this.minForcedGapMs;
-  }
-
-  /**
-   * When a ticket is due: the refresh interval after it was obtained, or the safety margin before
-   * it expires, whichever is first. The margin is capped at half the ticket's life so a short-lived
-   * ticket (simulator, odd WeBank answer) does not make the keeper refresh in a loop.
-   */
-  private dueAt(held: HeldTicket): number {
-    const obtained = held.obtainedAt.getTime();
-    const until = held.validUntil.getTime();
-    const margin = Math.min(this.safetyMarginMs, (until - obtained) / 2);
-    return Math.min(obtained + this.refreshIntervalMs, until - margin);
   }
 
   private async scheduleNext(s: AppState, outcome: RefreshOutcome): Promise<{ delayMs: number; held?: HeldTicket }> {
     const held = await this.reader.peek(s.appId).catch(() => undefined);
     if (this.stopping || outcome === 'stopped') return { delayMs: 0, held };
     let delayMs: number;
-    if (outcome === 'failed') delayMs = backoffDelay(s.consecutiveFailures, this.retryBaseMs, this.retryMaxMs);
-    else if (held) {
-      // A little jitter so replicas do not all wake at once, never more than a quarter of the time
-      // left between "due" and "expired".
-      const due = this.dueAt(held);
-      const jitter = Math.random() * Math.min(1000, this.refreshIntervalMs / 100, (held.validUntil.getTime() - due) / 4);
-      delayMs = due - Date.now() + jitter;
-    }
-    else delayMs = this.retryBaseMs;
-    delayMs = Math.max(0, Math.min(delayMs, this.refreshIntervalMs));
+    if (outcome === 'failed') delayMs = Math.min(backoffDelay(s.consecutiveFailures, this.retryBaseMs, this.retryMaxMs), this.refreshIntervalMs);
+    else if (held) delayMs = this.policy.nextCheckDelay(held);
+    else delayMs = Math.min(this.retryBaseMs, this.refreshIntervalMs);
     clearTimeout(s.timer);
     const reason = outcome === 'failed' ? 'retry' : 'schedule';
     s.timer = setTimeout(() => void this.run(s, s.pendingForce ?? { force: false, requestedAt: new Date(), reason }), delayMs);

@@ -43,7 +43,7 @@ describe('TicketKeeper when WeBank refuses', () => {
       expect(await k.refreshNow(h.appId, 'operator')).toBe('failed');
       expect(await k.currentTicket(h.appId)).toBe(held);
       expect((await k.status())[h.appId]).toMatchObject({ hasValidTicket: true, lastError: { code: '400104' } });
-      const warning = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.code === '400104');
+      const warning = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.component === 'tickets' && l.code === '400104');
       expect(warning).toMatchObject({ level: 'warn', component: 'tickets', appId: h.appId, path: '/api/oauth2/access_token', hasValidTicket: true });
       expect(typeof warning?.msg).toBe('string');
       expect(logs.lines.join('\n')).not.toContain(wrongSecret);
@@ -87,6 +87,7 @@ describe('TicketKeeper when WeBank refuses', () => {
       logs.stop();
     }
     expect(values.size).toBeGreaterThanOrEqual(5); // secret, two tickets, at least two access_tokens
+    // Every line, the simulator's (a test double, but its lines go through the same logger) included.
     const text = logs.lines.join('\n');
     expect(text).toContain('SIGN ticket refreshed');
     expect(text).toContain('SIGN ticket refresh failed');
