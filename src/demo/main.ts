@@ -1,0 +1,144 @@
+/**
+ * `npm run demo`: the whole flow on one machine, against the bundled WeBank simulator.
+ * A user "scans" on the simulator's H5 page, the browser is redirected to our callback, the
+ * worker archives the result, and the evidence lands in S3 (fauxqs, or S3_ENDPOINT if set).
+ *
+ * Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default: the local ones; the demo uses
+ * its own database `faceid_demo`, created if missing). Pass `--keep` to leave everything running
+ * and try the H5 page in a browser.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { Client } from 'pg';
+import { startSimulator } from '../simulator';
+import { loadConfig, type Config } from '../shared/config';
+import { createDb } from '../shared/db';
+import { EvidenceStore } from '../shared/evidence-store';
+import { createMetrics } from '../shared/metrics';
+import { migrate } from '../shared/migrate';
+import { createArchiveQueue } from '../shared/queues';
+import { createRedis } from '../shared/redis';
+import { TicketStore } from '../shared/tickets/ticket-store';
+import { dataKey } from '../shared/sealed';
+import { createApp } from '../web/app';
+import { startWorkerRuntime } from '../workers/main';
+import { startFauxqs } from '../dev/fauxqs';
+
+const say = (msg: string) => process.stdout.write(`${msg}\n`);
+
+async function ensureDatabase(): Promise<string> {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const admin = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'faceid_demo'");
+  if (exists.rowCount === 0) await admin.query('CREATE DATABASE faceid_demo');
+  await admin.end();
+  return 'postgresql://postgres@127.0.0.1:5432/faceid_demo';
+}
+
+async function main(): Promise<void> {
+  const keep = process.argv.includes('--keep');
+  const databaseUrl = await ensureDatabase();
+  say(`1. database  ${databaseUrl.replace(/\/\/[^@]*@/, '//')} — migrating`);
+  await migrate(databaseUrl);
+
+  const appId = process.env.WEBANK_APP_ID ?? 'TIDADEMO01';
+  const secret = process.env.WEBANK_SECRET ?? randomBytes(12).toString('hex');
+  const sim = await startSimulator({ apps: [{ appId, secret }] });
+  say(`2. WeBank simulator at ${sim.url} (app ${appId})`);
+
+  const s3 = process.env.S3_ENDPOINT ? undefined : await startFauxqs({ bucket: 'faceid-demo' });
+  say(`3. S3 at ${s3?.endpoint ?? process.env.S3_ENDPOINT}${s3 ? ' (fauxqs, in memory)' : ''}`);
+
+  const cfg: Config = loadConfig({
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    QUEUE_PREFIX: `{demo${randomBytes(3).toString('hex')}}`,
+    ARCHIVE_POLL_INTERVAL_MS: '500',
+    ...(s3?.s3Env ?? {}),
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    WEBANK_APP_ID: appId,
+    WEBANK_SECRET: secret,
+    WEBANK_BASE_URL: sim.url,
+  });
+
+  const db = createDb(cfg.DATABASE_URL, 4);
+  const redis = createRedis(cfg.REDIS_URL, 'producer', 'demo-web');
+  const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
+  const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
+  const app = createApp({ cfg, db, archiveQueue, tickets, metrics: createMetrics() });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(keep ? cfg.PORT : 0, '127.0.0.1', () => resolve(s));
+  });
+  const webUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  say(`4. web service at ${webUrl} (callback ${cfg.CALLBACK_PATH})`);
+
+  const workers = await startWorkerRuntime(cfg, { db, port: false });
+  say('5. worker started; ticket keeper fetched access_token and SIGN ticket from the simulator');
+
+  const orderNo = `demo${Date.now()}`;
+  const callbackUrl = `${webUrl}${cfg.CALLBACK_PATH}`;
+  const h5 = `${sim.url}/h5/start?${new URLSearchParams({ appId, orderNo, url: callbackUrl })}`;
+  say(`6. the user opens the H5 page: ${h5}`);
+
+  const close = async () => {
+    await workers.close();
+    await new Promise((r) => server.close(r));
+    await archiveQueue.close();
+    redis.disconnect();
+    await db.$disconnect();
+    await s3?.stop();
+    await sim.close();
+  };
+
+  if (keep) {
+    say('   --keep: open that URL in a browser and press Pass; Ctrl-C to stop.');
+    process.once('SIGINT', () => void close().then(() => process.exit(0)));
+    return;
+  }
+
+  // The browser's part: press "Pass" on the H5 page, follow the redirect to our callback.
+  const finish = await fetch(`${sim.url}/h5/finish`, {
+    method: 'POST',
+    body: new URLSearchParams({ appId, orderNo, url: callbackUrl, product: 'faceid', outcome: 'pass' }),
+    redirect: 'manual',
+  });
+  const back = finish.headers.get('location');
+  if (finish.status !== 302 || !back) throw new Error(`the simulator did not redirect (HTTP ${finish.status})`);
+  const answer = await fetch(back, { redirect: 'manual' });
+  say(`7. WeBank redirected the browser to our callback: HTTP ${answer.status} ${(await answer.text()).match(/<p id="message">(.*?)<\/p>/)?.[1] ?? answer.headers.get('location') ?? ''}`);
+
+  const deadline = Date.now() + 60_000;
+  let last = '';
+  for (;;) {
+    const order = await db.order.findUnique({ where: { appId_orderNo: { appId, orderNo } }, include: { evidence: true } });
+    if (order && order.status !== last) {
+      last = order.status;
+      say(`   order ${orderNo}: ${order.status}`);
+    }
+    if (order && ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED'].includes(order.status)) {
+      say(`8. result: code ${order.resultCode}, liveRate ${order.liveRate}, similarity ${order.similarity}, bizSeqNo ${order.bizSeqNo}`);
+      say('9. evidence:');
+      const store = EvidenceStore.fromConfig(cfg);
+      for (const e of order.evidence) {
+        const check = await store.verify(e.key, e.sha256);
+        say(`   ${e.kind.padEnd(6)} s3://${cfg.S3_BUCKET}/${e.key}  ${e.bytes} bytes  ${e.contentType}  sha256 ${e.sha256}  re-read: ${check.ok ? 'intact' : 'MISMATCH'}`);
+      }
+      store.client.destroy();
+      break;
+    }
+    if (Date.now() > deadline) throw new Error(`order did not finish archiving within 60 s (status ${order?.status ?? 'none'})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await close();
+  say('Done. Run with --keep to try the H5 page yourself.');
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`demo failed: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);
