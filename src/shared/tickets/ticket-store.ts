@@ -45,7 +45,9 @@ export class TicketStore {
   async current(appId: string, at = new Date()): Promise<StoredTicket | undefined> {
     const row = await this.db.ticket.findFirst({ where: { appId }, orderBy: { obtainedAt: 'desc' } });
     if (!row || row.validUntil <= at) return undefined;
-    return { value: open(row.valueSealed, this.key), obtainedAt: row.obtainedAt, validUntil: row.validUntil, supersededAt: row.supersededAt };
+    const value = this.tryOpen(row.valueSealed);
+    if (value === undefined) return undefined;
+    return { value, obtainedAt: row.obtainedAt, validUntil: row.validUntil, supersededAt: row.supersededAt };
   }
 
   /**
@@ -70,9 +72,23 @@ export class TicketStore {
     const out: TicketCandidate[] = [];
     for (const [i, r] of rows.entries()) {
       if (seen.has(r.valueHash) || out.length >= 5) continue;
+      const value = this.tryOpen(r.valueSealed);
+      if (value === undefined) continue;
       seen.add(r.valueHash);
-      out.push({ value: open(r.valueSealed, this.key), label: i === 0 && !r.supersededAt ? 'current' : `previous-${out.length}` });
+      out.push({ value, label: i === 0 && !r.supersededAt ? 'current' : `previous-${out.length}` });
     }
     return out;
+  }
+
+  /**
+   * Opens a sealed value, or undefined when it was sealed with another key: after a change of
+   * DATA_ENCRYPTION_KEY the old tickets are simply unusable, the keeper obtains a new one at once.
+   */
+  private tryOpen(sealed: string): string | undefined {
+    try {
+      return open(sealed, this.key);
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -74,6 +74,16 @@ describe('TicketKeeper lifecycle', () => {
     expect(s?.validForSeconds).toBeLessThanOrEqual(3);
   });
 
+  test('when DATA_ENCRYPTION_KEY changed, then the old sealed tickets are ignored and a new one is obtained at once', async () => {
+    await h.keeper().start();
+    const rotatedKey = Buffer.alloc(32, 9);
+    const k = h.keeper({ dataKey: rotatedKey });
+    await k.start();
+    expect(h.tokenCalls()).toBe(2);
+    expect(await k.currentTicket(h.appId)).toBe(h.sim.currentTicket(h.appId));
+    expect(await k.ticketsValidAround(h.appId, new Date())).toEqual([{ value: h.sim.currentTicket(h.appId), label: 'current' }]);
+  });
+
   test('when the web process reads through TicketReader, then it sees the keeper\'s ticket and never calls WeBank', async () => {
     const k = h.keeper();
     await k.start();
