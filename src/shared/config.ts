@@ -10,6 +10,11 @@ const SAAS_HOST = 'https://miniprogram-kyc.tencentcloudapi.com';
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** An optional URL where an empty value means unset (as `VAR=` in an env file does). */
+const optionalUrl = z
+  .union([z.literal(''), z.string().url()])
+  .optional()
+  .transform((v) => v || undefined);
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const base64Key = z
   .string()
@@ -47,7 +52,7 @@ const envSchema = z.object({
   TICKET_SAFETY_MARGIN_SECONDS: int(300),
   /** How long a superseded ticket still verifies callbacks (WeBank keeps the old one valid about a minute). */
   TICKET_GRACE_SECONDS: int(120),
-  S3_ENDPOINT: z.string().url().optional(),
+  S3_ENDPOINT: optionalUrl,
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().min(3),
   S3_ACCESS_KEY_ID: z.string().min(1),
@@ -58,7 +63,7 @@ const envSchema = z.object({
   S3_SSE_KMS_KEY_ID: z.string().optional(),
   S3_OBJECT_LOCK_DAYS: int(0),
   CALLBACK_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/).default('/webank/callback'),
-  RESULT_REDIRECT_URL: z.string().url().optional(),
+  RESULT_REDIRECT_URL: optionalUrl,
   /** AES-256-GCM key for tickets and personal data at rest. */
   DATA_ENCRYPTION_KEY: base64Key,
   /** keep = encrypted at rest; drop = ID number and name are not stored at all. */
