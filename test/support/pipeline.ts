@@ -1,5 +1,5 @@
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
-import type { Config } from '../../src/shared/config';
+import type { Config, Product } from '../../src/shared/config';
 import { EvidenceStore } from '../../src/shared/evidence-store';
 import { startWorkerRuntime } from '../../src/workers/main';
 import { startFauxqs, type FauxqsS3 } from './fauxqs';
@@ -13,6 +13,8 @@ export interface Pipeline {
   cfg: Config;
   evidence: EvidenceStore;
   appId: string;
+  /** App id per key, the default app included. */
+  appIds: Record<string, string>;
   startWorkers(): Promise<void>;
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
@@ -24,11 +26,18 @@ export interface Pipeline {
  * Redis with this test's own app id and queue prefix.
  */
 export async function startPipeline(
-  opts: { env?: Record<string, string>; sim?: Partial<SimulatorOptions>; workers?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    sim?: Partial<SimulatorOptions>;
+    workers?: boolean;
+    /** More WeBank apps (other products), reachable at `${CALLBACK_PATH}/<key>`. */
+    extraApps?: { key: string; product: Product }[];
+  } = {},
 ): Promise<Pipeline> {
   const appId = uid('TIDA');
   const secret = uid('secret');
-  const sim = await startSimulator({ apps: [{ appId, secret }], ...opts.sim });
+  const extra = (opts.extraApps ?? []).map((a) => ({ ...a, appId: uid('TIDA'), secret: uid('secret') }));
+  const sim = await startSimulator({ apps: [{ appId, secret }, ...extra], ...opts.sim });
   const s3 = await startFauxqs();
   const cfg = testConfig({
     WEBANK_APP_ID: appId,
@@ -39,6 +48,7 @@ export async function startPipeline(
     ARCHIVE_BACKOFF_MS: '500',
     ARCHIVE_CONCURRENCY: '4',
     OUTBOX_RELAY_INTERVAL_MS: '200',
+    ...(extra.length ? { WEBANK_APPS: JSON.stringify(extra) } : {}),
     ...s3.s3Env,
     ...opts.env,
   });
@@ -46,6 +56,7 @@ export async function startPipeline(
   const evidence = EvidenceStore.fromConfig(cfg);
   const p: Pipeline = {
     sim, s3, web, cfg, evidence, appId,
+    appIds: Object.fromEntries(cfg.apps.map((a) => [a.key, a.appId])),
     workers: undefined,
     async startWorkers() {
       p.workers = await startWorkerRuntime(cfg, { port: false });
@@ -83,7 +94,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
 }
 
 /** Follows a scan through the browser's path: the simulator's redirect to our callback. */
-export async function redirectBack(p: Pipeline, orderNo: string): Promise<Response> {
-  const q = new URLSearchParams(p.sim.callbackQuery(p.appId, orderNo));
-  return fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${q}`, { redirect: 'manual' });
+export async function redirectBack(p: Pipeline, orderNo: string, appKey = 'default'): Promise<Response> {
+  const q = new URLSearchParams(p.sim.callbackQuery(p.appIds[appKey]!, orderNo));
+  const path = appKey === 'default' ? p.cfg.CALLBACK_PATH : `${p.cfg.CALLBACK_PATH}/${appKey}`;
+  return fetch(`${p.web.url}${path}?${q}`, { redirect: 'manual' });
 }
