@@ -20,10 +20,26 @@ export interface RedisLock {
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
-/** Tries once to take the lock; undefined when someone else holds it. */
+/** Redis could not be asked (down, not connected): nobody can tell whether the lock is free. */
+export class LockUnavailableError extends Error {
+  constructor(
+    readonly key: string,
+    cause: unknown,
+  ) {
+    super(`Redis unavailable for lock ${key}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'LockUnavailableError';
+  }
+}
+
+/** Tries once to take the lock; undefined when someone else holds it, LockUnavailableError when Redis fails. */
 export async function acquireLock(redis: Redis, key: string, ttlMs: number): Promise<RedisLock | undefined> {
   const token = randomBytes(16).toString('hex');
-  const ok = await redis.set(key, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+  let ok: string | null;
+  try {
+    ok = await redis.set(key, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+  } catch (err) {
+    throw new LockUnavailableError(key, err);
+  }
   if (ok !== 'OK') return undefined;
   return {
     key,

@@ -110,6 +110,7 @@ describe('TicketKeeper when Redis is down', () => {
       h.sim.rotateTickets(h.appId);
       expect(await k.refreshNow(h.appId, 'test')).toBe('failed');
       expect(await k.currentTicket(h.appId)).toBe(held);
+      expect((await k.status())[h.appId]?.lastError?.message).toMatch(/Redis unavailable for lock/);
 
       await redisServer.up();
       await waitFor(async () => (await k.currentTicket(h.appId)) === h.sim.currentTicket(h.appId), 8000, 'a refresh after Redis returns');
