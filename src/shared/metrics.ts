@@ -30,6 +30,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     ticketAgeSeconds: new Gauge({ name: 'faceid_ticket_age_seconds', help: 'Age of the current SIGN ticket', labelNames: ['app'], registers: r }),
     ticketRefreshFailures: new Counter({ name: 'faceid_ticket_refresh_failures_total', help: 'Failed ticket refreshes', labelNames: ['app'], registers: r }),
     ordersByState: new Gauge({ name: 'faceid_orders', help: 'Orders by status (reconciler sample)', labelNames: ['status'], registers: r }),
+    recoveryOrders: new Gauge({ name: 'faceid_registered_orders', help: 'Registered orders by recovery state', labelNames: ['state'], registers: r }),
     reconcilerActions: new Counter({ name: 'faceid_reconciler_actions_total', help: 'Reconciler actions', labelNames: ['action'], registers: r }),
   };
 }

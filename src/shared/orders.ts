@@ -71,11 +71,12 @@ export async function recordVerifiedResult(db: Db, r: VerifiedResult): Promise<R
         });
         outcome = { orderId: existing.id, verdict: 'late', code: r.code, enqueue: false };
       } else {
-        // A registered (EXPECTED) or expired order whose user finally came back.
+        // A registered (EXPECTED) or expired order whose user finally came back; it keeps its
+        // REGISTRATION source, and verifiedAt says the callback came.
         await tx.order.update({
           where: { id: existing.id },
           data: {
-            status: 'QUEUED', source, callbackCode: r.code, h5faceId: r.h5faceId,
+            status: 'QUEUED', callbackCode: r.code, h5faceId: r.h5faceId,
             verifiedAt: now, enqueuePending: true, nextSweepAt: null,
           },
         });

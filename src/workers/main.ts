@@ -13,6 +13,7 @@ import { closeServer, onShutdown } from '../shared/runtime';
 import { TicketKeeper } from '../shared/tickets/keeper';
 import { WebankClient } from '../shared/webank/client';
 import { createArchiveWorker } from './archive-worker';
+import { RecoverySweeper } from './recovery-sweeper';
 
 const log = componentLogger('worker');
 
@@ -40,6 +41,8 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   const relay = new OutboxRelay(db, queue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
   relay.start();
   const worker = createArchiveWorker({ cfg, db, webank, evidence, tickets: keeper, metrics }, workerRedis, cfg);
+  const sweeper = new RecoverySweeper({ cfg, db, redis: producerRedis, webank, tickets: keeper, queue, metrics });
+  sweeper.start();
 
   let server: Server | undefined;
   const port = opts.port === undefined ? cfg.WORKER_PORT : opts.port;
@@ -69,6 +72,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
     // Stop taking jobs and let active ones finish (BullMQ waits for them), then the rest.
     await worker.close();
     await relay.stop();
+    await sweeper.stop();
     await keeper.stop();
     if (server) await closeServer(server);
     await queue.close().catch(() => undefined);
@@ -76,7 +80,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
     workerRedis.disconnect();
     if (!opts.db) await db.$disconnect();
   };
-  return { db, evidence, keeper, worker, relay, queue, metrics, webank, close };
+  return { db, evidence, keeper, worker, relay, sweeper, queue, metrics, webank, close };
 }
 
 if (require.main === module) {

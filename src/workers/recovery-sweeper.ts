@@ -1,0 +1,178 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { recordAudit } from '../shared/audit';
+import type { Config, Product } from '../shared/config';
+import type { Db } from '../shared/db';
+import { componentLogger } from '../shared/logger';
+import type { Metrics } from '../shared/metrics';
+import { addOrderEvent, markEnqueued } from '../shared/orders';
+import { enqueueArchive, type ArchiveJobData } from '../shared/queues';
+import { withLock } from '../shared/redis-lock';
+import type { WebankClient } from '../shared/webank/client';
+import { NO_RESULT_CODE, WebankError } from '../shared/webank/errors';
+import type { TicketSource } from './archive-evidence';
+
+const log = componentLogger('recovery');
+
+export interface RecoverySweeperDeps {
+  cfg: Config;
+  db: Db;
+  redis: Redis;
+  webank: Pick<WebankClient, 'queryJson'>;
+  tickets: Pick<TicketSource, 'currentTicket'>;
+  queue: Queue<ArchiveJobData>;
+  metrics?: Metrics;
+  /** Orders looked up per pass; the rest wait for the next one, which spreads the load. */
+  batch?: number;
+  /** Longest gap between two lookups of one order. */
+  maxGapMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Finds the results of registered orders whose browser never came back. WeBank keeps a result
+ * 3 days and never calls us, so the sweeper asks: first after a quiet period, then on a widening
+ * schedule (each order's next lookup is written before it is queried, so no crash or restart
+ * makes it ask more often), until the window closes and the order is EXPIRED. One leader at a
+ * time, through a Redis lock.
+ */
+export class RecoverySweeper {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(private readonly deps: RecoverySweeperDeps) {}
+
+  start(): void {
+    const tick = () => {
+      this.running = this.sweepAsLeader()
+        .catch((err: unknown) => log.warn('recovery pass failed', { error: (err as Error).message }))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.deps.cfg.RECOVERY_INTERVAL_MS).unref();
+        });
+    };
+    this.timer = setTimeout(tick, Math.min(1000, this.deps.cfg.RECOVERY_INTERVAL_MS)).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass if no other replica is running one. */
+  async sweepAsLeader(): Promise<number | undefined> {
+    const key = `${this.deps.cfg.QUEUE_PREFIX}:lock:recovery-sweeper`;
+    const res = await withLock(this.deps.redis, key, 60_000, () => this.sweepOnce());
+    return res.acquired ? res.value : undefined;
+  }
+
+  /** Looks up the orders that are due; returns how many were looked at. */
+  async sweepOnce(now = new Date()): Promise<number> {
+    const { db, cfg } = this.deps;
+    const due = await db.order.findMany({
+      where: { status: 'EXPECTED', nextSweepAt: { lte: now } },
+      orderBy: { nextSweepAt: 'asc' },
+      take: this.deps.batch ?? 50,
+      select: { id: true, appId: true, orderNo: true, product: true, startedAt: true, createdAt: true, sweepCount: true },
+    });
+    for (const order of due) {
+      const windowEnd = (order.startedAt ?? order.createdAt).getTime() + cfg.RECOVERY_WINDOW_HOURS * 3600_000;
+      if (now.getTime() >= windowEnd) {
+        await this.expire(order);
+        continue;
+      }
+      // Claim the next slot first: whatever happens below, this order is not asked again before it.
+      const next = new Date(Math.min(windowEnd, now.getTime() + this.gapMs(order.sweepCount)));
+      const claimed = await db.order.updateMany({
+        where: { id: order.id, status: 'EXPECTED', sweepCount: order.sweepCount },
+        data: { sweepCount: { increment: 1 }, nextSweepAt: next },
+      });
+      if (claimed.count === 0) continue;
+      await this.lookUp(order, next);
+    }
+    await this.reportCounts();
+    return due.length;
+  }
+
+  /** Quiet period × 2^n, capped, with ±10 % jitter so registered batches do not query in step. */
+  private gapMs(sweepCount: number): number {
+    const quiet = Math.max(1000, this.deps.cfg.RECOVERY_QUIET_MINUTES * 60_000);
+    const base = Math.min(this.deps.maxGapMs ?? 6 * 3600_000, quiet * 2 ** sweepCount);
+    return Math.round(base * (0.9 + 0.2 * (this.deps.random ?? Math.random)()));
+  }
+
+  private async lookUp(order: { id: string; appId: string; orderNo: string; product: string }, next: Date): Promise<void> {
+    const { db, webank, tickets } = this.deps;
+    try {
+      const ticket = await tickets.currentTicket(order.appId);
+      const answer = await webank.queryJson(order.product as Product, { appId: order.appId, orderNo: order.orderNo, ticket });
+      await this.recover(order, answer.code, answer.bizSeqNo);
+    } catch (err) {
+      const code = err instanceof WebankError ? err.code : undefined;
+      if (code === NO_RESULT_CODE) {
+        await addOrderEvent(db, order.id, 'recovery_not_yet', { code, nextLookupAt: next.toISOString() });
+        return;
+      }
+      // A result that exists but failed verification is still a result: archive what WeBank has.
+      if (err instanceof WebankError && /^6666/.test(err.code)) {
+        await this.recover(order, err.code, err.bizSeqNo);
+        return;
+      }
+      log.warn('recovery lookup failed; will try again on schedule', { appId: order.appId, orderNo: order.orderNo, error: (err as Error).message });
+      await addOrderEvent(db, order.id, 'recovery_error', { error: (err as Error).message.slice(0, 300), nextLookupAt: next.toISOString() });
+    }
+  }
+
+  /** Records the order as recovered (no callback) and queues it through the same archive path. */
+  private async recover(order: { id: string; appId: string; orderNo: string; product: string }, code: string, bizSeqNo?: string) {
+    const { db, queue } = this.deps;
+    const updated = await db.order.updateMany({
+      where: { id: order.id, status: 'EXPECTED' },
+      data: { status: 'QUEUED', recoveredAt: new Date(), enqueuePending: true, nextSweepAt: null, bizSeqNo: bizSeqNo ?? undefined },
+    });
+    if (updated.count === 0) return; // the browser came back meanwhile
+    await addOrderEvent(db, order.id, 'recovered', { code, bizSeqNo: bizSeqNo ?? null });
+    await recordAudit(db, {
+      actor: 'system:recovery-sweeper', action: 'recover', outcome: 'success',
+      order: { id: order.id, appId: order.appId, orderNo: order.orderNo }, detail: { code },
+    });
+    log.info('order recovered without a callback', { appId: order.appId, orderNo: order.orderNo, code });
+    try {
+      await enqueueArchive(queue, { appId: order.appId, orderNo: order.orderNo, product: order.product as Product, reason: 'recovery' }, { timeoutMs: 1000 });
+      await markEnqueued(db, order.id);
+    } catch {
+      // The outbox relay enqueues it once Redis answers.
+    }
+  }
+
+  private async expire(order: { id: string; appId: string; orderNo: string }): Promise<void> {
+    const { db } = this.deps;
+    const updated = await db.order.updateMany({
+      where: { id: order.id, status: 'EXPECTED' },
+      data: { status: 'EXPIRED', nextSweepAt: null, lastError: "no result within WeBank's retention window" },
+    });
+    if (updated.count === 0) return;
+    await addOrderEvent(db, order.id, 'expired_without_result');
+    await recordAudit(db, {
+      actor: 'system:recovery-sweeper', action: 'expire', outcome: 'success',
+      order: { id: order.id, appId: order.appId, orderNo: order.orderNo },
+    });
+    log.warn('registered order expired without a result', { appId: order.appId, orderNo: order.orderNo });
+  }
+
+  private async reportCounts(): Promise<void> {
+    const m = this.deps.metrics;
+    if (!m) return;
+    const rows = await this.deps.db.$queryRaw<{ state: string; n: bigint }[]>`
+      SELECT CASE
+               WHEN status = 'EXPECTED' THEN 'expected'
+               WHEN status = 'EXPIRED' THEN 'expired'
+               WHEN recovered_at IS NOT NULL THEN 'recovered'
+               ELSE 'called_back' END AS state,
+             count(*) AS n
+      FROM orders WHERE source = 'REGISTRATION' GROUP BY 1`;
+    for (const state of ['expected', 'expired', 'recovered', 'called_back']) {
+      m.recoveryOrders.set({ state }, Number(rows.find((r) => r.state === state)?.n ?? 0));
+    }
+  }
+}
