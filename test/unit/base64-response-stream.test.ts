@@ -192,6 +192,7 @@ describe('parseWebankStream', () => {
     ['a repeated file field', '{"code":"0","result":{"photo":"QUJD","photo":"QUJD"}}'],
     ['no code', '{"msg":"x"}'],
     ['an empty body', ''],
+    ['absurd nesting', `{"code":"0","result":{"r":${'['.repeat(100000)}}}`],
   ])('when the JSON has %s, then the parse rejects with MalformedResponseError', async (_l, text) => {
     await expect(parseWebankStream(body(text, 2), collectAll())).rejects.toBeInstanceOf(MalformedResponseError);
   });

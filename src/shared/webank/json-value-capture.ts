@@ -4,6 +4,8 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** WeBank results are flat; deep nesting can only be garbage or an attack on the bracket stack. */
+const MAX_DEPTH = 64;
 
 /** JSON whitespace: space, tab, line feed, carriage return. */
 export const isJsonSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -83,7 +85,7 @@ export class JsonValueCapture {
       } else if (b === QUOTE) {
         this.inString = true;
       } else if (b === 0x7b || b === 0x5b) {
-        this.stack.push(b);
+        if (this.stack.push(b) > MAX_DEPTH) throw new MalformedResponseError('malformed JSON: nested too deeply');
       } else if (b === 0x7d || b === 0x5d) {
         const open = this.stack.pop();
         if (open !== b - 2) throw new MalformedResponseError('malformed JSON: mismatched brackets');
