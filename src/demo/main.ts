@@ -67,7 +67,8 @@ async function main(): Promise<void> {
   const redis = createRedis(cfg.REDIS_URL, 'producer', 'demo-web');
   const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
-  const app = createApp({ cfg, db, archiveQueue, tickets, metrics: createMetrics() });
+  const evidence = EvidenceStore.fromConfig(cfg);
+  const app = createApp({ cfg, db, archiveQueue, tickets, metrics: createMetrics(), evidence, redis });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(keep ? cfg.PORT : 0, '127.0.0.1', () => resolve(s));
   });
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     await archiveQueue.close();
     redis.disconnect();
     await db.$disconnect();
+    evidence.client.destroy();
     await s3?.stop();
     await sim.close();
   };

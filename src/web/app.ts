@@ -8,7 +8,13 @@ import { componentLogger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import type { ArchiveJobData } from '../shared/queues';
 import type { TicketStore } from '../shared/tickets/ticket-store';
+import type { Redis } from 'ioredis';
+import type { EvidenceStore } from '../shared/evidence-store';
+import { healthRouter, type Check } from '../shared/health';
+import { createAuth } from './auth';
 import { callbackRouter } from './callback';
+import { createConsoleRouter } from './console';
+import { partnerApiRouter } from './partner-api';
 
 const log = componentLogger('http');
 
@@ -18,8 +24,30 @@ export interface AppDeps {
   archiveQueue: Queue<ArchiveJobData>;
   tickets: Pick<TicketStore, 'validAround'>;
   metrics: Metrics;
-  /** Routers added by later features (console, partner API, health), mounted in order. */
+  evidence: EvidenceStore;
+  /** Producer connection: partner rate limits, readiness. */
+  redis: Redis;
+  /** Readiness checks for /readyz (default: PostgreSQL, Redis, S3, a valid ticket per app). */
+  checks?: Check[];
+  /** Routers mounted before the 404 handler (e.g. the queue dashboard). */
   extraRouters?: express.Router[];
+}
+
+/** What /readyz checks in the web process. */
+export function webChecks(deps: Pick<AppDeps, 'db' | 'redis' | 'evidence' | 'cfg'> & { tickets: Pick<TicketStore, 'current'> }): Check[] {
+  return [
+    { name: 'postgres', run: () => deps.db.$queryRaw`SELECT 1` },
+    { name: 'redis', run: () => deps.redis.ping() },
+    { name: 's3', run: () => deps.evidence.ping() },
+    {
+      name: 'tickets',
+      run: async () => {
+        const missing: string[] = [];
+        for (const app of deps.cfg.apps) if (!(await deps.tickets.current(app.appId))) missing.push(app.appId);
+        if (missing.length) throw new Error(`no valid SIGN ticket for ${missing.join(', ')}`);
+      },
+    },
+  ];
 }
 
 /** Builds the web app without listening, so tests can start it on port 0. */
@@ -37,13 +65,13 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRouter(deps.checks ?? []));
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   app.use(callbackRouter(deps));
+  app.use(partnerApiRouter({ ...deps, auth: createAuth(deps), ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE }));
+  app.use('/console', createConsoleRouter({ db: deps.db, cfg: deps.cfg, evidence: deps.evidence, archiveQueue: deps.archiveQueue }));
   for (const router of deps.extraRouters ?? []) app.use(router);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such route' });

@@ -8,7 +8,8 @@ import { createRedis } from '../shared/redis';
 import { closeServer, onShutdown } from '../shared/runtime';
 import { dataKey } from '../shared/sealed';
 import { TicketStore } from '../shared/tickets/ticket-store';
-import { createApp } from './app';
+import { createApp, webChecks } from './app';
+import { EvidenceStore } from '../shared/evidence-store';
 
 const log = componentLogger('web');
 
@@ -21,7 +22,9 @@ export async function main(): Promise<void> {
   const metrics = createMetrics({ defaults: true });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
-  const app = createApp({ cfg, db, archiveQueue, tickets, metrics });
+  const evidence = EvidenceStore.fromConfig(cfg);
+  const checks = webChecks({ db, redis, evidence, cfg, tickets });
+  const app = createApp({ cfg, db, archiveQueue, tickets, metrics, evidence, redis, checks });
   const server = app.listen(cfg.PORT, () => log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }));
   relay.start();
   onShutdown(
@@ -31,6 +34,7 @@ export async function main(): Promise<void> {
       { name: 'queue', close: () => archiveQueue.close() },
       { name: 'redis', close: () => redis.quit() },
       { name: 'db', close: () => db.$disconnect() },
+      { name: 's3', close: async () => evidence.client.destroy() },
     ],
     cfg.SHUTDOWN_TIMEOUT_MS,
   );

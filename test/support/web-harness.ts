@@ -9,7 +9,8 @@ import { createArchiveQueue, type ArchiveJobData } from '../../src/shared/queues
 import { createRedis } from '../../src/shared/redis';
 import { dataKey } from '../../src/shared/sealed';
 import { TicketStore } from '../../src/shared/tickets/ticket-store';
-import { createApp } from '../../src/web/app';
+import { createApp, webChecks } from '../../src/web/app';
+import { EvidenceStore } from '../../src/shared/evidence-store';
 
 /** A unique id of letters and digits, for app ids and order numbers that no other test uses. */
 export function uid(prefix = ''): string {
@@ -46,7 +47,9 @@ export async function startWeb(opts: { cfg?: Config; db?: Db } = {}): Promise<We
   const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const metrics = createMetrics();
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
-  const app = createApp({ cfg, db, archiveQueue: queue, tickets, metrics });
+  const evidence = EvidenceStore.fromConfig(cfg);
+  const checks = webChecks({ db, redis, evidence, cfg, tickets });
+  const app = createApp({ cfg, db, archiveQueue: queue, tickets, metrics, evidence, redis, checks });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -59,6 +62,7 @@ export async function startWeb(opts: { cfg?: Config; db?: Db } = {}): Promise<We
       server.closeAllConnections();
       await queue.close().catch(() => undefined);
       redis.disconnect();
+      evidence.client.destroy();
       if (!opts.db) await db.$disconnect();
     },
   };
