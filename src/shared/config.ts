@@ -62,6 +62,8 @@ const envSchema = z.object({
   S3_SSE: z.enum(['', 'AES256', 'aws:kms']).default(''),
   S3_SSE_KMS_KEY_ID: z.string().optional(),
   S3_OBJECT_LOCK_DAYS: int(0),
+  /** GOVERNANCE: privileged roles can still lift a lock; COMPLIANCE: nobody can before it ends. */
+  S3_OBJECT_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE']).default('GOVERNANCE'),
   CALLBACK_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/).default('/webank/callback'),
   RESULT_REDIRECT_URL: optionalUrl,
   /** AES-256-GCM key for tickets and personal data at rest. */

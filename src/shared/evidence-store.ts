@@ -48,6 +48,7 @@ export function evidenceStoreOptions(cfg: Config): EvidenceStoreOptions {
     sse: cfg.S3_SSE,
     sseKmsKeyId: cfg.S3_SSE_KMS_KEY_ID,
     objectLockDays: cfg.S3_OBJECT_LOCK_DAYS,
+    objectLockMode: cfg.S3_OBJECT_LOCK_MODE,
   };
 }
 
