@@ -47,7 +47,7 @@ describe('partner API', () => {
     await post('/api/results/verify', signed(orderNo));
     const again = await post('/api/results/verify', signed(orderNo));
     expect(again.status).toBe(200);
-    expect((await again.json()).verdict).toBe('duplicate');
+    expect(((await again.json()) as { verdict: string }).verdict).toBe('duplicate');
     expect(await h.db.order.count({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo } })).toBe(1);
     // Replayed with another code: the signature no longer matches.
     const forged = await post('/api/results/verify', { ...signed(orderNo), code: '66660015' });
@@ -58,7 +58,7 @@ describe('partner API', () => {
     const orderNo = uid('sdk');
     const res = await post('/api/results/verify', { ...signed(orderNo), orderNo: uid('x') });
     expect(res.status).toBe(403);
-    expect((await res.json()).error).toBe('signature_rejected');
+    expect(((await res.json()) as { error: string }).error).toBe('signature_rejected');
     expect(await h.db.callbackEvent.count({ where: { appId: h.cfg.WEBANK_APP_ID, channel: 'app_sdk', verdict: 'rejected' } })).toBeGreaterThan(0);
   });
 
@@ -76,7 +76,7 @@ describe('partner API', () => {
   test('when the body is malformed, then 400 naming each problem', async () => {
     const res = await post('/api/results/verify', { orderNo: 'a b', code: '0', sign: 'short', extra: 1 });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as { details: { problems: string[] } };
     expect(body.details.problems.join(' ')).toMatch(/orderNo/);
     expect(body.details.problems.join(' ')).toMatch(/sign/);
   });
@@ -88,7 +88,7 @@ describe('partner API', () => {
     expect(await first.json()).toEqual({ orderNo, status: 'EXPECTED', created: true });
     const second = await post('/api/orders', { orderNo });
     expect(second.status).toBe(200);
-    expect((await second.json()).created).toBe(false);
+    expect(((await second.json()) as { created: boolean }).created).toBe(false);
   });
 });
 
