@@ -1,0 +1,44 @@
+import type { Request } from 'express';
+import type { Role } from '../../shared/staff/roles';
+
+/** A staff member on a request, from a session cookie or a staff API token. */
+export interface StaffPrincipal {
+  via: 'session' | 'token';
+  userId: string;
+  username: string;
+  role: Role;
+  /** The audit actor: `user:<username>`. */
+  actor: string;
+  /** Session requests only: the synchronizer token state-changing requests must echo. */
+  csrfToken?: string;
+  sessionIdHash?: string;
+  tokenId?: string;
+}
+
+/** A partner backend authenticated by a partner API token. */
+export interface PartnerPrincipal {
+  tokenId: string;
+  name: string;
+  /** The configured app key the token is restricted to; null = every app. */
+  appKey: string | null;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      staff?: StaffPrincipal;
+      partner?: PartnerPrincipal;
+    }
+  }
+}
+
+/** Where a request came from, for the audit trail (IP per the app's trust-proxy setting). */
+export function requestContext(req: Request): { ip: string | null; userAgent: string | null } {
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 300) ?? null };
+}
+
+/** The audit actor and role of whoever made the request. */
+export function actorOf(staff: StaffPrincipal | undefined): { actor: string; actorRole: string | null } {
+  return staff ? { actor: staff.actor, actorRole: staff.role } : { actor: 'anonymous', actorRole: null };
+}
