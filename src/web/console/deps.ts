@@ -1,0 +1,89 @@
+import type { Queue } from 'bullmq';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/audit';
+import { AppError } from '../../shared/errors';
+import { componentLogger } from '../../shared/logger';
+import type { Config } from '../../shared/config';
+import type { Db } from '../../shared/db';
+import type { ArchiveJobData } from '../../shared/queues';
+import type { EvidenceAccess } from '../../shared/staff/evidence-access';
+import { actorOf, requestContext, type StaffPrincipal } from '../auth/principal';
+import type { Auth } from '../auth/middleware';
+
+const log = componentLogger('console');
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /** Set once the request's audit row is written, so a later error does not write a second. */
+      audited?: boolean;
+      /** The order a request acts on, once loaded, for the audit row of a failure. */
+      auditOrder?: { id: string; appId: string; orderNo: string };
+    }
+  }
+}
+
+export interface ConsoleDeps {
+  db: Db;
+  cfg: Config;
+  /** The evidence store (src/shared/evidence-store.ts); the console reads and verifies objects. */
+  evidence: EvidenceAccess;
+  archiveQueue: Queue<ArchiveJobData>;
+}
+
+export interface RouteDeps extends ConsoleDeps {
+  auth: Auth;
+}
+
+/** The signed-in staff member; routes behind requireStaff always have one. */
+export function staffOf(res: Response): StaffPrincipal {
+  const staff = res.locals.staff;
+  if (!staff) throw new Error('route is missing requireStaff');
+  return staff;
+}
+
+/** Actor and origin of a request, for the audit trail. */
+export function auditContext(req: Request, res: Response): AuditContext {
+  const staff = res.locals.staff;
+  return { ...actorOf(staff), ...requestContext(req) };
+}
+
+/** Writes the one audit row of a request, with the staff token id when the request used one. */
+export async function audit(deps: ConsoleDeps, req: Request, res: Response, entry: Omit<AuditWrite, 'actor' | 'actorRole' | 'ip' | 'userAgent'>) {
+  const staff = res.locals.staff;
+  const detail = staff?.tokenId ? { ...(entry.detail ?? {}), tokenId: staff.tokenId } : entry.detail;
+  await recordAudit(deps.db, { ...auditContext(req, res), ...entry, detail });
+  res.locals.audited = true;
+}
+
+/** For shared operations that wrote the audit row themselves (in their own transaction). */
+export function markAudited(res: Response): void {
+  res.locals.audited = true;
+}
+
+/**
+ * Wraps a route so it leaves exactly one audit row: the handler writes it on success (via
+ * `audit`); if the handler throws first, the failure is recorded here (403 as denied, anything
+ * else as failure) with the error code, never the request's values.
+ */
+export function audited(deps: ConsoleDeps, action: AuditAction, handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      if (!res.locals.audited) {
+        const status = err instanceof AppError ? err.status : 500;
+        const code = err instanceof AppError ? err.code : 'internal';
+        await audit(deps, req, res, {
+          action,
+          outcome: status === 403 ? 'denied' : 'failure',
+          order: res.locals.auditOrder ?? null,
+          target: `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300),
+          detail: { status, error: code },
+        }).catch((e: Error) => log.error('could not write the audit row of a failed request', { error: e.message }));
+      }
+      next(err);
+    }
+  };
+}
