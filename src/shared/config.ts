@@ -27,7 +27,8 @@ const appSchema = z.object({
   secret: z.string().min(1),
   product: z.enum(PRODUCTS).default('faceid'),
   baseUrl: z.string().url().optional(),
-  retentionDays: z.number().int().positive().optional(),
+  /** Overrides RETENTION_DAYS for this app; 0 = keep forever. */
+  retentionDays: z.number().int().nonnegative().optional(),
 });
 export type WebankApp = Omit<z.infer<typeof appSchema>, 'baseUrl'> & { baseUrl: string };
 
@@ -85,6 +86,14 @@ const envSchema = z.object({
   /** WeBank keeps results this long; after it a never-found order is EXPIRED. */
   RECOVERY_WINDOW_HOURS: z.coerce.number().positive().default(72),
   RECOVERY_INTERVAL_MS: int(30000),
+  /** How often the reconciler (one leader) looks for orders without a live job and samples counts. */
+  RECONCILER_INTERVAL_MS: int(60000),
+  /** An unfinished order untouched this long and without a live job is re-enqueued (or failed). */
+  RECONCILER_STUCK_MINUTES: z.coerce.number().nonnegative().default(10),
+  /** Evidence and personal data of finished orders older than this are purged; 0 = keep forever. Per app: `retentionDays`. */
+  RETENTION_DAYS: int(0),
+  /** How often the retention purge (one leader) runs. */
+  RETENTION_INTERVAL_MS: int(3600000),
   /** Staff console session cookie `Secure` flag: true (default), auto (only on https requests), false (plain-http tests only). */
   CONSOLE_COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('true'),
   /** Absolute lifetime of a console session, and how long it survives without a request. */
