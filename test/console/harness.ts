@@ -38,6 +38,8 @@ export interface ConsoleHarness {
   queue: Queue<ArchiveJobData>;
   redis: Redis;
   publicKeyPem: string;
+  /** The environment the configuration was loaded from (for running the CLI against the same services). */
+  env: Record<string, string | undefined>;
   close(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export function signingKeys() {
 export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleHarness> {
   const s3 = await startFauxqs();
   const keys = signingKeys();
-  const cfg = loadConfig({
+  const merged: Record<string, string | undefined> = {
     ...process.env,
     ...s3.s3Env,
     WEBANK_APP_ID: uid('TIDA'),
@@ -63,7 +65,8 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
     CONSOLE_LOGIN_MAX_FAILURES_PER_IP: '1000',
     EXPORT_SIGNING_KEY: keys.privateB64,
     ...env,
-  });
+  };
+  const cfg = loadConfig(merged);
   const db = createDb(cfg.DATABASE_URL, 4);
   const evidence = EvidenceStore.fromConfig(cfg);
   const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-console');
@@ -76,7 +79,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   const { port } = server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
   return {
-    url, base: `${url}/console`, cfg, db, evidence, s3, queue, redis, publicKeyPem: keys.publicPem,
+    url, base: `${url}/console`, cfg, db, evidence, s3, queue, redis, publicKeyPem: keys.publicPem, env: merged,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
