@@ -29,9 +29,15 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     evidenceMissing: new Counter({ name: 'faceid_evidence_missing_total', help: 'Orders whose files never came', registers: r }),
     ticketAgeSeconds: new Gauge({ name: 'faceid_ticket_age_seconds', help: 'Age of the current SIGN ticket', labelNames: ['app'], registers: r }),
     ticketRefreshFailures: new Counter({ name: 'faceid_ticket_refresh_failures_total', help: 'Failed ticket refreshes', labelNames: ['app'], registers: r }),
+    ticketValid: new Gauge({ name: 'faceid_ticket_valid', help: '1 when a valid SIGN ticket is held for the app, else 0', labelNames: ['app'], registers: r }),
     ordersByState: new Gauge({ name: 'faceid_orders', help: 'Orders by status (reconciler sample)', labelNames: ['status'], registers: r }),
     recoveryOrders: new Gauge({ name: 'faceid_registered_orders', help: 'Registered orders by recovery state', labelNames: ['state'], registers: r }),
     reconcilerActions: new Counter({ name: 'faceid_reconciler_actions_total', help: 'Reconciler actions', labelNames: ['action'], registers: r }),
+    retentionOrders: new Counter({
+      name: 'faceid_retention_orders_total', help: 'Orders seen by the retention purge, by outcome (purged, skipped_locked, failed)',
+      labelNames: ['outcome'], registers: r,
+    }),
+    retentionObjectsDeleted: new Counter({ name: 'faceid_retention_objects_deleted_total', help: 'Evidence objects deleted by the retention purge', registers: r }),
   };
 }
 
