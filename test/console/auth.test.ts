@@ -165,7 +165,7 @@ describe('CSRF', () => {
 
   test('when a session request changes state without the token, then 403 csrf and one denied row', async () => {
     const s = await login(h, user);
-    for (const headers of [{}, { 'x-csrf-token': 'forged' }]) {
+    for (const headers of [{}, { 'x-csrf-token': 'forged' }] as Record<string, string>[]) {
       const ua = uid('ua-');
       const res = await call(h, s, 'POST', `/api/orders/${order.id}/verify`, { csrf: false, headers: { ...headers, 'user-agent': ua } });
       expect(res.status).toBe(403);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { rezip } from './zip-tools';
 import { checkExportPackage } from '../../src/shared/export-package';
-import { auditRowsFor, call, createUser, login, PHOTO, seedOrder, startConsole, uid, VIDEO, type ConsoleHarness, type SeededOrder, type Session } from './harness';
+import { auditRowsFor, call, createUser, login, PHOTO, seedOrder, signingKeys, startConsole, uid, VIDEO, type ConsoleHarness, type SeededOrder, type Session } from './harness';
 
 let h: ConsoleHarness;
 let viewer: Session;
@@ -247,7 +247,7 @@ describe('export package', () => {
 
   test('when checked against another key, then the signature fails; without a key, origin is not proven', async () => {
     const file = await exportZip(order);
-    const other = (await import('./harness')).signingKeys().publicPem;
+    const other = signingKeys().publicPem;
     expect((await checkExportPackage(file, { publicKeyPem: other })).signature.ok).toBe(false);
     const own = await checkExportPackage(file);
     expect(own.ok).toBe(true);
