@@ -106,6 +106,7 @@ button.link { background: none; border: none; color: #fff; text-decoration: unde
 .mono { font-family: ui-monospace, monospace; }
 .small { font-size: .8rem; }
 .hash { word-break: break-all; font-size: .8rem; }
+td.mono.small { word-break: break-all; max-width: 36rem; }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 2rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
 dt { color: #5b6470; }
