@@ -21,7 +21,7 @@ export async function findOrderByNo(db: Db, cfg: Config, orderNo: string, appKey
   const orders = await db.order.findMany({ where: { orderNo: no.data, ...(appId ? { appId } : {}) }, take: 10 });
   if (orders.length === 0) throw notFound(`no order ${no.data}${appKey ? ` in app ${appKey}` : ''}`);
   if (orders.length > 1) {
-    const apps = orders.map((o) => cfg.apps.find((a) => a.appId === o.appId)?.key ?? o.appId);
+    const apps = orders.map((o) => cfg.apps.find((a) => a.appId === o.appId)?.key ?? o.appId).sort();
     throw new AppError('ambiguous', 409, `order ${no.data} exists in several apps (${apps.join(', ')}); pass --app <key>`);
   }
   return orders[0]!;
