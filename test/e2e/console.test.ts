@@ -8,6 +8,21 @@ import { artifactPath, launchChromium } from '../support/browser';
  * plays and seeks (served with Range), verify, reveal, export downloads. Screenshots go to
  * test-artifacts/console-*.png.
  */
+// The callbacks below run inside Chromium; tsconfig has no DOM lib, so these declarations type them here only.
+interface Img { complete: boolean; naturalWidth: number }
+interface Video {
+  muted: boolean;
+  currentTime: number;
+  duration: number;
+  readyState: number;
+  error: { code: number } | null;
+  play(): Promise<void>;
+  pause(): void;
+  addEventListener(type: string, listener: () => void, opts?: { once: boolean }): void;
+}
+declare const document: { querySelector(selector: string): unknown };
+declare function requestAnimationFrame(callback: () => void): number;
+
 let h: ConsoleHarness;
 let browser: Browser;
 let order: SeededOrder;
@@ -52,13 +67,14 @@ test('an auditor logs in, finds the order, sees the photo, plays and seeks the v
 
   // The photo renders.
   await page.waitForFunction(() => {
-    const img = document.querySelector<HTMLImageElement>('#evidence-photo');
+    const img = document.querySelector('#evidence-photo') as Img | null;
     return Boolean(img && img.complete && img.naturalWidth > 0);
   });
-  expect(await page.locator('#evidence-photo').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  expect(await page.locator('#evidence-photo').evaluate((img) => (img as unknown as Img).naturalWidth)).toBeGreaterThan(0);
 
   // The video plays, then seeks (the player issues Range requests).
-  const played = await page.locator('#evidence-video').evaluate(async (v: HTMLVideoElement) => {
+  const played = await page.locator('#evidence-video').evaluate(async (el) => {
+    const v = el as unknown as Video;
     v.muted = true;
     await v.play();
     await new Promise<void>((resolve) => {
@@ -79,11 +95,11 @@ test('an auditor logs in, finds the order, sees the photo, plays and seeks the v
   // Masked until revealed.
   await expect(page.locator('#pii-idno').textContent()).resolves.toBe('1101**********1234');
   await page.click('button[data-action=reveal]');
-  await page.waitForFunction(() => document.querySelector('#pii-idno')?.textContent === '110101199001011234');
+  await page.waitForFunction(() => (document.querySelector('#pii-idno') as { textContent: string } | null)?.textContent === '110101199001011234');
 
   // Verify integrity.
   await page.click('button[data-action=verify]');
-  await page.waitForFunction(() => /PASS/.test(document.querySelector('#verify-result')?.textContent ?? ''));
+  await page.waitForFunction(() => /PASS/.test((document.querySelector('#verify-result') as { textContent: string } | null)?.textContent ?? ''));
   await page.screenshot({ path: artifactPath('console-3-order.png'), fullPage: true });
 
   // Export downloads a package that checks out.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { recordAudit } from '../../shared/audit';
 import type { Config } from '../../shared/config';
@@ -27,21 +28,23 @@ export async function login(
 ): Promise<LoginResult> {
   const { db, cfg } = deps;
   const username = input.username.trim().toLowerCase().slice(0, 64);
+  // Counted by a hash: what people type as a username is sometimes their password.
+  const who = createHash('sha256').update(username, 'utf8').digest('hex');
   const ctx = requestContext(req);
   const ip = ctx.ip ?? 'unknown';
   const now = Date.now();
   const since = new Date(now - cfg.CONSOLE_LOGIN_WINDOW_MINUTES * 60_000);
   const dayAgo = new Date(now - 24 * 3600_000);
 
-  await db.loginAttempt.deleteMany({ where: { OR: [{ username, createdAt: { lt: dayAgo } }, { ip, createdAt: { lt: dayAgo } }] } });
-  const attempt = await db.loginAttempt.create({ data: { username, ip, success: false }, select: { id: true } });
+  await db.loginAttempt.deleteMany({ where: { OR: [{ username: who, createdAt: { lt: dayAgo } }, { ip, createdAt: { lt: dayAgo } }] } });
+  const attempt = await db.loginAttempt.create({ data: { username: who, ip, success: false }, select: { id: true } });
   const lastOk = await db.loginAttempt.findFirst({
-    where: { username, success: true, createdAt: { gte: since } },
+    where: { username: who, success: true, createdAt: { gte: since } },
     orderBy: { id: 'desc' },
     select: { id: true },
   });
   const [userFailures, ipFailures] = await Promise.all([
-    db.loginAttempt.count({ where: { username, success: false, createdAt: { gte: since }, ...(lastOk ? { id: { gt: lastOk.id } } : {}) } }),
+    db.loginAttempt.count({ where: { username: who, success: false, createdAt: { gte: since }, ...(lastOk ? { id: { gt: lastOk.id } } : {}) } }),
     db.loginAttempt.count({ where: { ip, success: false, createdAt: { gte: since } } }),
   ]);
 
