@@ -35,10 +35,22 @@ export function onShutdown(steps: { name: string; close: () => Promise<unknown> 
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-/** Closes an HTTP server: stop accepting, let in-flight requests finish, drop idle keep-alives. */
+/**
+ * Closes an HTTP server: stop accepting, let in-flight requests finish, drop idle keep-alives.
+ * `server.close()` alone leaves a keep-alive connection that was busy at that moment open (and
+ * serving further requests) until its keep-alive timeout; so responses from now on say
+ * `Connection: close`, and connections are closed as soon as they go idle.
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    server.on('request', (_req, res) => {
+      if (!res.headersSent) res.shouldKeepAlive = false;
+    });
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }
