@@ -52,19 +52,25 @@ type Outcome = 'archived' | 'no_result' | 'already_done' | 'failed_verification'
  * that is already stored.
  */
 export function archiveProcessor(deps: ArchiverDeps) {
-  return async (job: Job<ArchiveJobData>): Promise<Outcome> => {
+  return async (job: Job<ArchiveJobData>, _token?: string, signal?: AbortSignal): Promise<Outcome> => {
     const { appId, orderNo, product } = job.data;
     try {
-      const outcome = await archiveOrder(deps, appId, orderNo, product);
+      const outcome = await archiveOrder(deps, appId, orderNo, product, signal);
       deps.metrics?.jobsTotal.inc({ product, outcome });
       return outcome;
     } catch (err) {
+      // Cancelled (worker shutting down): not a failure of the order; the caller releases the job.
+      if (signal?.aborted) throw err;
       throw await settleFailure(deps, job, err);
     }
   };
 }
 
-export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: string, product: Product): Promise<Outcome> {
+/**
+ * `signal` cancels the run between steps and mid-query: the WeBank request is destroyed, so a
+ * file being uploaded is aborted (no object, no row) and the rerun fetches it again.
+ */
+export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: string, product: Product, signal?: AbortSignal): Promise<Outcome> {
   const { db, cfg } = deps;
   const order = await db.order.findUnique({ where: { appId_orderNo: { appId, orderNo } }, include: { evidence: true } });
   if (!order) throw new UnrecoverableError(`no order ${appId}/${orderNo}`);
@@ -81,7 +87,8 @@ export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: s
   for (let poll = 0; ; poll++) {
     const allKinds = spec.fileFields.map((f) => f.kind);
     const wanted = allKinds.filter((k) => !stored.has(k));
-    const answer = await queryOnce(deps, order, product, wanted, stored).catch(async (err: unknown) => {
+    signal?.throwIfAborted();
+    const answer = await queryOnce(deps, order, product, wanted, stored, signal).catch(async (err: unknown) => {
       if (isSignatureRejection(err) && !signatureRetried) {
         // WeBank refused our signature: the ticket rotated under us. Refresh once and go again.
         signatureRetried = true;
@@ -119,7 +126,7 @@ export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: s
       throw new EvidencePendingError(missing);
     }
     deps.metrics?.pollAttempts.inc();
-    await sleep(cfg.ARCHIVE_POLL_INTERVAL_MS);
+    await sleep(cfg.ARCHIVE_POLL_INTERVAL_MS, undefined, { signal });
   }
 }
 
@@ -136,12 +143,13 @@ async function queryOnce(
   product: Product,
   wanted: FileKind[],
   stored: Set<string>,
+  signal?: AbortSignal,
 ): Promise<Answer> {
   const spec = productSpec(product);
   const ticket = await deps.tickets.currentTicket(order.appId);
   const getFile = getFileFor(product, wanted);
   const started = performance.now();
-  const open = await deps.webank.openQuery(product, { appId: order.appId, orderNo: order.orderNo, ticket, getFile });
+  const open = await deps.webank.openQuery(product, { appId: order.appId, orderNo: order.orderNo, ticket, getFile, signal });
   const parsed = await parseWebankStream(open.body, {
     fileFields: spec.fileFields.map((f) => f.field),
     onFile: async (field, data) => {
