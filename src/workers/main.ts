@@ -11,9 +11,11 @@ import { createArchiveQueue } from '../shared/queues';
 import { createRedis } from '../shared/redis';
 import { closeServer, onShutdown } from '../shared/runtime';
 import { TicketKeeper } from '../shared/tickets/keeper';
-import { WebankClient } from '../shared/webank/client';
 import { createArchiveWorker } from './archive-worker';
+import { InstrumentedWebankClient } from './instrumented-webank';
+import { Reconciler } from './reconciler';
 import { RecoverySweeper } from './recovery-sweeper';
+import { RetentionPurge } from './retention-purge';
 
 const log = componentLogger('worker');
 
@@ -26,7 +28,8 @@ export interface WorkerRuntimeOptions {
 
 /**
  * Everything a worker replica runs: the archive worker, the ticket keeper, the outbox relay,
- * and a small HTTP server for /healthz, /readyz and /metrics. Any number of replicas can run.
+ * the recovery sweeper, the reconciler and the retention purge (those three one leader at a
+ * time), and a small HTTP server for /healthz, /readyz and /metrics. Any number of replicas can run.
  */
 export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions = {}) {
   const db = opts.db ?? createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
@@ -34,7 +37,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   const workerRedis = createRedis(cfg.REDIS_URL, 'worker', 'archive-worker');
   const producerRedis = createRedis(cfg.REDIS_URL, 'producer', 'worker-producer');
   const metrics = createMetrics({ defaults: opts.port !== false });
-  const webank = WebankClient.fromConfig(cfg);
+  const webank = new InstrumentedWebankClient({ apps: cfg.apps, timeoutMs: cfg.WEBANK_TIMEOUT_MS || undefined }, metrics);
   const keeper = new TicketKeeper({ db, redis: producerRedis, config: cfg, client: webank });
   await keeper.start();
   const queue = createArchiveQueue(producerRedis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
@@ -43,6 +46,19 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   const worker = createArchiveWorker({ cfg, db, webank, evidence, tickets: keeper, metrics }, workerRedis, cfg);
   const sweeper = new RecoverySweeper({ cfg, db, redis: producerRedis, webank, tickets: keeper, queue, metrics });
   sweeper.start();
+  const reconciler = new Reconciler({ cfg, db, redis: producerRedis, queue, metrics });
+  reconciler.start();
+  const purge = new RetentionPurge({ cfg, db, redis: producerRedis, evidence, metrics });
+  purge.start();
+
+  /** Ticket gauges, read at scrape time: the ticket may have been fetched by another replica. */
+  const sampleTickets = async () => {
+    for (const [app, s] of Object.entries(await keeper.status())) {
+      metrics.ticketValid.set({ app }, s.hasValidTicket ? 1 : 0);
+      if (s.ticketAgeSeconds === null) metrics.ticketAgeSeconds.remove({ app });
+      else metrics.ticketAgeSeconds.set({ app }, s.ticketAgeSeconds);
+    }
+  };
 
   let server: Server | undefined;
   const port = opts.port === undefined ? cfg.WORKER_PORT : opts.port;
@@ -63,28 +79,50 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
       ]),
     );
     app.get('/metrics', async (_req, res) => {
+      await sampleTickets().catch(() => undefined);
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
     server = app.listen(port, () => log.info('worker health listening', { port }));
   }
 
+  // Jobs still running this close to SHUTDOWN_TIMEOUT_MS are released, leaving time to close the rest.
+  const releaseAfterMs = cfg.SHUTDOWN_TIMEOUT_MS - Math.min(5000, Math.floor(cfg.SHUTDOWN_TIMEOUT_MS / 5));
   const close = async () => {
-    // Stop taking jobs and let active ones finish (BullMQ waits for them), then the rest.
-    await worker.close();
-    await relay.stop();
-    await sweeper.stop();
+    // Stop taking jobs and let the active ones finish (BullMQ waits for them). Any still running
+    // at the deadline are cancelled: their uploads are aborted (no object, no row) and the jobs go
+    // back to the wait list for another replica, without using an attempt.
+    const release = setTimeout(() => {
+      log.warn('archive jobs still running at the shutdown deadline; releasing them', { afterMs: releaseAfterMs });
+      worker.cancelAllJobs();
+    }, releaseAfterMs);
+    await Promise.all([
+      worker.close().finally(() => clearTimeout(release)),
+      relay.stop(),
+      sweeper.stop(),
+      reconciler.stop(),
+      purge.stop(),
+    ]);
     await keeper.stop();
     if (server) await closeServer(server);
     await queue.close().catch(() => undefined);
     producerRedis.disconnect();
     workerRedis.disconnect();
+    webank.close();
+    if (!opts.evidence) evidence.client.destroy();
     if (!opts.db) await db.$disconnect();
   };
-  return { db, evidence, keeper, worker, relay, sweeper, queue, metrics, webank, close };
+  return { db, evidence, keeper, worker, relay, sweeper, reconciler, purge, queue, metrics, webank, close };
 }
 
 if (require.main === module) {
-  const cfg = config();
+  let cfg: Config;
+  try {
+    cfg = config();
+  } catch (err) {
+    // The ConfigError names every bad variable; a stack trace would only bury it.
+    console.error((err as Error).message);
+    process.exit(1);
+  }
   startWorkerRuntime(cfg).then(
     (rt) => onShutdown([{ name: 'worker runtime', close: rt.close }], cfg.SHUTDOWN_TIMEOUT_MS),
     (err: unknown) => {
