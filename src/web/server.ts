@@ -10,6 +10,7 @@ import { dataKey } from '../shared/sealed';
 import { TicketStore } from '../shared/tickets/ticket-store';
 import { createApp, webChecks } from './app';
 import { EvidenceStore } from '../shared/evidence-store';
+import { queueDashboardRouter } from './queue-dashboard';
 
 const log = componentLogger('web');
 
@@ -24,7 +25,8 @@ export async function main(): Promise<void> {
   const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
   const evidence = EvidenceStore.fromConfig(cfg);
   const checks = webChecks({ db, redis, evidence, cfg, tickets });
-  const app = createApp({ cfg, db, archiveQueue, tickets, metrics, evidence, redis, checks });
+  const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
+  const app = createApp({ cfg, db, archiveQueue, tickets, metrics, evidence, redis, checks, extraRouters });
   const server = app.listen(cfg.PORT, () => log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }));
   relay.start();
   onShutdown(
