@@ -20,6 +20,7 @@ import { orderIdParam } from '../../shared/staff/uuid';
 import { login } from '../auth/login';
 import { endSession } from '../auth/sessions';
 import { createApiToken, listApiTokens, revokeApiToken } from '../auth/tokens';
+import { ordersAtRisk } from '../../shared/staff/orders-at-risk';
 import { audit, audited, auditContext, markAudited, staffOf, type RouteDeps } from './deps';
 import { parseRange } from './range';
 import { auditSearchSchema, createTokenSchema, createUserSchema, evidenceKindSchema, loginSchema } from './schemas';
@@ -149,6 +150,12 @@ export function apiRoutes(deps: RouteDeps): Router {
       detail: { filters: { ...f, from: f.from?.toISOString(), to: f.to?.toISOString(), cursor: f.cursor ? 'next' : undefined }, results: result.rows.length },
     });
     res.set('Cache-Control', 'no-store').json({ orders: result.rows, nextCursor: result.nextCursor ?? null });
+  }));
+
+  r.get('/orders-at-risk', viewer('search'), audited(deps, 'search', async (req, res) => {
+    const result = await ordersAtRisk(deps.db, deps.cfg);
+    await audit(deps, req, res, { action: 'search', outcome: 'success', detail: { view: 'at-risk', results: result.orders.length } });
+    res.json(result);
   }));
 
   r.get('/orders/:id', viewer('view'), audited(deps, 'view', async (req, res) => {

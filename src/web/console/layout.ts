@@ -12,6 +12,7 @@ export function page(req: Request, res: Response, title: string, body: Html | Ht
   const nav = staff
     ? html`<nav>
         <a href="${base}/">Orders</a>
+        <a href="${base}/at-risk">At risk</a>
         ${roleAtLeast(staff.role, 'auditor') ? html`<a href="${base}/audit">Audit trail</a>` : ''}
         ${roleAtLeast(staff.role, 'admin') ? html`<a href="${base}/accounts">Accounts</a>` : ''}
         <span class="who">${staff.username} (${staff.role})</span>

@@ -6,6 +6,7 @@ import { orderSearchSchema, searchOrders, type OrderSearch } from '../../shared/
 import { loadOrderRecord, orderRef } from '../../shared/staff/order-record';
 import { roleAtLeast } from '../../shared/staff/roles';
 import { orderIdParam } from '../../shared/staff/uuid';
+import { ordersAtRisk } from '../../shared/staff/orders-at-risk';
 import { OrderStatus } from '../../generated/prisma/client';
 import { issueLoginCsrf, loginCsrfOk } from '../auth/csrf';
 import { login } from '../auth/login';
@@ -224,6 +225,24 @@ ${result.rows.length === 0 ? html`<p>No orders match.</p>` : html`
   <tbody>${result.rows.map((o) => html`<tr><td><a class="order-link mono" href="${base}/orders/${o.id}">${o.orderNo}</a></td><td>${o.appKey}</td><td>${o.product}</td><td><span class="status status-${o.status}">${o.status}</span></td><td>${opt(o.resultCode)}</td><td>${when(o.createdAt)}</td><td>${when(o.archivedAt)}</td></tr>`)}</tbody>
 </table>`}
 ${nextLink(req, '/', result.nextCursor)}`));
+  }));
+
+  r.get('/at-risk', auth.requireStaff('viewer', { page: true, action: 'search' }), audited(deps, 'search', async (req, res) => {
+    const { orders, registered } = await ordersAtRisk(db, cfg);
+    await audit(deps, req, res, { action: 'search', outcome: 'success', detail: { view: 'at-risk', results: orders.length } });
+    const base = baseOf(req);
+    sendPage(res, 200, page(req, res, 'At risk', html`
+<h1>Orders at risk</h1>
+<p>Orders without archived evidence whose WeBank window (${cfg.RECOVERY_WINDOW_HOURS} h) closes within 24 h. Registered orders:
+  <span id="count-expected">${registered.expected}</span> expected,
+  <span id="count-called-back">${registered.called_back}</span> called back,
+  <span id="count-recovered">${registered.recovered}</span> recovered,
+  <span id="count-expired">${registered.expired}</span> expired.</p>
+${orders.length === 0 ? html`<p>No order is at risk.</p>` : html`
+<table class="results" id="at-risk">
+  <thead><tr><th>Order no</th><th>Status</th><th>Started</th><th>Hours left</th><th>Lookups</th><th>Last error</th></tr></thead>
+  <tbody>${orders.map((o) => html`<tr><td><a class="order-link mono" href="${base}/orders/${o.id}">${o.orderNo}</a></td><td><span class="status status-${o.status}">${o.status}</span></td><td>${when(o.startedAt)}</td><td>${String(o.hoursLeft)}</td><td>${String(o.sweepCount)}</td><td>${opt(o.lastError)}</td></tr>`)}</tbody>
+</table>`}`));
   }));
 
   r.get('/orders/:id', auth.requireStaff('viewer', { page: true, action: 'view' }), audited(deps, 'view', async (req, res) => {
