@@ -89,8 +89,10 @@ describe('worker shutdown', () => {
       first.child.kill('SIGTERM');
       const exit = await first.exited;
       const tookMs = Date.now() - signalledAt;
+      // Exit 0 means it beat its own deadline (onShutdown exits 1 at SHUTDOWN_TIMEOUT_MS); the
+      // margin is only for a loaded machine scheduling the processes late.
       expect(exit).toEqual({ code: 0, signal: null });
-      expect(tookMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+      expect(tookMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2000);
       expect(first.output.join('')).toContain('releasing them');
 
       // Released, not failed: back in the wait list with no attempt used, the order QUEUED again.
