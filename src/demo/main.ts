@@ -42,8 +42,10 @@ async function main(): Promise<void> {
   say(`1. database  ${databaseUrl.replace(/\/\/[^@]*@/, '//')} — migrating`);
   await migrate(databaseUrl);
 
-  const appId = process.env.WEBANK_APP_ID ?? 'TIDADEMO01';
-  const secret = process.env.WEBANK_SECRET ?? randomBytes(12).toString('hex');
+  // A fresh simulator each run, so a fresh app: tickets a previous run stored for another
+  // simulator must not be taken for this one's.
+  const appId = `TIDADEMO${randomBytes(3).toString('hex').toUpperCase()}`;
+  const secret = randomBytes(12).toString('hex');
   const sim = await startSimulator({ apps: [{ appId, secret }] });
   say(`2. WeBank simulator at ${sim.url} (app ${appId})`);
 
@@ -55,8 +57,9 @@ async function main(): Promise<void> {
     DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     QUEUE_PREFIX: `{demo${randomBytes(3).toString('hex')}}`,
     ARCHIVE_POLL_INTERVAL_MS: '500',
-    ...(s3?.s3Env ?? {}),
     ...process.env,
+    // The emulator started above wins over any S3_* left in the environment.
+    ...(s3?.s3Env ?? {}),
     DATABASE_URL: databaseUrl,
     WEBANK_APP_ID: appId,
     WEBANK_SECRET: secret,

@@ -70,7 +70,8 @@ export class RecoverySweeper {
   async sweepOnce(now = new Date()): Promise<number> {
     const { db, cfg } = this.deps;
     const due = await db.order.findMany({
-      where: { status: 'EXPECTED', nextSweepAt: { lte: now } },
+      // Only this deployment's apps: another app's orders have no secret or host here.
+      where: { status: 'EXPECTED', nextSweepAt: { lte: now }, appId: { in: cfg.apps.map((a) => a.appId) } },
       orderBy: { nextSweepAt: 'asc' },
       take: this.deps.batch ?? 50,
       select: { id: true, appId: true, orderNo: true, product: true, startedAt: true, createdAt: true, sweepCount: true },
