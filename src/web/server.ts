@@ -24,13 +24,19 @@ export async function main(): Promise<void> {
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
   const evidence = EvidenceStore.fromConfig(cfg);
-  const checks = webChecks({ db, redis, evidence, cfg, tickets });
+  let draining = false;
+  const checks = [
+    // Fails first on SIGTERM so a load balancer stops routing here while requests drain.
+    { name: 'accepting', run: async () => { if (draining) throw new Error('shutting down'); } },
+    ...webChecks({ db, redis, evidence, cfg, tickets }),
+  ];
   const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
   const app = createApp({ cfg, db, archiveQueue, tickets, metrics, evidence, redis, checks, extraRouters });
   const server = app.listen(cfg.PORT, () => log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }));
   relay.start();
   onShutdown(
     [
+      { name: 'readiness', close: async () => { draining = true; } },
       { name: 'http', close: () => closeServer(server) },
       { name: 'outbox relay', close: () => relay.stop() },
       { name: 'queue', close: () => archiveQueue.close() },
