@@ -10,7 +10,7 @@ import type { ArchiveJobData } from '../shared/queues';
 import { expectedKinds, resultColumns, type Envelope, type Scalars } from '../shared/results';
 import { dataKey } from '../shared/sealed';
 import type { WebankClient } from '../shared/webank/client';
-import { NO_RESULT_CODE, WebankError, isSignatureRejection } from '../shared/webank/errors';
+import { NO_RESULT_CODE, SIGNATURE_REJECTION_CODES, WebankError, isSignatureRejection } from '../shared/webank/errors';
 import { getFileFor, productSpec, type FileKind } from '../shared/webank/products';
 import { parseWebankStream } from '../shared/webank/response-stream';
 import { storeEvidenceFile } from './store-evidence-file';
@@ -169,6 +169,11 @@ async function queryOnce(
   const { code, msg, bizSeqNo, transactionTime } = parsed.envelope;
   const envelope: Envelope = { code, msg, bizSeqNo, transactionTime };
   if (envelope.code !== '0') deps.metrics?.webankErrors.inc({ endpoint: spec.queryPath, code: envelope.code.slice(0, 12) });
+  // WeBank refused our sign (the ticket rotated under us): thrown from here so that archiveOrder's
+  // refresh-and-ask-again path sees it; returned as an envelope it would only fail the attempt.
+  if (SIGNATURE_REJECTION_CODES.has(envelope.code)) {
+    throw new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
+  }
   return { envelope, result: parsed.result, hasResult: Object.keys(parsed.result).length > 0 };
 }
 
