@@ -1,0 +1,174 @@
+import http from 'node:http';
+import path from 'node:path';
+import { createArchiveQueue, enqueueArchive } from '../../src/shared/queues';
+import { createRedis } from '../../src/shared/redis';
+import { WEBANK_VERSION } from '../../src/shared/webank/client';
+import { newNonce, querySign } from '../../src/shared/webank/signature';
+import { startTarget } from '../lib/child';
+import { childPids, CpuMeter, describeCpu, pidsByComm, type CpuBreakdown } from '../lib/cpu';
+import { REDIS_URL, uid } from '../lib/env';
+import { pct, type Row, type SectionResult } from '../lib/report';
+import { mapLimit, round, sleep } from '../lib/stats';
+import type { Services } from '../lib/services';
+
+export interface ArchiveOptions {
+  /** Worker concurrencies to measure (ARCHIVE_CONCURRENCY). */
+  levels: number[];
+  /** Orders per measurement. */
+  orders: number;
+  /** Warm-up orders before each measurement; default max(2, concurrency). */
+  warmup?: number;
+  photoBytes: number;
+  videoBytes: number;
+  /** A measurement stops here and reports what was archived so far. */
+  capS: number;
+  profileDir?: string;
+}
+
+interface Level {
+  concurrency: number;
+  ceiling: { ordersPerS: number; seconds: number; requests: number; bodyBytes: number; cpu: CpuBreakdown };
+  archive: { ordersPerS: number; seconds: number; archived: number; failed: number; capped: boolean; cpu: CpuBreakdown };
+}
+
+const TERMINAL = ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED'];
+
+/**
+ * The ceiling: the simulator's own serve rate for the same answer — the same signed sync query
+ * (get_file=1, same photo and video sizes) `n` times with `concurrency` in flight, bodies
+ * drained and counted, nothing parsed or stored.
+ */
+async function serveRate(svc: Services, simPid: number, orderNo: string, n: number, concurrency: number) {
+  const base = await svc.simUrl();
+  const ticket = await svc.simTicket();
+  const appId = svc.simApp.appId;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const one = () =>
+    new Promise<number>((resolve, reject) => {
+      const nonce = newNonce();
+      const sign = querySign({ appId, orderNo, version: WEBANK_VERSION, ticket, nonce });
+      const q = new URLSearchParams({ app_id: appId, version: WEBANK_VERSION, nonce, order_no: orderNo, sign, get_file: '1' });
+      http
+        .get(`${base}/api/server/sync?${q}`, { agent }, (res) => {
+          let bytes = 0;
+          res.on('data', (c: Buffer) => (bytes += c.length));
+          res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`simulator answered ${res.statusCode}`))));
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    });
+  await mapLimit(Array.from({ length: concurrency }), concurrency, one);
+  const meter = new CpuMeter({ bench: () => [process.pid], simulator: () => [simPid] });
+  meter.start();
+  const t0 = performance.now();
+  const sizes = await mapLimit(Array.from({ length: n }), concurrency, one);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = meter.stop();
+  agent.destroy();
+  return { ordersPerS: round(n / seconds, 2), seconds: round(seconds, 2), requests: n, bodyBytes: sizes[0] ?? 0, cpu };
+}
+
+async function waitTerminal(svc: Services, appId: string, orderNos: string[], deadline: number) {
+  for (;;) {
+    const [row] = await svc.db.$queryRaw<{ archived: bigint; failed: bigint; last: Date | null }[]>`
+      SELECT count(*) FILTER (WHERE status = 'ARCHIVED') AS archived,
+             count(*) FILTER (WHERE status::text = ANY(${TERMINAL}) AND status <> 'ARCHIVED') AS failed,
+             max(archived_at) AS last
+      FROM orders WHERE app_id = ${appId} AND order_no = ANY(${orderNos})`;
+    const archived = Number(row?.archived ?? 0);
+    const failed = Number(row?.failed ?? 0);
+    if (archived + failed >= orderNos.length || Date.now() > deadline) {
+      return { archived, failed, last: row?.last ?? null, capped: archived + failed < orderNos.length };
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * Archive throughput: QUEUED orders inserted and their jobs enqueued directly (as the callback
+ * leaves them), archived by one worker replica in its own process (simulator → parseWebankStream
+ * → EvidenceStore.put → fauxqs, rows in PostgreSQL), timed from the first enqueue to the last
+ * `archived_at`; per concurrency, beside the simulator's serve rate at the same concurrency.
+ */
+export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<SectionResult> {
+  const sim = await svc.simulator();
+  const appId = svc.simApp.appId;
+  const sizes = { photoBytes: o.photoBytes, videoBytes: o.videoBytes };
+  const ceilingOrder = uid('ceil');
+  await svc.createScans([{ orderNo: ceilingOrder, ...sizes }]);
+  const levels: Level[] = [];
+
+  for (const k of o.levels) {
+    const ceiling = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k);
+
+    const run = uid('', 3);
+    const warm = Array.from({ length: o.warmup ?? Math.max(2, k) }, (_, i) => `w${run}n${i}`);
+    const timed = Array.from({ length: o.orders }, (_, i) => `a${run}n${i}`);
+    await svc.createScans([...warm, ...timed].map((orderNo) => ({ orderNo, ...sizes })));
+    await svc.insertQueuedOrders(appId, [...warm, ...timed]);
+    const prefix = svc.newQueuePrefix();
+    const profile = o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(o.profileDir, `worker-c${k}`)] : [];
+    const worker = await startTarget(`worker c=${k}`, 'worker-target.ts', {
+      env: await svc.archiveEnv({ ARCHIVE_CONCURRENCY: String(k), QUEUE_PREFIX: prefix }),
+      nodeFlags: profile,
+    });
+    const redis = createRedis(REDIS_URL, 'producer', 'bench');
+    const queue = createArchiveQueue(redis, prefix);
+    let level: Level['archive'];
+    try {
+      await queue.waitUntilReady();
+      const enqueue = (orderNo: string) => enqueueArchive(queue, { appId, orderNo, product: 'faceid', reason: 'bench' }, { timeoutMs: 10_000 });
+      await Promise.all(warm.map(enqueue));
+      const w = await waitTerminal(svc, appId, warm, Date.now() + 60_000);
+      if (w.archived < warm.length) throw new Error(`warm-up: ${w.archived} of ${warm.length} orders archived — worker output:\n${worker.output().slice(-3000)}`);
+
+      const meter = new CpuMeter({
+        bench: () => [process.pid],
+        worker: () => [worker.pid],
+        simulator: () => [sim.pid],
+        fauxqs: () => childPids('fauxqs'),
+        postgres: () => pidsByComm('postgres'),
+        redis: () => pidsByComm('redis-server'),
+      });
+      meter.start();
+      const t0 = Date.now();
+      await Promise.all(timed.map(enqueue));
+      const r = await waitTerminal(svc, appId, timed, t0 + o.capS * 1000);
+      const cpu = meter.stop();
+      const end = r.capped || !r.last ? Date.now() : r.last.getTime();
+      const seconds = (end - t0) / 1000;
+      level = { ordersPerS: round(r.archived / seconds, 2), seconds: round(seconds, 2), archived: r.archived, failed: r.failed, capped: r.capped, cpu };
+    } finally {
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+      await worker.stop();
+    }
+    levels.push({ concurrency: k, ceiling, archive: level });
+    await svc.emptyBucket();
+  }
+
+  const best = levels.reduce((a, b) => (b.archive.ordersPerS > a.archive.ordersPerS ? b : a));
+  const ratio = best.archive.ordersPerS / best.ceiling.ordersPerS;
+  const bestCeiling = Math.max(...levels.map((l) => l.ceiling.ordersPerS));
+  const mbPerOrder = (o.photoBytes + o.videoBytes) / 1e6;
+  const rows: Row[] = levels.map((l) => ({
+    metric: `archive, concurrency ${l.concurrency}`,
+    value: `${l.archive.ordersPerS} orders/s (${round(l.archive.ordersPerS * mbPerOrder, 1)} MB/s)${l.archive.capped ? ' CAPPED' : ''}${l.archive.failed ? ` ${l.archive.failed} failed` : ''}`,
+    baseline: `${l.ceiling.ordersPerS} orders/s (simulator serve rate)`,
+    ratio: pct(l.archive.ordersPerS / l.ceiling.ordersPerS),
+    ...(l === best ? { target: '≥ 80 % (best)', met: ratio >= 0.8 } : {}),
+  }));
+  const sizeLabel = `${round(o.photoBytes / 1e3, 0)} KB photo + ${round(o.videoBytes / 1e6, 1)} MB video`;
+  return {
+    title: `2. Archive throughput: ${sizeLabel}, ${o.orders} orders per run, worker concurrency ${o.levels.join(' / ')}, rate limiter off`,
+    rows,
+    targets: [{ name: `archive throughput vs simulator serve rate (best concurrency ${best.concurrency})`, measured: round(ratio * 100, 1), unit: '%', target: '≥ 80 %', met: ratio >= 0.8 }],
+    notes: [
+      ...levels.map((l) => `CPU (cores), concurrency ${l.concurrency} — archive: ${describeCpu(l.archive.cpu)}; serve-rate run: ${describeCpu(l.ceiling.cpu)}`),
+      `best archive rate ${best.archive.ordersPerS} orders/s at concurrency ${best.concurrency} = ${pct(best.archive.ordersPerS / bestCeiling)} of the best serve rate (${bestCeiling} orders/s)`,
+      `one answer is ${round(levels[0]!.ceiling.bodyBytes / 1e6, 2)} MB of JSON (base64 media) for ${round(mbPerOrder, 2)} MB of files`,
+      ...(o.profileDir ? [`CPU profiles of the workers: ${path.join(o.profileDir, 'worker-c<N>')}/`] : []),
+    ],
+    data: { levels, best: best.concurrency, ratio, photoBytes: o.photoBytes, videoBytes: o.videoBytes, orders: o.orders },
+  };
+}
