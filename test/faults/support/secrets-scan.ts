@@ -27,7 +27,8 @@ const CLASSES: { name: string; test: RegExp; run: RegExp }[] = [
 export function findLeaks(lines: { process: string; text: string }[], needles: Needle[]): Leak[] {
   const expanded: Needle[] = [];
   for (const n of needles) {
-    if (n.value.length < 6) continue;
+    // Short ASCII values would match by chance; a Chinese name is short and still telling.
+    if (n.value.length < (/^[\x00-\x7f]*$/.test(n.value) ? 6 : 2)) continue;
     expanded.push(n);
     const enc = encodeURIComponent(n.value);
     if (enc !== n.value) expanded.push({ label: `${n.label} (URL-encoded)`, value: enc });

@@ -58,6 +58,8 @@ export class World {
   private queueRedis?: Redis;
   private databaseCreated = false;
   webUrl = '';
+  /** Pids still running after every piece was asked to stop (should be none). */
+  leftover: number[] = [];
 
   constructor(
     readonly profile: Profile,
@@ -205,6 +207,8 @@ export class World {
     await quiet(this.sim?.close());
     await quiet(this.db?.$disconnect());
     await quiet(this.pg?.end());
+    // Whatever is still running now was not stopped by its own shutdown: reported, then killed.
+    this.leftover = this.reaper.running();
     await this.reaper.close();
     await quiet(this.dropDatabase());
   }
