@@ -15,6 +15,7 @@ import { createAuth } from './auth';
 import { callbackRouter } from './callback';
 import { createConsoleRouter } from './console';
 import { partnerApiRouter } from './partner-api';
+import type { VerifyDeps } from './verify-result';
 
 const log = componentLogger('http');
 
@@ -23,6 +24,8 @@ export interface AppDeps {
   db: Db;
   archiveQueue: Queue<ArchiveJobData>;
   tickets: Pick<TicketStore, 'validAround'>;
+  /** On-demand ticket refresh when a signature matches no held ticket (see verify-result.ts). */
+  ticketRefresher?: VerifyDeps['ticketRefresher'];
   metrics: Metrics;
   evidence: EvidenceStore;
   /** Producer connection: partner rate limits, readiness. */

@@ -8,6 +8,7 @@ import { createRedis } from '../shared/redis';
 import { closeServer, onShutdown } from '../shared/runtime';
 import { dataKey } from '../shared/sealed';
 import { TicketStore } from '../shared/tickets/ticket-store';
+import { TicketKeeper } from '../shared/tickets/keeper';
 import { createApp, webChecks } from './app';
 import { EvidenceStore } from '../shared/evidence-store';
 import { queueDashboardRouter } from './queue-dashboard';
@@ -22,6 +23,9 @@ export async function main(): Promise<void> {
   const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const metrics = createMetrics({ defaults: true });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
+  // Not started: the workers keep tickets fresh; the web asks for a refresh only when a callback's
+  // signature matches no held ticket, at most every 30 s per app across the cluster.
+  const ticketRefresher = new TicketKeeper({ db, redis, config: cfg, minForcedGapMs: 30_000 });
   const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
   const evidence = EvidenceStore.fromConfig(cfg);
   let draining = false;
@@ -31,7 +35,7 @@ export async function main(): Promise<void> {
     ...webChecks({ db, redis, evidence, cfg, tickets }),
   ];
   const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
-  const app = createApp({ cfg, db, archiveQueue, tickets, metrics, evidence, redis, checks, extraRouters });
+  const app = createApp({ cfg, db, archiveQueue, tickets, ticketRefresher, metrics, evidence, redis, checks, extraRouters });
   const server = app.listen(cfg.PORT, () => log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }));
   relay.start();
   onShutdown(
@@ -39,6 +43,7 @@ export async function main(): Promise<void> {
       { name: 'readiness', close: async () => { draining = true; } },
       { name: 'http', close: () => closeServer(server) },
       { name: 'outbox relay', close: () => relay.stop() },
+      { name: 'ticket refresher', close: () => ticketRefresher.stop() },
       { name: 'queue', close: () => archiveQueue.close() },
       { name: 'redis', close: () => redis.quit() },
       { name: 'db', close: () => db.$disconnect() },

@@ -5,7 +5,7 @@ import { componentLogger } from '../shared/logger';
 import { markEnqueued, recordRejectedCallback, recordVerifiedResult, type RecordOutcome } from '../shared/orders';
 import { enqueueArchive, type ArchiveJobData } from '../shared/queues';
 import type { TicketStore } from '../shared/tickets/ticket-store';
-import { verifyCallback } from '../shared/webank/signature';
+import { verifyCallback, type TicketCandidate } from '../shared/webank/signature';
 
 const log = componentLogger('verify');
 
@@ -14,7 +14,16 @@ export interface VerifyDeps {
   db: Db;
   tickets: Pick<TicketStore, 'validAround'>;
   archiveQueue: Queue<ArchiveJobData>;
+  /**
+   * Asks for a new SIGN ticket when a signature matches none we hold: WeBank signs with the
+   * ticket current at WeBank, which may be newer than ours (another system refreshed it, or ours
+   * expired). Lock-protected and rate-limited by the keeper; absent in tests that seed tickets.
+   */
+  ticketRefresher?: { refreshNow(appId: string, reason: string): Promise<unknown> };
 }
+
+/** How long a mismatched request waits for an on-demand ticket refresh before it is refused. */
+const REFRESH_WAIT_MS = 3000;
 
 export interface ClaimedResult {
   orderNo: string;
@@ -54,7 +63,9 @@ export async function verifyAndRecord(
     log.error('result cannot be verified: no valid SIGN ticket', { appId: app.appId, channel });
     return { verdict: 'unverifiable' };
   }
-  const matched = verifyCallback({ appId: app.appId, orderNo: claim.orderNo, code: claim.code, signature: claim.signature }, tickets);
+  const signed = { appId: app.appId, orderNo: claim.orderNo, code: claim.code, signature: claim.signature };
+  let matched = verifyCallback(signed, tickets);
+  if (!matched && deps.ticketRefresher) matched = await verifyAfterRefresh(deps, app.appId, signed, tickets);
   if (!matched) {
     await recordRejectedCallback(db, { ...base, verdict: 'rejected', reason: 'signature mismatch' });
     log.warn('result rejected: signature mismatch', { appId: app.appId, orderNo: claim.orderNo, channel });
@@ -68,6 +79,30 @@ export async function verifyAndRecord(
   }
   if (outcome.enqueue) await tryEnqueue(deps, app, claim.orderNo, outcome.orderId, channel);
   return { ...outcome, ticketMatched: matched.label };
+}
+
+/**
+ * A signature none of our tickets matches: ask for a fresh ticket (one refresh cluster-wide, not
+ * more often than the keeper's minimum gap, so forged requests cannot hammer WeBank), wait a
+ * bounded time, and check again against any ticket that is new.
+ */
+async function verifyAfterRefresh(
+  deps: VerifyDeps,
+  appId: string,
+  signed: Parameters<typeof verifyCallback>[0],
+  before: TicketCandidate[],
+): Promise<TicketCandidate | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    deps.ticketRefresher!.refreshNow(appId, 'callback signature matched no held ticket').catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, REFRESH_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  const known = new Set(before.map((t) => t.value));
+  const fresh = (await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS)).filter((t) => !known.has(t.value));
+  return fresh.length ? verifyCallback(signed, fresh) : undefined;
 }
 
 /** Enqueues now if Redis answers quickly; otherwise the outbox relay does it later. */

@@ -52,7 +52,7 @@ export async function startPipeline(
     ...s3.s3Env,
     ...opts.env,
   });
-  const web = await startWeb({ cfg });
+  const web = await startWeb({ cfg, refresher: true });
   const evidence = EvidenceStore.fromConfig(cfg);
   const p: Pipeline = {
     sim, s3, web, cfg, evidence, appId,

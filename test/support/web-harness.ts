@@ -9,6 +9,7 @@ import { createArchiveQueue, type ArchiveJobData } from '../../src/shared/queues
 import { createRedis } from '../../src/shared/redis';
 import { dataKey } from '../../src/shared/sealed';
 import { TicketStore } from '../../src/shared/tickets/ticket-store';
+import { TicketKeeper } from '../../src/shared/tickets/keeper';
 import { createApp, webChecks } from '../../src/web/app';
 import { EvidenceStore } from '../../src/shared/evidence-store';
 
@@ -40,7 +41,7 @@ export interface WebHarness {
 }
 
 /** Starts the web app on a free port with real PostgreSQL and Redis. */
-export async function startWeb(opts: { cfg?: Config; db?: Db } = {}): Promise<WebHarness> {
+export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolean } = {}): Promise<WebHarness> {
   const cfg = opts.cfg ?? testConfig();
   const db = opts.db ?? createDb(cfg.DATABASE_URL, 4);
   const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-web');
@@ -49,7 +50,8 @@ export async function startWeb(opts: { cfg?: Config; db?: Db } = {}): Promise<We
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const evidence = EvidenceStore.fromConfig(cfg);
   const checks = webChecks({ db, redis, evidence, cfg, tickets });
-  const app = createApp({ cfg, db, archiveQueue: queue, tickets, metrics, evidence, redis, checks });
+  const ticketRefresher = opts.refresher ? new TicketKeeper({ db, redis, config: cfg, minForcedGapMs: 5000 }) : undefined;
+  const app = createApp({ cfg, db, archiveQueue: queue, tickets, ticketRefresher, metrics, evidence, redis, checks });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -61,6 +63,7 @@ export async function startWeb(opts: { cfg?: Config; db?: Db } = {}): Promise<We
       await new Promise((r) => server.close(r));
       server.closeAllConnections();
       await queue.close().catch(() => undefined);
+      await ticketRefresher?.stop();
       redis.disconnect();
       evidence.client.destroy();
       if (!opts.db) await db.$disconnect();
