@@ -7,6 +7,8 @@
  *   npm run bench -- --smoke            tiny sizes and durations (< 60 s), for CI
  *   npm run bench -- --only callback,memory
  *   npm run bench -- --profile          also --cpu-prof the web and worker targets and summarize
+ *   npm run bench -- --wait-quiet 600   first wait (up to 600 s) until the machine is idle
+ *   npm run bench -- --only memory --memory-video-mb 200
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,7 +21,7 @@ import { retrievalSection } from './sections/retrieval';
 import { busyCores } from './lib/cpu';
 import { describeMachine, machineLine } from './lib/machine';
 import { mainThreadProfile, summarizeProfile } from './lib/profile';
-import { formatTable, type SectionResult } from './lib/report';
+import { formatMarkdown, formatTable, type SectionResult } from './lib/report';
 import { Services } from './lib/services';
 import { round } from './lib/stats';
 
@@ -35,14 +37,14 @@ function plan(smoke: boolean) {
   return smoke
     ? {
         callback: { durationS: 1, warmupS: 1, connections: 8, pregenerate: 5000, stepIterations: 20 },
-        archive: { levels: [1, 4, 16], orders: 8, warmup: 2, photoBytes: 20 * KB, videoBytes: 200 * KB, capS: 15 },
-        memory: { photoBytes: 20 * KB, videoBytes: 3 * MB },
+        archive: { levels: [1, 4, 16], orders: 8, warmup: 2, photoBytes: 20 * KB, videoBytes: 200 * KB, capS: 15, ceilingMinS: 0.5 },
+        memory: { photoBytes: 20 * KB, videoBytes: 3 * MB, repetitions: 1 },
         retrieval: { videoBytes: 3 * MB, repetitions: 1 },
       }
     : {
         callback: { durationS: 10, warmupS: 3, connections: 16, pregenerate: 60000, stepIterations: 500 },
-        archive: { levels: [1, 4, 16], orders: 80, warmup: undefined, photoBytes: 200 * KB, videoBytes: 5 * MB, capS: 90 },
-        memory: { photoBytes: 200 * KB, videoBytes: 50 * MB },
+        archive: { levels: [1, 4, 16], orders: 80, photoBytes: 200 * KB, videoBytes: 5 * MB, capS: 90, ceilingMinS: 5 },
+        memory: { photoBytes: 200 * KB, videoBytes: 50 * MB, repetitions: 3 },
         retrieval: { videoBytes: 50 * MB, repetitions: 3 },
       };
 }
@@ -54,11 +56,12 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'wait-quiet': { type: 'string' },
+      'memory-video-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    process.stdout.write('npm run bench [-- --smoke] [--only callback,archive,memory,retrieval] [--profile] [--wait-quiet SECONDS]\n');
+    process.stdout.write('npm run bench [-- --smoke] [--only callback,archive,memory,retrieval] [--profile] [--wait-quiet SECONDS] [--memory-video-mb N]\n');
     return;
   }
   const only = (values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
   const chosen = SECTIONS.filter((s) => only.includes(s));
   const smoke = values.smoke ?? false;
   const p = plan(smoke);
+  if (values['memory-video-mb']) p.memory.videoBytes = Number(values['memory-video-mb']) * MB;
   const resultsDir = path.join(__dirname, 'results');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = values.profile ? path.join(resultsDir, 'profiles', stamp) : undefined;
@@ -155,7 +159,9 @@ async function main(): Promise<void> {
   const latest = path.join(resultsDir, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
   writeFileSync(path.join(resultsDir, `${stamp}${smoke ? '-smoke' : ''}.json`), `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
+  writeFileSync(path.join(resultsDir, 'latest.md'), formatMarkdown(results, machineLine(machine)));
   say(`\nJSON: ${latest}`);
+  say(`Markdown table: ${path.join(resultsDir, 'latest.md')}`);
   if (errors.length) process.exitCode = 1;
 }
 

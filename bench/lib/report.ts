@@ -50,3 +50,16 @@ export function formatTable(sections: SectionResult[]): string {
   }
   return out.join('\n');
 }
+
+/** The same table as Markdown (bench/results/latest.md), for docs/benchmarks.md and the README. */
+export function formatMarkdown(sections: SectionResult[], machine: string): string {
+  const esc = (s: string | undefined) => (s ?? '').replace(/\|/g, '\\|').trim();
+  const out = [`Machine: ${machine}`, '', '| metric | measured | baseline (same run) | ratio | target | met |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const s of sections) {
+    out.push(`| **${esc(s.title)}** | | | | | |`);
+    for (const r of s.rows) {
+      out.push(`| ${esc(r.metric)} | ${esc(r.value)} | ${esc(r.baseline)} | ${esc(r.ratio)} | ${esc(r.target)} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

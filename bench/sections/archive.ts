@@ -22,6 +22,8 @@ export interface ArchiveOptions {
   videoBytes: number;
   /** A measurement stops here and reports what was archived so far. */
   capS: number;
+  /** The serve-rate run lasts at least this long (and at least `orders` answers). */
+  ceilingMinS: number;
   profileDir?: string;
 }
 
@@ -35,10 +37,10 @@ const TERMINAL = ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED'];
 
 /**
  * The ceiling: the simulator's own serve rate for the same answer — the same signed sync query
- * (get_file=1, same photo and video sizes) `n` times with `concurrency` in flight, bodies
- * drained and counted, nothing parsed or stored.
+ * (get_file=1, same photo and video sizes) at least `n` times and `minS` seconds with
+ * `concurrency` in flight, bodies drained and counted, nothing parsed or stored.
  */
-async function serveRate(svc: Services, simPid: number, orderNo: string, n: number, concurrency: number) {
+async function serveRate(svc: Services, simPid: number, orderNo: string, n: number, concurrency: number, minS: number) {
   const base = await svc.simUrl();
   const ticket = await svc.simTicket();
   const appId = svc.simApp.appId;
@@ -61,11 +63,20 @@ async function serveRate(svc: Services, simPid: number, orderNo: string, n: numb
   const meter = new CpuMeter({ bench: () => [process.pid], simulator: () => [simPid] });
   meter.start();
   const t0 = performance.now();
-  const sizes = await mapLimit(Array.from({ length: n }), concurrency, one);
+  // At least `n` answers and at least `minS` seconds, so a fast simulator is not timed on a blip.
+  let started = 0;
+  let bodyBytes = 0;
+  const lane = async () => {
+    while (started < n || performance.now() - t0 < minS * 1000) {
+      started++;
+      bodyBytes = await one();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = meter.stop();
   agent.destroy();
-  return { ordersPerS: round(n / seconds, 2), seconds: round(seconds, 2), requests: n, bodyBytes: sizes[0] ?? 0, cpu };
+  return { ordersPerS: round(started / seconds, 2), seconds: round(seconds, 2), requests: started, bodyBytes, cpu };
 }
 
 async function waitTerminal(svc: Services, appId: string, orderNos: string[], deadline: number) {
@@ -99,7 +110,7 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
   const levels: Level[] = [];
 
   for (const k of o.levels) {
-    const ceiling = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k);
+    const ceiling = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS);
 
     const run = uid('', 3);
     const warm = Array.from({ length: o.warmup ?? Math.max(2, k) }, (_, i) => `w${run}n${i}`);
