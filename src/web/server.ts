@@ -24,8 +24,9 @@ export async function main(): Promise<void> {
   const metrics = createMetrics({ defaults: true });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   // Not started: the workers keep tickets fresh; the web asks for a refresh only when a callback's
-  // signature matches no held ticket, at most every 30 s per app across the cluster.
-  const ticketRefresher = new TicketKeeper({ db, redis, config: cfg, minForcedGapMs: 30_000 });
+  // signature matches no held ticket — one refresh cluster-wide, and none while the ticket is
+  // younger than the keeper's minimum gap (5 s), so a flood of forgeries cannot hammer WeBank.
+  const ticketRefresher = new TicketKeeper({ db, redis, config: cfg });
   const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
   const evidence = EvidenceStore.fromConfig(cfg);
   let draining = false;

@@ -19,11 +19,11 @@ export interface VerifyDeps {
    * ticket current at WeBank, which may be newer than ours (another system refreshed it, or ours
    * expired). Lock-protected and rate-limited by the keeper; absent in tests that seed tickets.
    */
-  ticketRefresher?: { refreshNow(appId: string, reason: string): Promise<unknown> };
+  ticketRefresher?: { refreshNow(appId: string, reason: string): Promise<string> };
 }
 
-/** How long a mismatched request waits for an on-demand ticket refresh before it is refused. */
-const REFRESH_WAIT_MS = 3000;
+/** How long a mismatched request may wait for an on-demand ticket refresh before it is refused. */
+const REFRESH_WAIT_MS = 8000;
 
 export interface ClaimedResult {
   orderNo: string;
@@ -82,9 +82,11 @@ export async function verifyAndRecord(
 }
 
 /**
- * A signature none of our tickets matches: ask for a fresh ticket (one refresh cluster-wide, not
- * more often than the keeper's minimum gap, so forged requests cannot hammer WeBank), wait a
- * bounded time, and check again against any ticket that is new.
+ * A signature none of our tickets matches: ask for a fresh ticket and check again against any
+ * ticket that is new. The keeper refreshes once cluster-wide and not while the ticket is younger
+ * than its minimum gap (so forgeries cannot hammer WeBank); within that gap we wait it out and ask
+ * again, all bounded by REFRESH_WAIT_MS, because WeBank may have rotated the ticket just after
+ * our last refresh and a genuine result must not be refused for that.
  */
 async function verifyAfterRefresh(
   deps: VerifyDeps,
@@ -92,17 +94,32 @@ async function verifyAfterRefresh(
   signed: Parameters<typeof verifyCallback>[0],
   before: TicketCandidate[],
 ): Promise<TicketCandidate | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    deps.ticketRefresher!.refreshNow(appId, 'callback signature matched no held ticket').catch(() => undefined),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, REFRESH_WAIT_MS);
-    }),
-  ]);
-  clearTimeout(timer);
+  const deadline = Date.now() + REFRESH_WAIT_MS;
   const known = new Set(before.map((t) => t.value));
-  const fresh = (await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS)).filter((t) => !known.has(t.value));
-  return fresh.length ? verifyCallback(signed, fresh) : undefined;
+  while (Date.now() < deadline) {
+    const outcome = await withDeadline(
+      deps.ticketRefresher!.refreshNow(appId, 'callback signature matched no held ticket').catch(() => 'failed'),
+      deadline,
+    );
+    const fresh = (await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS)).filter((t) => !known.has(t.value));
+    const matched = fresh.length ? verifyCallback(signed, fresh) : undefined;
+    if (matched) return matched;
+    // A new ticket that does not match, or a refresh that happened or failed: this signature is not
+    // WeBank's. Only 'fresh' with nothing new (too soon after the last refresh) is worth waiting on.
+    if (fresh.length > 0 || outcome !== 'fresh') return undefined;
+    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
+  }
+  return undefined;
+}
+
+function withDeadline<T>(p: Promise<T>, deadline: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Enqueues now if Redis answers quickly; otherwise the outbox relay does it later. */

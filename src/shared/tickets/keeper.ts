@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { config as loadConfig } from '../config';
 import { componentLogger, type Logger } from '../logger';
-import { withLock } from '../redis-lock';
+import { LockUnavailableError, withLock } from '../redis-lock';
 import { WebankClient } from '../webank/client';
 import type { TicketCandidate } from '../webank/signature';
 import { backoffDelay, sleep } from './backoff';
@@ -215,7 +215,12 @@ export class TicketKeeper {
     let deadline: number | undefined;
     for (;;) {
       if (this.stopping) return 'stopped';
-      const r = await withLock(this.redis, lockKey, this.lockTtlMs, () => this.refreshUnderLock(s, want));
+      const r = await withLock(this.redis, lockKey, this.lockTtlMs, () => this.refreshUnderLock(s, want)).catch((err: unknown) => {
+        if (!(err instanceof LockUnavailableError)) throw err;
+        // Redis is down: PostgreSQL, which holds the tickets anyway, serializes the refresh instead,
+        // so a ticket WeBank rotated meanwhile can still be fetched.
+        return this.withPostgresLock(lockKey, () => this.refreshUnderLock(s, want));
+      });
       if (r.acquired) return r.value;
       // Another replica is refreshing: wait for its ticket, or for its lock to expire if it died.
       if (deadline === undefined) {
@@ -227,6 +232,19 @@ export class TicketKeeper {
       if (this.policy.satisfies(seen, want)) return 'shared';
       if (Date.now() > deadline) throw new Error('another replica held the ticket refresh lock too long');
     }
+  }
+
+  /** Runs `fn` under a transaction-scoped advisory lock named by `key`; not acquired if another holds it. */
+  private async withPostgresLock<T>(key: string, fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }> {
+    const db = this.reader.store.db;
+    return db.$transaction(
+      async (tx) => {
+        const [row] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtext(${key})) AS ok`;
+        if (!row?.ok) return { acquired: false as const };
+        return { acquired: true as const, value: await fn() };
+      },
+      { timeout: this.lockTtlMs, maxWait: 2000 },
+    );
   }
 
   private async refreshUnderLock(s: AppState, want: Want): Promise<RefreshOutcome> {

@@ -24,7 +24,7 @@ export interface StoredTicket {
  */
 export class TicketStore {
   constructor(
-    private readonly db: Db,
+    readonly db: Db,
     private readonly key: Buffer,
   ) {}
 

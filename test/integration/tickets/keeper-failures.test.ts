@@ -96,11 +96,12 @@ describe('TicketKeeper when WeBank refuses', () => {
 });
 
 describe('TicketKeeper when Redis is down', () => {
-  test('when Redis goes away, then tickets are served from PostgreSQL, refreshes fail and resume once Redis is back', async () => {
+  test('when Redis goes away, then tickets are served from PostgreSQL and a refresh still happens under a PostgreSQL lock', async () => {
     const redisServer = await ThrowawayRedis.start();
     const redis = createRedis(redisServer.url, 'producer', 'ticket-test-down');
     try {
       const k = h.keeper({ redis, retryBaseMs: 200, retryMaxMs: 400 });
+      const other = h.keeper({ redis, retryBaseMs: 200, retryMaxMs: 400 });
       await k.start();
       const held = await k.currentTicket(h.appId);
 
@@ -108,11 +109,19 @@ describe('TicketKeeper when Redis is down', () => {
       expect(await k.currentTicket(h.appId)).toBe(held);
       expect(await k.ticketsValidAround(h.appId, new Date())).toEqual([{ value: held, label: 'current' }]);
       h.sim.rotateTickets(h.appId);
-      expect(await k.refreshNow(h.appId, 'test')).toBe('failed');
-      expect(await k.currentTicket(h.appId)).toBe(held);
-      expect((await k.status())[h.appId]?.lastError?.message).toMatch(/Redis unavailable for lock/);
+      await new Promise((r) => setTimeout(r, 5100)); // past the minimum gap between forced refreshes
+      const calls = h.sim.requests({ path: '/api/oauth2/api_ticket' }).length;
+      // Two replicas at once: the advisory lock lets one refresh, the other shares its ticket.
+      const outcomes = await Promise.all([k.refreshNow(h.appId, 'test'), other.refreshNow(h.appId, 'test')]);
+      expect(outcomes.sort()).toEqual(['refreshed', 'shared']);
+      expect(h.sim.requests({ path: '/api/oauth2/api_ticket' }).length - calls).toBe(1);
+      expect(await k.currentTicket(h.appId)).toBe(h.sim.currentTicket(h.appId));
+      await other.stop();
 
       await redisServer.up();
+      h.sim.rotateTickets(h.appId);
+      await new Promise((r) => setTimeout(r, 5100));
+      expect(await k.refreshNow(h.appId, 'test')).toBe('refreshed');
       await waitFor(async () => (await k.currentTicket(h.appId)) === h.sim.currentTicket(h.appId), 8000, 'a refresh after Redis returns');
     } finally {
       redis.disconnect();
