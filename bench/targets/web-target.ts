@@ -28,7 +28,7 @@ run(async () => {
   const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const metrics = createMetrics({ defaults: true });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
-  const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
+  const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) }, metrics);
   const evidence = EvidenceStore.fromConfig(cfg);
   const checks = webChecks({ db, redis, evidence, cfg, tickets });
 

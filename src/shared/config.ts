@@ -79,6 +79,9 @@ const envSchema = z.object({
   ARCHIVE_RETRY_HORIZON_MINUTES: int(60),
   /** First retry delay of a failed archive job, doubled per attempt. */
   ARCHIVE_BACKOFF_MS: int(5000),
+  /** BullMQ job lock; a crashed worker's job is retried within about lock + stalled-check interval. */
+  ARCHIVE_LOCK_MS: z.coerce.number().int().min(1000).default(60000),
+  ARCHIVE_STALLED_CHECK_MS: z.coerce.number().int().min(1000).default(30000),
   SHUTDOWN_TIMEOUT_MS: int(25000),
   PARTNER_RATE_PER_MINUTE: int(600),
   /** A registered order with no callback after this long is looked up at WeBank by the sweeper. */

@@ -126,9 +126,10 @@ export async function markEnqueued(db: Db, orderId: string): Promise<void> {
 }
 
 /** Orders whose job may not be in Redis yet, oldest first. */
-export async function pendingOutbox(db: Db, olderThan: Date, limit: number) {
+export async function pendingOutbox(db: Db, appIds: readonly string[], olderThan: Date, limit: number) {
   return db.order.findMany({
-    where: { enqueuePending: true, updatedAt: { lt: olderThan } },
+    // Only this deployment's apps: another deployment sharing the database relays its own.
+    where: { enqueuePending: true, updatedAt: { lt: olderThan }, appId: { in: [...appIds] } },
     select: { id: true, appId: true, orderNo: true, product: true },
     orderBy: { createdAt: 'asc' },
     take: limit,

@@ -10,6 +10,8 @@ const log = componentLogger('outbox');
 
 export interface OutboxRelayOptions {
   intervalMs: number;
+  /** The configured apps' ids: the relay enqueues only their orders. */
+  appIds: readonly string[];
   /** Leave fresh marks to the request that set them, which enqueues within milliseconds. */
   minAgeMs?: number;
   batch?: number;
@@ -53,7 +55,7 @@ export class OutboxRelay {
   /** One pass: returns how many orders were enqueued. Logs once when Redis goes away and once when it is back. */
   async relayOnce(): Promise<number> {
     const olderThan = new Date(Date.now() - (this.opts.minAgeMs ?? 1000));
-    const pending = await pendingOutbox(this.db, olderThan, this.opts.batch ?? 200);
+    const pending = await pendingOutbox(this.db, this.opts.appIds, olderThan, this.opts.batch ?? 200);
     this.metrics?.outboxBacklog.set(pending.length);
     let relayed = 0;
     for (const order of pending) {

@@ -27,7 +27,7 @@ export async function main(): Promise<void> {
   // signature matches no held ticket — one refresh cluster-wide, and none while the ticket is
   // younger than the keeper's minimum gap (5 s), so a flood of forgeries cannot hammer WeBank.
   const ticketRefresher = new TicketKeeper({ db, redis, config: cfg });
-  const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
+  const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) }, metrics);
   const evidence = EvidenceStore.fromConfig(cfg);
   let draining = false;
   const checks = [

@@ -31,8 +31,9 @@ export function createArchiveWorker(deps: ArchiverDeps, connection: Redis, cfg: 
     prefix: cfg.QUEUE_PREFIX,
     concurrency: Math.max(1, cfg.ARCHIVE_CONCURRENCY),
     limiter: cfg.ARCHIVE_RATE_PER_SECOND > 0 ? { max: cfg.ARCHIVE_RATE_PER_SECOND, duration: 1000 } : undefined,
-    lockDuration: 60_000,
-    stalledInterval: 30_000,
+    // A killed worker's job is taken up again once its lock lapses and a stalled check sees it.
+    lockDuration: cfg.ARCHIVE_LOCK_MS,
+    stalledInterval: cfg.ARCHIVE_STALLED_CHECK_MS,
     maxStalledCount: 3,
   });
   worker.on('error', (err) => log.warn('worker connection error', { error: err.message }));

@@ -41,7 +41,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   const keeper = new TicketKeeper({ db, redis: producerRedis, config: cfg, client: webank });
   await keeper.start();
   const queue = createArchiveQueue(producerRedis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
-  const relay = new OutboxRelay(db, queue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS }, metrics);
+  const relay = new OutboxRelay(db, queue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) }, metrics);
   relay.start();
   const worker = createArchiveWorker({ cfg, db, webank, evidence, tickets: keeper, metrics }, workerRedis, cfg);
   const sweeper = new RecoverySweeper({ cfg, db, redis: producerRedis, webank, tickets: keeper, queue, metrics });

@@ -10,7 +10,7 @@ describe('transactional outbox', () => {
   test('when Redis is down during a callback, then the browser is answered, the order kept, and the relay enqueues it once Redis is back', async () => {
     const redis = await ThrowawayRedis.start();
     const h = await startWeb({ cfg: testConfig({ REDIS_URL: redis.url }) });
-    const relay = new OutboxRelay(h.db, h.queue, { intervalMs: 100, minAgeMs: 0 }, h.metrics);
+    const relay = new OutboxRelay(h.db, h.queue, { intervalMs: 100, minAgeMs: 0, appIds: [h.cfg.WEBANK_APP_ID] }, h.metrics);
     try {
       await h.tickets.save(h.cfg.WEBANK_APP_ID, TICKET, 3600);
       // Let the queue finish its first connection, then take Redis away.
@@ -58,8 +58,8 @@ describe('transactional outbox', () => {
       await h.db.order.create({
         data: { appId: h.cfg.WEBANK_APP_ID, orderNo, status: 'QUEUED', source: 'CALLBACK', enqueuePending: true, updatedAt: new Date(0) },
       });
-      const a = new OutboxRelay(h.db, h.queue, { intervalMs: 1000, minAgeMs: 0 });
-      const b = new OutboxRelay(h.db, h.queue, { intervalMs: 1000, minAgeMs: 0 });
+      const a = new OutboxRelay(h.db, h.queue, { intervalMs: 1000, minAgeMs: 0, appIds: [h.cfg.WEBANK_APP_ID] });
+      const b = new OutboxRelay(h.db, h.queue, { intervalMs: 1000, minAgeMs: 0, appIds: [h.cfg.WEBANK_APP_ID] });
       await Promise.all([a.relayOnce(), b.relayOnce()]);
       const jobs = await h.queue.getJobs(['waiting']);
       expect(jobs.filter((j) => j.data.orderNo === orderNo)).toHaveLength(1);
