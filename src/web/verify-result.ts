@@ -104,9 +104,10 @@ async function verifyAfterRefresh(
     const fresh = (await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS)).filter((t) => !known.has(t.value));
     const matched = fresh.length ? verifyCallback(signed, fresh) : undefined;
     if (matched) return matched;
-    // A new ticket that does not match, or a refresh that happened or failed: this signature is not
-    // WeBank's. Only 'fresh' with nothing new (too soon after the last refresh) is worth waiting on.
-    if (fresh.length > 0 || outcome !== 'fresh') return undefined;
+    // A new ticket that does not match, or a refresh that failed: this signature is not WeBank's
+    // (or cannot be checked now). Nothing new because the ticket is too young to replace
+    // ('fresh', or 'shared' when another replica's young ticket satisfied it): wait and ask again.
+    if (fresh.length > 0 || (outcome !== 'fresh' && outcome !== 'shared')) return undefined;
     await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
   }
   return undefined;
