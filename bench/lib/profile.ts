@@ -5,6 +5,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 /** Where a function lives: `pkg:<name>` for dependencies, the repo path for our code, `node:` for core. */
@@ -41,6 +42,21 @@ export function summarizeProfile(file: string, label = path.basename(file), top 
     byOwner.set(o, (byOwner.get(o) ?? 0) + hits);
   }
   const busy = total - idle || 1;
+  // Inclusive: a sample counts once for every module on its stack (who asked for the work).
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const inclusive = new Map<string, number>();
+  for (const n of prof.nodes) {
+    const hits = n.hitCount ?? 0;
+    if (!hits || n.callFrame.functionName === '(idle)') continue;
+    const seen = new Set<string>();
+    for (let id: number | undefined = n.id; id !== undefined; id = parent.get(id)) {
+      const url = byId.get(id)?.callFrame.url;
+      if (url) seen.add(owner(url));
+    }
+    for (const o of seen) inclusive.set(o, (inclusive.get(o) ?? 0) + hits);
+  }
   const fmt = (m: Map<string, number>) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -49,8 +65,10 @@ export function summarizeProfile(file: string, label = path.basename(file), top 
       .join('\n');
   return [
     `  ${label} (${file}): ${(((total - idle) / total) * 100).toFixed(0)} % of samples busy; shares of busy time:`,
-    '    by module / package:',
+    '    by module / package (self):',
     fmt(byOwner),
+    '    by module / package (inclusive: on the stack):',
+    fmt(inclusive),
     '    by function (self time):',
     fmt(byFn),
   ].join('\n');

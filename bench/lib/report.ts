@@ -61,5 +61,10 @@ export function formatMarkdown(sections: SectionResult[], machine: string): stri
       out.push(`| ${esc(r.metric)} | ${esc(r.value)} | ${esc(r.baseline)} | ${esc(r.ratio)} | ${esc(r.target)} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`);
     }
   }
-  return `${out.join('\n')}\n`;
+  out.push('');
+  for (const s of sections) {
+    if (s.notes.length === 0) continue;
+    out.push(`${s.title.split(':')[0]}:`, ...s.notes.map((n) => `- ${n}`), '');
+  }
+  return `${out.join('\n')}`;
 }
