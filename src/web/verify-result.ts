@@ -65,7 +65,16 @@ export async function verifyAndRecord(
   }
   const signed = { appId: app.appId, orderNo: claim.orderNo, code: claim.code, signature: claim.signature };
   let matched = verifyCallback(signed, tickets);
-  if (!matched && deps.ticketRefresher) matched = await verifyAfterRefresh(deps, app.appId, signed, tickets);
+  if (!matched && deps.ticketRefresher) {
+    const second = await verifyAfterRefresh(deps, app.appId, signed, tickets);
+    if (second === 'unknown') {
+      // WeBank's current ticket could not be fetched: neither accept nor refuse; the browser retries.
+      await recordRejectedCallback(db, { ...base, verdict: 'unverifiable', reason: 'signature matched no held ticket and the refresh failed' });
+      log.warn('result not verifiable now: ticket refresh failed', { appId: app.appId, orderNo: claim.orderNo, channel });
+      return { verdict: 'unverifiable' };
+    }
+    matched = second;
+  }
   if (!matched) {
     await recordRejectedCallback(db, { ...base, verdict: 'rejected', reason: 'signature mismatch' });
     log.warn('result rejected: signature mismatch', { appId: app.appId, orderNo: claim.orderNo, channel });
@@ -93,24 +102,27 @@ async function verifyAfterRefresh(
   appId: string,
   signed: Parameters<typeof verifyCallback>[0],
   before: TicketCandidate[],
-): Promise<TicketCandidate | undefined> {
+): Promise<TicketCandidate | undefined | 'unknown'> {
   const deadline = Date.now() + REFRESH_WAIT_MS;
+  let outcome: string = 'timeout';
   const known = new Set(before.map((t) => t.value));
   while (Date.now() < deadline) {
-    const outcome = await withDeadline(
+    outcome = await withDeadline(
       deps.ticketRefresher!.refreshNow(appId, 'callback signature matched no held ticket').catch(() => 'failed'),
       deadline,
     );
     const fresh = (await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS)).filter((t) => !known.has(t.value));
     const matched = fresh.length ? verifyCallback(signed, fresh) : undefined;
     if (matched) return matched;
-    // A new ticket that does not match, or a refresh that failed: this signature is not WeBank's
-    // (or cannot be checked now). Nothing new because the ticket is too young to replace
-    // ('fresh', or 'shared' when another replica's young ticket satisfied it): wait and ask again.
-    if (fresh.length > 0 || (outcome !== 'fresh' && outcome !== 'shared')) return undefined;
+    // A new ticket that does not match: this signature is not WeBank's. Nothing new because the
+    // ticket is too young to replace ('fresh', or 'shared' when another replica's young ticket
+    // satisfied it): wait and ask again. A failed or timed-out refresh: we cannot tell (below).
+    if (fresh.length > 0) return undefined;
+    if (outcome !== 'fresh' && outcome !== 'shared') break;
     await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
   }
-  return undefined;
+  // No new ticket: refused outright only if WeBank answered (our ticket is its current one).
+  return outcome === 'failed' || outcome === 'timeout' ? 'unknown' : undefined;
 }
 
 function withDeadline<T>(p: Promise<T>, deadline: number): Promise<T | 'timeout'> {
