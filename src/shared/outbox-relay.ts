@@ -4,6 +4,7 @@ import type { Product } from './config';
 import { componentLogger } from './logger';
 import type { Metrics } from './metrics';
 import { markEnqueued, pendingOutbox } from './orders';
+import { PeriodicTask } from './periodic-task';
 import { enqueueArchive, type ArchiveJobData } from './queues';
 
 const log = componentLogger('outbox');
@@ -23,8 +24,7 @@ export interface OutboxRelayOptions {
  * adding the same order produce one job.
  */
 export class OutboxRelay {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly loop: PeriodicTask;
   private failing = false;
 
   constructor(
@@ -32,24 +32,16 @@ export class OutboxRelay {
     private readonly queue: Queue<ArchiveJobData>,
     private readonly opts: OutboxRelayOptions,
     private readonly metrics?: Metrics,
-  ) {}
-
-  start(): void {
-    const tick = () => {
-      this.running = this.relayOnce()
-        .then(() => undefined)
-        .catch(() => undefined)
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, this.opts.intervalMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+  ) {
+    this.loop = new PeriodicTask('outbox relay', () => this.relayOnce(), opts.intervalMs, opts.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass: returns how many orders were enqueued. Logs once when Redis goes away and once when it is back. */

@@ -6,6 +6,7 @@ import { componentLogger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { addOrderEvent } from '../shared/orders';
 import { archiveJobId, enqueueArchive, type ArchiveJobData } from '../shared/queues';
+import { PeriodicTask } from '../shared/periodic-task';
 import { withLock } from '../shared/redis-lock';
 import { OrderStatus } from '../generated/prisma/enums';
 
@@ -56,26 +57,18 @@ type Candidate = {
  * lock); the other replicas clear their gauges so only the leader's sample is exported.
  */
 export class Reconciler {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly loop: PeriodicTask;
 
-  constructor(private readonly deps: ReconcilerDeps) {}
-
-  start(): void {
-    const tick = () => {
-      this.running = this.reconcileAsLeader()
-        .catch((err: unknown) => log.warn('reconciler pass failed', { error: (err as Error).message }))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, this.deps.cfg.RECONCILER_INTERVAL_MS).unref();
-        });
-    };
-    this.timer = setTimeout(tick, Math.min(1000, this.deps.cfg.RECONCILER_INTERVAL_MS)).unref();
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.loop = new PeriodicTask('reconciler', () => this.reconcileAsLeader(), deps.cfg.RECONCILER_INTERVAL_MS);
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass if no other replica is running one; undefined when another replica leads. */

@@ -7,6 +7,7 @@ import { componentLogger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { addOrderEvent, markEnqueued } from '../shared/orders';
 import { enqueueArchive, type ArchiveJobData } from '../shared/queues';
+import { PeriodicTask } from '../shared/periodic-task';
 import { withLock } from '../shared/redis-lock';
 import type { WebankClient } from '../shared/webank/client';
 import { NO_RESULT_CODE, WebankError } from '../shared/webank/errors';
@@ -37,26 +38,18 @@ export interface RecoverySweeperDeps {
  * time, through a Redis lock.
  */
 export class RecoverySweeper {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly loop: PeriodicTask;
 
-  constructor(private readonly deps: RecoverySweeperDeps) {}
-
-  start(): void {
-    const tick = () => {
-      this.running = this.sweepAsLeader()
-        .catch((err: unknown) => log.warn('recovery pass failed', { error: (err as Error).message }))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, this.deps.cfg.RECOVERY_INTERVAL_MS).unref();
-        });
-    };
-    this.timer = setTimeout(tick, Math.min(1000, this.deps.cfg.RECOVERY_INTERVAL_MS)).unref();
+  constructor(private readonly deps: RecoverySweeperDeps) {
+    this.loop = new PeriodicTask('recovery', () => this.sweepAsLeader(), deps.cfg.RECOVERY_INTERVAL_MS);
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass if no other replica is running one. */

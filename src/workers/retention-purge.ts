@@ -7,6 +7,7 @@ import { orderKeyPrefix } from '../shared/evidence-key';
 import type { EvidenceStore } from '../shared/evidence-store';
 import { componentLogger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
+import { PeriodicTask } from '../shared/periodic-task';
 import { withLock } from '../shared/redis-lock';
 import type { OrderStatus, Prisma } from '../generated/prisma/client';
 
@@ -61,32 +62,25 @@ export function retentionDaysFor(cfg: Config, app: Pick<WebankApp, 'retentionDay
  * whole and tried again on a later pass. One leader at a time (Redis lock).
  */
 export class RetentionPurge {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly loop: PeriodicTask;
   /** Aborted by stop(): a pass in progress ends after the order it is on. */
   private stopping = new AbortController();
   /** Where the last pass stopped when it hit maxOrdersPerPass, per app. */
   private readonly resumeAfter = new Map<string, { createdAt: Date; id: string }>();
 
-  constructor(private readonly deps: RetentionPurgeDeps) {}
+  constructor(private readonly deps: RetentionPurgeDeps) {
+    const every = deps.cfg.RETENTION_INTERVAL_MS;
+    this.loop = new PeriodicTask('retention', () => this.purgeAsLeader(), every, Math.min(5000, every));
+  }
 
   start(): void {
     this.stopping = new AbortController();
-    const tick = () => {
-      this.running = this.purgeAsLeader()
-        .catch((err: unknown) => log.warn('retention pass failed', { error: (err as Error).message }))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, this.deps.cfg.RETENTION_INTERVAL_MS).unref();
-        });
-    };
-    this.timer = setTimeout(tick, Math.min(5000, this.deps.cfg.RETENTION_INTERVAL_MS)).unref();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop.stop();
   }
 
   /** One pass if no other replica is running one. */
