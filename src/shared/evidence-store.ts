@@ -31,7 +31,7 @@ export interface EvidenceStoreOptions extends S3ConnectionOptions {
   objectLockDays?: number;
   /** GOVERNANCE (default: privileged roles can still lift it) or COMPLIANCE (nobody can, not even root). */
   objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE';
-  /** Multipart part size (default 8 MiB) and parts in flight (default 2): memory per upload ≈ (queueSize + 1) × partSize. */
+  /** Multipart part size (default 5 MiB, the S3 minimum) and parts in flight (default 2): memory per upload ≈ 2 × (queueSize + 1) × partSize (lib-storage keeps chunks and their concatenation). */
   partSize?: number;
   queueSize?: number;
 }
@@ -158,7 +158,7 @@ export class EvidenceStore {
       const upload = new Upload({
         client: this.client,
         params: { Bucket: this.bucket, Key: key, Body: digest, ContentType: contentType, ...this.encryption() },
-        partSize: this.opts.partSize ?? 8 * MiB,
+        partSize: this.opts.partSize ?? 5 * MiB,
         queueSize: this.opts.queueSize ?? 2,
         leavePartsOnError: false,
       });
