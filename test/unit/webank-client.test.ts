@@ -145,9 +145,12 @@ describe('WebankClient against the simulator', () => {
     const t = await ticket();
     const orderNo = `o${randomBytes(6).toString('hex')}`;
     sim.createScan({ appId, orderNo, videoBytes: 4 * 1024 * 1024 });
-    const q = await client.openQuery('faceid', { appId, orderNo, ticket: t, getFile: '3' });
+    // Generous headers timeout (a loaded machine is slow to start 4 MB), short idle timeout: the pause is what is tested.
+    const patient = new WebankClient({ apps: [{ appId, baseUrl: sim.url }], timeoutMs: 10_000, bodyIdleTimeoutMs: 400 });
+    const q = await patient.openQuery('faceid', { appId, orderNo, ticket: t, getFile: '3' });
     await new Promise((r) => setTimeout(r, 900)); // backpressure, not WeBank's silence
     const body = await readAll(q.body);
+    patient.close();
     expect(JSON.parse(body.toString('utf8')).code).toBe('0');
   });
 });
