@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AppError } from '../shared/errors';
 import { exportCommands } from './commands/export';
 import { orderCommands } from './commands/orders';
+import { registerCommands } from './commands/register';
 import { tokenCommands } from './commands/tokens';
 import { userCommands } from './commands/users';
 import { CliError, EXIT, type CliIo } from './io';
@@ -40,6 +41,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   userCommands(program, svc);
   tokenCommands(program, svc);
   orderCommands(program, svc);
+  registerCommands(program, svc);
   exportCommands(program, svc);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -12,6 +12,8 @@ export const AUDIT_ACTIONS = [
   'user.list', 'user.create', 'user.disable', 'token.list', 'token.create', 'token.revoke', 'audit.search', 'audit.export',
   // Done by the service itself (actor system:...): orders recovered or expired by the sweeper, evidence purged by retention.
   'recover', 'expire', 'purge',
+  // Orders registered in a batch from the CLI (the partner API's POST /api/orders is not staff activity).
+  'register',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -221,3 +221,44 @@ describe('evidence, export, requeue', () => {
     expect(good.status).toBe(0);
   });
 });
+
+describe('orders register', () => {
+  test('when a file lists orders, then each valid one is registered once, bad lines are named, and one audit row is written', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'register-'));
+    const a = uid('reg');
+    const b = uid('reg');
+    const known = uid('reg');
+    await cli(['orders', 'register', writeList(dir, 'first.txt', [known])]);
+    const file = writeList(dir, 'batch.txt', [
+      '# orderNo,userRef,startedAt',
+      a,
+      `${b},user-7,2026-11-20T08:00:00Z`,
+      known,
+      'not valid!',
+      '',
+    ]);
+    const run = await cli(['orders', 'register', file]);
+    expect(run.code).toBe(1);
+    expect(run.out.join('\n')).toContain('registered 2, already known 1, invalid 1');
+    expect(run.err.join('\n')).toMatch(/line 5: orderNo/);
+    const rows = await h.db.order.findMany({ where: { orderNo: { in: [a, b, known] } }, orderBy: { orderNo: 'asc' } });
+    expect(rows.map((r) => r.status)).toEqual(['EXPECTED', 'EXPECTED', 'EXPECTED']);
+    expect(rows.find((r) => r.orderNo === b)).toMatchObject({ userRef: 'user-7', startedAt: new Date('2026-11-20T08:00:00Z') });
+    const audit = await auditOf(run);
+    expect(audit.map((r) => [r.action, r.outcome])).toEqual([['register', 'failure']]);
+  });
+
+  test('when the app key is unknown, then a usage error and nothing registered', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'register-'));
+    const orderNo = uid('reg');
+    const run = await cli(['orders', 'register', writeList(dir, 'x.txt', [orderNo]), '--app', 'nosuch']);
+    expect(run.code).toBe(2);
+    expect(await h.db.order.count({ where: { orderNo } })).toBe(0);
+  });
+});
+
+function writeList(dir: string, name: string, lines: string[]): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
