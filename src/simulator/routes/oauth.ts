@@ -5,7 +5,8 @@ import { flatQuery } from '../request-log';
 import { sendWebank } from '../respond';
 import type { TicketOffice } from '../ticket-office';
 
-const expireIn = (at: number, now: number) => Math.max(1, Math.ceil((at - now) / 1000));
+// Whole seconds left, rounded down: a client must never believe a token or ticket outlives its real expiry.
+const expireIn = (at: number, now: number) => Math.max(1, Math.floor((at - now) / 1000));
 
 /** `GET /api/oauth2/access_token` and `GET /api/oauth2/api_ticket` (type SIGN). */
 export function oauthRoutes(office: TicketOffice): Router {
