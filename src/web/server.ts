@@ -1,16 +1,8 @@
 import { config } from '../shared/config';
-import { createDb } from '../shared/db';
 import { componentLogger } from '../shared/logger';
-import { createMetrics } from '../shared/metrics';
-import { OutboxRelay } from '../shared/outbox-relay';
-import { createArchiveQueue } from '../shared/queues';
-import { createRedis } from '../shared/redis';
 import { closeServer, onShutdown } from '../shared/runtime';
-import { dataKey } from '../shared/sealed';
-import { TicketStore } from '../shared/tickets/ticket-store';
-import { TicketKeeper } from '../shared/tickets/keeper';
 import { createApp, webChecks } from './app';
-import { EvidenceStore } from '../shared/evidence-store';
+import { createWebDeps } from './web-deps';
 import { queueDashboardRouter } from './queue-dashboard';
 
 const log = componentLogger('web');
@@ -18,17 +10,8 @@ const log = componentLogger('web');
 /** Web entry point: the callback receiver (and, as features land, the partner API and staff console). */
 export async function main(): Promise<void> {
   const cfg = config();
-  const db = createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'web');
-  const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
-  const metrics = createMetrics({ defaults: true });
-  const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
-  // Not started: the workers keep tickets fresh; the web asks for a refresh only when a callback's
-  // signature matches no held ticket — one refresh cluster-wide, and none while the ticket is
-  // younger than the keeper's minimum gap (5 s), so a flood of forgeries cannot hammer WeBank.
-  const ticketRefresher = new TicketKeeper({ db, redis, config: cfg });
-  const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) }, metrics);
-  const evidence = EvidenceStore.fromConfig(cfg);
+  const deps = createWebDeps(cfg);
+  const { db, redis, archiveQueue, tickets, ticketRefresher, relay, evidence } = deps;
   let draining = false;
   const checks = [
     // Fails first on SIGTERM so a load balancer stops routing here while requests drain.
@@ -36,7 +19,7 @@ export async function main(): Promise<void> {
     ...webChecks({ db, redis, evidence, cfg, tickets }),
   ];
   const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
-  const app = createApp({ cfg, db, archiveQueue, tickets, ticketRefresher, metrics, evidence, redis, checks, extraRouters });
+  const app = createApp({ ...deps, checks, extraRouters });
   const server = app.listen(cfg.PORT, () => log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }));
   relay.start();
   onShutdown(

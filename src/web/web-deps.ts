@@ -1,0 +1,29 @@
+import type { Config } from '../shared/config';
+import { createDb } from '../shared/db';
+import { EvidenceStore } from '../shared/evidence-store';
+import { createMetrics } from '../shared/metrics';
+import { OutboxRelay } from '../shared/outbox-relay';
+import { createArchiveQueue } from '../shared/queues';
+import { createRedis } from '../shared/redis';
+import { dataKey } from '../shared/sealed';
+import { TicketKeeper } from '../shared/tickets/keeper';
+import { TicketStore } from '../shared/tickets/ticket-store';
+
+/**
+ * The clients and services of one web process, built once here so the entry point and the
+ * benchmark's web target run the same thing. Nothing is started; the caller starts the relay.
+ */
+export function createWebDeps(cfg: Config) {
+  const db = createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
+  const redis = createRedis(cfg.REDIS_URL, 'producer', 'web');
+  const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
+  const metrics = createMetrics({ defaults: true });
+  const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
+  // Not started: the workers keep tickets fresh; the web asks for a refresh only when a callback's
+  // signature matches no held ticket — one refresh cluster-wide, and none while the ticket is
+  // younger than the keeper's minimum gap (5 s), so a flood of forgeries cannot hammer WeBank.
+  const ticketRefresher = new TicketKeeper({ db, redis, config: cfg });
+  const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) }, metrics);
+  const evidence = EvidenceStore.fromConfig(cfg);
+  return { cfg, db, redis, archiveQueue, metrics, tickets, ticketRefresher, relay, evidence };
+}
