@@ -23,6 +23,8 @@ import { describeMachine, machineLine } from './lib/machine';
 import { mainThreadProfile, summarizeProfile } from './lib/profile';
 import { formatMarkdown, formatTable, type SectionResult } from './lib/report';
 import { Services } from './lib/services';
+import { DATABASE_URL } from './lib/env';
+import { migrate } from '../src/shared/migrate';
 import { round } from './lib/stats';
 
 const SECTIONS = ['callback', 'archive', 'memory', 'retrieval'] as const;
@@ -94,6 +96,8 @@ async function main(): Promise<void> {
     say(`  WARNING: ${idleCheck} cores were busy before the bench started; other work skews every number (see "other" in the CPU notes)`);
   }
 
+  // The same migrations the service runs, so a fresh database works (as `npm run demo` does).
+  await migrate(DATABASE_URL);
   const svc = new Services();
   const results: SectionResult[] = [];
   const bySection: Partial<Record<Section, SectionResult>> = {};
