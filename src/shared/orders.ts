@@ -95,6 +95,61 @@ export async function recordVerifiedResult(db: Db, r: VerifiedResult): Promise<R
   });
 }
 
+/**
+ * Records many verified results in one statement (the callback path's group commit): orders
+ * that are new — nearly all of them — are inserted with their outbox mark and `accepted` event
+ * by a single INSERT .. ON CONFLICT DO NOTHING with a data-modifying CTE, atomic like the
+ * transaction in `recordVerifiedResult`. Whatever that statement did not insert (an order that
+ * already exists, a second result for the same order in the batch) then takes
+ * `recordVerifiedResult`, one by one and in arrival order, so every verdict is the one a
+ * sequential run would give.
+ */
+export async function recordVerifiedResults(db: Db, rs: readonly VerifiedResult[]): Promise<RecordOutcome[]> {
+  const outcomes: (RecordOutcome | undefined)[] = new Array(rs.length);
+  const seen = new Set<string>();
+  const fresh: number[] = [];
+  rs.forEach((r, i) => {
+    const key = `${r.appId}\u0000${r.orderNo}`;
+    if (!seen.has(key)) fresh.push(i);
+    seen.add(key);
+  });
+  const rows = fresh.map((i) => {
+    const r = rs[i]!;
+    return {
+      i, app_id: r.appId, order_no: r.orderNo, product: r.product, source: r.channel === 'app_sdk' ? 'APP_SDK' : 'CALLBACK',
+      code: r.code, h5face_id: r.h5faceId ?? null, channel: r.channel, ticket_matched: r.ticketMatched,
+      params: r.params, client_ip: r.clientIp ?? null, user_agent: r.userAgent ?? null,
+    };
+  });
+  const inserted = rows.length === 0 ? [] : await db.$queryRaw<{ i: number; id: string }[]>`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS t(
+        i int, app_id text, order_no text, product text, source text, code text, h5face_id text,
+        channel text, ticket_matched text, params jsonb, client_ip text, user_agent text)
+    ), ins AS (
+      INSERT INTO orders (id, app_id, order_no, product, status, source, callback_code, h5face_id,
+                          verified_at, enqueue_pending, created_at, updated_at)
+      SELECT gen_random_uuid(), app_id, order_no, product, 'QUEUED'::"OrderStatus", source::"OrderSource",
+             code, h5face_id, now(), true, now(), now()
+      -- One order for every batch, so two batches with overlapping orders cannot deadlock.
+      FROM input ORDER BY app_id, order_no
+      ON CONFLICT (app_id, order_no) DO NOTHING
+      RETURNING id, app_id, order_no
+    ), events AS (
+      INSERT INTO callback_events (order_id, channel, app_id, order_no, code, verdict, ticket_matched,
+                                   params, client_ip, user_agent)
+      SELECT ins.id, input.channel, input.app_id, input.order_no, input.code, 'accepted', input.ticket_matched,
+             input.params, input.client_ip, input.user_agent
+      FROM input JOIN ins ON ins.app_id = input.app_id AND ins.order_no = input.order_no
+    )
+    SELECT input.i, ins.id FROM input JOIN ins ON ins.app_id = input.app_id AND ins.order_no = input.order_no`;
+  for (const row of inserted) {
+    outcomes[row.i] = { orderId: row.id, verdict: 'accepted', code: rs[row.i]!.code, enqueue: true };
+  }
+  for (let i = 0; i < rs.length; i++) outcomes[i] ??= await recordVerifiedResult(db, rs[i]!);
+  return outcomes as RecordOutcome[];
+}
+
 export interface RejectedCallback {
   channel: 'redirect' | 'app_sdk';
   appId?: string;
@@ -122,7 +177,15 @@ export async function recordRejectedCallback(db: Db, r: RejectedCallback): Promi
 
 /** Clears the outbox mark once the job is safely in Redis. */
 export async function markEnqueued(db: Db, orderId: string): Promise<void> {
-  await db.order.update({ where: { id: orderId }, data: { enqueuePending: false, enqueuedAt: new Date() } });
+  await markEnqueuedMany(db, [orderId]);
+}
+
+/** Clears the outbox marks of many orders whose jobs are in Redis, in one statement. */
+export async function markEnqueuedMany(db: Db, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  await db.$executeRaw`
+    UPDATE orders SET enqueue_pending = false, enqueued_at = now(), updated_at = now()
+    WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(orderIds)}::jsonb)::uuid)`;
 }
 
 /** Orders whose job may not be in Redis yet, oldest first. */

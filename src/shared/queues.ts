@@ -58,6 +58,17 @@ export async function enqueueArchive(
   return jobId;
 }
 
+/** Adds the archive jobs of many orders in one Redis round trip (BullMQ's addBulk); idempotent by job id. */
+export async function enqueueArchiveMany(
+  queue: Queue<ArchiveJobData>,
+  items: readonly ArchiveJobData[],
+  opts: { timeoutMs?: number } = {},
+): Promise<string[]> {
+  const jobs = items.map((data) => ({ name: 'archive', data, opts: { jobId: archiveJobId(data.product, data.appId, data.orderNo) } }));
+  await withTimeout(queue.addBulk(jobs), opts.timeoutMs ?? 1000, 'enqueue timed out');
+  return jobs.map((j) => j.opts.jobId);
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([

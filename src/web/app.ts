@@ -8,6 +8,8 @@ import { componentLogger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import type { ArchiveJobData } from '../shared/queues';
 import type { TicketStore } from '../shared/tickets/ticket-store';
+import { TicketCandidateCache, type CandidateSource } from '../shared/tickets/candidate-cache';
+import { ResultRecorder } from './result-recorder';
 import type { Redis } from 'ioredis';
 import type { EvidenceStore } from '../shared/evidence-store';
 import { healthRouter, type Check } from '../shared/health';
@@ -23,7 +25,11 @@ export interface AppDeps {
   cfg: Config;
   db: Db;
   archiveQueue: Queue<ArchiveJobData>;
-  tickets: Pick<TicketStore, 'validAround'>;
+  tickets: CandidateSource;
+  /** How long the callback path reuses one read of the valid tickets (default 1000 ms; 0: every request reads). */
+  ticketCacheMs?: number;
+  /** Batches the recording and queueing of verified results; one is made if absent. */
+  recorder?: ResultRecorder;
   /** On-demand ticket refresh when a signature matches no held ticket (see verify-result.ts). */
   ticketRefresher?: VerifyDeps['ticketRefresher'];
   metrics: Metrics;
@@ -72,8 +78,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  app.use(callbackRouter(deps));
-  app.use(partnerApiRouter({ ...deps, auth: createAuth(deps), ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE }));
+  const ticketCacheMs = deps.ticketCacheMs ?? 1000;
+  const verifyDeps = {
+    ...deps,
+    tickets: ticketCacheMs > 0 ? new TicketCandidateCache(deps.tickets, ticketCacheMs) : deps.tickets,
+    recorder: deps.recorder ?? new ResultRecorder(deps.db, deps.archiveQueue),
+  };
+  app.use(callbackRouter(verifyDeps));
+  app.use(partnerApiRouter({ ...verifyDeps, auth: createAuth(deps), ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE }));
   app.use('/console', createConsoleRouter({ db: deps.db, cfg: deps.cfg, evidence: deps.evidence, archiveQueue: deps.archiveQueue }));
   for (const router of deps.extraRouters ?? []) app.use(router);
   app.use((_req, res) => {

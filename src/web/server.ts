@@ -11,7 +11,7 @@ const log = componentLogger('web');
 export async function main(): Promise<void> {
   const cfg = config();
   const deps = createWebDeps(cfg);
-  const { db, redis, archiveQueue, tickets, ticketRefresher, relay, evidence } = deps;
+  const { db, redis, archiveQueue, tickets, ticketRefresher, relay, evidence, recorder } = deps;
   let draining = false;
   const checks = [
     // Fails first on SIGTERM so a load balancer stops routing here while requests drain.
@@ -26,6 +26,8 @@ export async function main(): Promise<void> {
     [
       { name: 'readiness', close: async () => { draining = true; } },
       { name: 'http', close: () => closeServer(server) },
+      // Requests still open at the deadline may have batches in flight: let them land.
+      { name: 'result recorder', close: () => recorder.drain() },
       { name: 'outbox relay', close: () => relay.stop() },
       { name: 'ticket refresher', close: () => ticketRefresher.stop() },
       { name: 'queue', close: () => archiveQueue.close() },

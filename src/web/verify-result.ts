@@ -2,9 +2,10 @@ import type { Queue } from 'bullmq';
 import type { Config, WebankApp } from '../shared/config';
 import type { Db } from '../shared/db';
 import { componentLogger } from '../shared/logger';
-import { markEnqueued, recordRejectedCallback, recordVerifiedResult, type RecordOutcome } from '../shared/orders';
-import { enqueueArchive, type ArchiveJobData } from '../shared/queues';
-import type { TicketStore } from '../shared/tickets/ticket-store';
+import { recordRejectedCallback, type RecordOutcome } from '../shared/orders';
+import type { ArchiveJobData } from '../shared/queues';
+import type { CandidateSource } from '../shared/tickets/candidate-cache';
+import type { ResultRecorder } from './result-recorder';
 import { verifyCallback, type TicketCandidate } from '../shared/webank/signature';
 
 const log = componentLogger('verify');
@@ -12,8 +13,11 @@ const log = componentLogger('verify');
 export interface VerifyDeps {
   cfg: Config;
   db: Db;
-  tickets: Pick<TicketStore, 'validAround'>;
+  /** The tickets valid around now; `fresh` bypasses any cache (see TicketCandidateCache). */
+  tickets: CandidateSource;
   archiveQueue: Queue<ArchiveJobData>;
+  /** Records verified results and queues their jobs, batching concurrent requests. */
+  recorder: ResultRecorder;
   /**
    * Asks for a new SIGN ticket when a signature matches none we hold: WeBank signs with the
    * ticket current at WeBank, which may be newer than ours (another system refreshed it, or ours
@@ -57,14 +61,19 @@ export async function verifyAndRecord(
 ): Promise<VerifyOutcome> {
   const { cfg, db } = deps;
   const base = { channel, appId: app.appId, orderNo: claim.orderNo, code: claim.code, params, ...who } as const;
-  const tickets = await deps.tickets.validAround(app.appId, new Date(), cfg.TICKET_GRACE_SECONDS);
+  const signed = { appId: app.appId, orderNo: claim.orderNo, code: claim.code, signature: claim.signature };
+  let tickets = await deps.tickets.validAround(app.appId, new Date(), cfg.TICKET_GRACE_SECONDS);
+  let matched = tickets.length > 0 ? verifyCallback(signed, tickets) : undefined;
+  if (!matched) {
+    // What we read may be a moment older than a rotation another replica just stored.
+    tickets = await deps.tickets.validAround(app.appId, new Date(), cfg.TICKET_GRACE_SECONDS, { fresh: true });
+    matched = tickets.length > 0 ? verifyCallback(signed, tickets) : undefined;
+  }
   if (tickets.length === 0) {
     await recordRejectedCallback(db, { ...base, verdict: 'unverifiable', reason: 'no valid SIGN ticket held' });
     log.error('result cannot be verified: no valid SIGN ticket', { appId: app.appId, channel });
     return { verdict: 'unverifiable' };
   }
-  const signed = { appId: app.appId, orderNo: claim.orderNo, code: claim.code, signature: claim.signature };
-  let matched = verifyCallback(signed, tickets);
   if (!matched && deps.ticketRefresher) {
     const second = await verifyAfterRefresh(deps, app.appId, signed, tickets);
     if (second === 'unknown') {
@@ -80,13 +89,15 @@ export async function verifyAndRecord(
     log.warn('result rejected: signature mismatch', { appId: app.appId, orderNo: claim.orderNo, channel });
     return { verdict: 'rejected' };
   }
-  const outcome = await recordVerifiedResult(db, {
+  const outcome = await deps.recorder.record({
     ...base, product: app.product, h5faceId: claim.h5faceId, ticketMatched: matched.label,
   });
   if (outcome.verdict === 'conflict') {
     log.warn('second verified result with a different code; first kept', { appId: app.appId, orderNo: claim.orderNo, channel });
   }
-  if (outcome.enqueue) await tryEnqueue(deps, app, claim.orderNo, outcome.orderId, channel);
+  if (outcome.enqueue) {
+    await deps.recorder.enqueue({ appId: app.appId, orderNo: claim.orderNo, product: app.product, reason: channel }, outcome.orderId);
+  }
   return { ...outcome, ticketMatched: matched.label };
 }
 
@@ -111,7 +122,7 @@ async function verifyAfterRefresh(
       deps.ticketRefresher!.refreshNow(appId, 'callback signature matched no held ticket').catch(() => 'failed'),
       deadline,
     );
-    const fresh = (await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS)).filter((t) => !known.has(t.value));
+    const fresh = (await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS, { fresh: true })).filter((t) => !known.has(t.value));
     const matched = fresh.length ? verifyCallback(signed, fresh) : undefined;
     if (matched) return matched;
     // A new ticket that does not match: this signature is not WeBank's. Nothing new because the
@@ -133,25 +144,4 @@ function withDeadline<T>(p: Promise<T>, deadline: number): Promise<T | 'timeout'
       timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
     }),
   ]).finally(() => clearTimeout(timer));
-}
-
-/** Enqueues now if Redis answers quickly; otherwise the outbox relay does it later. */
-export async function tryEnqueue(
-  deps: Pick<VerifyDeps, 'db' | 'archiveQueue'>,
-  app: WebankApp,
-  orderNo: string,
-  orderId: string,
-  reason: string,
-): Promise<boolean> {
-  try {
-    await enqueueArchive(deps.archiveQueue, { appId: app.appId, orderNo, product: app.product, reason }, { timeoutMs: 300 });
-  } catch (err) {
-    log.warn('enqueue deferred to the outbox relay', { appId: app.appId, orderNo, error: (err as Error).message });
-    return false;
-  }
-  await markEnqueued(deps.db, orderId).catch((err: unknown) => {
-    // The job is in Redis; the relay will re-add it harmlessly (same job id) and clear the mark.
-    log.warn('could not clear outbox mark', { orderId, error: (err as Error).message });
-  });
-  return true;
 }

@@ -8,6 +8,7 @@ import { createRedis } from '../shared/redis';
 import { dataKey } from '../shared/sealed';
 import { TicketKeeper } from '../shared/tickets/keeper';
 import { TicketStore } from '../shared/tickets/ticket-store';
+import { ResultRecorder } from './result-recorder';
 
 /**
  * The clients and services of one web process, built once here so the entry point and the
@@ -25,5 +26,6 @@ export function createWebDeps(cfg: Config) {
   const ticketRefresher = new TicketKeeper({ db, redis, config: cfg });
   const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) }, metrics);
   const evidence = EvidenceStore.fromConfig(cfg);
-  return { cfg, db, redis, archiveQueue, metrics, tickets, ticketRefresher, relay, evidence };
+  const recorder = new ResultRecorder(db, archiveQueue);
+  return { cfg, db, redis, archiveQueue, metrics, tickets, ticketRefresher, relay, evidence, recorder };
 }

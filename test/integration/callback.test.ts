@@ -2,6 +2,7 @@ import { callbackSign } from '../../src/shared/webank/signature';
 import { createDb } from '../../src/shared/db';
 import { archiveJobId } from '../../src/shared/queues';
 import { captureLogs } from '../support/log-capture';
+import { eventually } from '../support/pipeline';
 import { startWeb, testConfig, uid, type WebHarness } from '../support/web-harness';
 
 const TICKET = 'T1cketValueCurrent' + 'x'.repeat(46);
@@ -36,8 +37,11 @@ describe('callback receiver', () => {
     expect(location.searchParams.get('orderNo')).toBe(orderNo);
     expect(location.searchParams.get('outcome')).toBe('verified');
 
-    const order = await h.db.order.findUniqueOrThrow({ where: { appId_orderNo: { appId: h.cfg.WEBANK_APP_ID, orderNo } } });
-    expect(order).toMatchObject({ status: 'QUEUED', source: 'CALLBACK', callbackCode: '0', enqueuePending: false });
+    const where = { appId_orderNo: { appId: h.cfg.WEBANK_APP_ID, orderNo } };
+    const order = await h.db.order.findUniqueOrThrow({ where });
+    expect(order).toMatchObject({ status: 'QUEUED', source: 'CALLBACK', callbackCode: '0' });
+    // The job is in Redis before the answer; the outbox mark is cleared just after it.
+    await eventually(async () => !(await h.db.order.findUniqueOrThrow({ where })).enqueuePending, 3000, 20);
     const job = await h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, orderNo));
     expect(job?.data).toMatchObject({ appId: h.cfg.WEBANK_APP_ID, orderNo, product: 'faceid' });
     const [event] = await events(orderNo);
