@@ -29,9 +29,30 @@ export interface ArchiveOptions {
 
 interface Level {
   concurrency: number;
-  ceiling: { ordersPerS: number; seconds: number; requests: number; bodyBytes: number; cpu: CpuBreakdown };
-  archive: { ordersPerS: number; seconds: number; archived: number; failed: number; capped: boolean; cpu: CpuBreakdown };
+  ceiling: { ordersPerS: number; seconds: number; requests: number; bodyBytes: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown };
+  archive: { ordersPerS: number; seconds: number; archived: number; failed: number; capped: boolean; cpu: CpuBreakdown; cpuMsPerOrder: CpuBreakdown };
 }
+
+/** CPU milliseconds per order (or per answer) of each process group: cores × window / count. */
+function perItem(cpu: CpuBreakdown, windowS: number, count: number): CpuBreakdown {
+  const out: CpuBreakdown = {};
+  if (count <= 0) return out;
+  let total = 0;
+  for (const [name, cores] of Object.entries(cpu)) {
+    if (name === 'machine' || name === 'other') continue;
+    out[name] = round((cores * windowS * 1000) / count, 1);
+    total += out[name];
+  }
+  out.total = round(total, 1);
+  return out;
+}
+
+const describeMs = (ms: CpuBreakdown) =>
+  Object.entries(ms)
+    .filter(([k, v]) => k === 'total' || v >= 0.1)
+    .sort((a, b) => (a[0] === 'total' ? 1 : b[0] === 'total' ? -1 : b[1] - a[1]))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 const TERMINAL = ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED'];
 
@@ -76,7 +97,7 @@ async function serveRate(svc: Services, simPid: number, orderNo: string, n: numb
   const seconds = (performance.now() - t0) / 1000;
   const cpu = meter.stop();
   agent.destroy();
-  return { ordersPerS: round(started / seconds, 2), seconds: round(seconds, 2), requests: started, bodyBytes, cpu };
+  return { ordersPerS: round(started / seconds, 2), seconds: round(seconds, 2), requests: started, bodyBytes, cpu, cpuMsPerAnswer: perItem(cpu, seconds, started) };
 }
 
 async function waitTerminal(svc: Services, appId: string, orderNos: string[], deadline: number) {
@@ -142,13 +163,18 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
         redis: () => pidsByComm('redis-server'),
       });
       meter.start();
+      const m0 = performance.now();
       const t0 = Date.now();
       await Promise.all(timed.map(enqueue));
       const r = await waitTerminal(svc, appId, timed, t0 + o.capS * 1000);
       const cpu = meter.stop();
+      const windowS = (performance.now() - m0) / 1000;
       const end = r.capped || !r.last ? Date.now() : r.last.getTime();
       const seconds = (end - t0) / 1000;
-      level = { ordersPerS: round(r.archived / seconds, 2), seconds: round(seconds, 2), archived: r.archived, failed: r.failed, capped: r.capped, cpu };
+      level = {
+        ordersPerS: round(r.archived / seconds, 2), seconds: round(seconds, 2), archived: r.archived, failed: r.failed, capped: r.capped,
+        cpu, cpuMsPerOrder: perItem(cpu, windowS, r.archived + r.failed),
+      };
     } finally {
       await queue.close().catch(() => undefined);
       redis.disconnect();
@@ -176,6 +202,7 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
     targets: [{ name: `archive throughput vs simulator serve rate (best concurrency ${best.concurrency})`, measured: round(ratio * 100, 1), unit: '%', target: '≥ 80 %', met: ratio >= 0.8 }],
     notes: [
       ...levels.map((l) => `CPU (cores), concurrency ${l.concurrency} — archive: ${describeCpu(l.archive.cpu)}; serve-rate run: ${describeCpu(l.ceiling.cpu)}`),
+      ...levels.map((l) => `CPU ms per order, concurrency ${l.concurrency} — archive: ${describeMs(l.archive.cpuMsPerOrder)}; serve-rate run, per answer: ${describeMs(l.ceiling.cpuMsPerAnswer)}`),
       `best archive rate ${best.archive.ordersPerS} orders/s at concurrency ${best.concurrency} = ${pct(best.archive.ordersPerS / bestCeiling)} of the best serve rate (${bestCeiling} orders/s)`,
       `one answer is ${round(levels[0]!.ceiling.bodyBytes / 1e6, 2)} MB of JSON (base64 media) for ${round(mbPerOrder, 2)} MB of files`,
       ...(o.profileDir ? [`CPU profiles of the workers: ${path.join(o.profileDir, 'worker-c<N>')}/`] : []),

@@ -1,20 +1,26 @@
 import { createHash } from 'node:crypto';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  type CompleteMultipartUploadCommandOutput,
+  type CompletedPart,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Config } from './config';
-import { DigestStream } from './digest-stream';
 import { AppError, notFound, unavailable } from './errors';
 import { evidenceKey, extensionFor, type EvidenceKeyParts } from './evidence-key';
 import { componentLogger } from './logger';
+import { detectMediaType, SNIFF_BYTES, type MediaType } from './media-type';
 import { createS3Client, type S3ConnectionOptions } from './s3-client';
 
 const log = componentLogger('evidence-store');
@@ -31,7 +37,11 @@ export interface EvidenceStoreOptions extends S3ConnectionOptions {
   objectLockDays?: number;
   /** GOVERNANCE (default: privileged roles can still lift it) or COMPLIANCE (nobody can, not even root). */
   objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE';
-  /** Multipart part size (default 5 MiB, the S3 minimum) and parts in flight (default 2): memory per upload ≈ 2 × (queueSize + 1) × partSize (lib-storage keeps chunks and their concatenation). */
+  /**
+   * Part size (default 5 MiB, the S3 minimum) and parts in flight (default 2). Memory per upload
+   * ≈ (queueSize + 1) × partSize: the part being filled and those being sent. Objects up to one
+   * part go as a single PutObject.
+   */
   partSize?: number;
   queueSize?: number;
 }
@@ -119,11 +129,15 @@ export class EvidenceStore {
   readonly client: S3Client;
   readonly bucket: string;
   readonly prefix: string;
+  /** Multipart parts may be signed with UNSIGNED-PAYLOAD: the connection is TLS or loopback. */
+  private readonly unsignedParts: boolean;
+  private readonly parts = new PartBuffers();
 
   constructor(private readonly opts: EvidenceStoreOptions) {
     this.client = createS3Client(opts);
     this.bucket = opts.bucket;
     this.prefix = opts.prefix ?? '';
+    this.unsignedParts = unsignedPayloadAllowed(opts.endpoint);
   }
 
   static fromConfig(cfg: Config): EvidenceStore {
@@ -137,61 +151,96 @@ export class EvidenceStore {
 
   /**
    * Streams `body` to S3 while hashing and sniffing it, so memory stays at a few parts whatever
-   * the size. The SHA-256 is only known at the end, but S3 metadata is fixed when an upload
-   * starts; so the object is uploaded, then copied onto itself server-side with the hash added
-   * (MetadataDirective REPLACE, guarded by the upload's ETag), which is also where SSE and
-   * Object Lock retention are applied. On any failure nothing is left behind: the multipart
-   * upload is aborted, or the uploaded object deleted.
+   * the size (see docs/evidence.md, "What `put` does"):
+   *
+   * - An object that fits in one part (5 MiB by default: every photo, most videos) is read into
+   *   one buffer, hashed on the way, and sent as one PutObject that already carries its SHA-256
+   *   as metadata. The request's SigV4 payload hash is that same SHA-256, so the bytes are hashed
+   *   once, not once more by the SDK.
+   * - A larger one goes as a multipart upload, parts sent as they fill (`queueSize` in flight);
+   *   the SHA-256 is known only at the end while S3 fixes metadata when an upload starts, so the
+   *   object is then copied onto itself server-side with the hash added (MetadataDirective
+   *   REPLACE, guarded by the upload's ETag). Over HTTPS or loopback the parts are signed with
+   *   `UNSIGNED-PAYLOAD` (TLS already protects them; our SHA-256 covers the whole object); over
+   *   plain HTTP to another host the SDK signs their payload as usual.
+   * - With Object Lock the retention is applied by that same copy, for either kind.
+   *
+   * On any failure nothing is left behind: the multipart upload is aborted, or the stored object
+   * deleted, and the source destroyed.
    */
   async put(input: PutEvidenceInput): Promise<StoredEvidence> {
-    const digest = new DigestStream();
-    const piped = new Promise<void>((resolve, reject) => pipeline(input.body, digest, (e) => (e ? reject(e) : resolve())));
-    piped.catch(() => undefined);
-    const onAbort = () => digest.destroy(Object.assign(new Error('upload aborted'), { name: 'AbortError' }));
+    const source = input.body;
+    const partSize = this.opts.partSize ?? 5 * MiB;
+    const queueSize = Math.max(1, this.opts.queueSize ?? 2);
+    const onAbort = () => source.destroy(Object.assign(new Error('upload aborted'), { name: 'AbortError' }));
     input.signal?.addEventListener('abort', onAbort, { once: true });
     if (input.signal?.aborted) onAbort();
+
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let part = this.parts.take(partSize);
+    let filled = 0;
+    let detected: MediaType | undefined;
+    let key: string | undefined;
+    let contentType = 'application/octet-stream';
+    let multipart: Multipart | undefined;
     let uploadedKey: string | undefined;
+    const name = () => {
+      detected = detectMediaType(part.subarray(0, Math.min(filled, SNIFF_BYTES)));
+      key = typeof input.key === 'string' ? input.key : this.keyFor(input.key, extensionFor(detected));
+      contentType = input.contentType ?? detected?.mime ?? 'application/octet-stream';
+    };
     try {
-      const detected = await digest.mediaType;
-      const key = typeof input.key === 'string' ? input.key : this.keyFor(input.key, extensionFor(detected));
-      const contentType = input.contentType ?? detected?.mime ?? 'application/octet-stream';
-      const upload = new Upload({
-        client: this.client,
-        params: { Bucket: this.bucket, Key: key, Body: digest, ContentType: contentType, ...this.encryption() },
-        partSize: this.opts.partSize ?? 5 * MiB,
-        queueSize: this.opts.queueSize ?? 2,
-        leavePartsOnError: false,
-      });
-      const uploaded = await upload.done();
-      uploadedKey = key;
-      await piped;
-      const sha256 = digest.sha256;
-      const copied = await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          CopySource: copySource(this.bucket, key, uploaded.VersionId),
-          CopySourceIfMatch: uploaded.ETag,
-          MetadataDirective: 'REPLACE',
-          Metadata: { sha256 },
-          ContentType: contentType,
-          ...this.encryption(),
-          ...this.retention(),
-        }),
-      );
-      if (uploaded.VersionId && copied.VersionId && copied.VersionId !== uploaded.VersionId) {
-        await this.dropVersion(key, uploaded.VersionId);
+      for await (const data of source as AsyncIterable<Buffer>) {
+        const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data);
+        hash.update(chunk);
+        bytes += chunk.length;
+        for (let at = 0; at < chunk.length; ) {
+          // A full part is sent only once more data follows, so an object of exactly one part
+          // still goes as a single PutObject.
+          if (filled === partSize) {
+            if (!multipart) {
+              name();
+              multipart = await this.startMultipart(key!, contentType, queueSize);
+            }
+            await multipart.send(part, filled);
+            part = this.parts.take(partSize);
+            filled = 0;
+          }
+          const n = chunk.copy(part, filled, at);
+          filled += n;
+          at += n;
+        }
       }
-      return {
-        key,
-        bytes: digest.bytes,
-        sha256,
-        contentType,
-        detectedType: detected?.mime,
-        typeMismatch: input.expectedType !== undefined && detected?.mime !== input.expectedType.toLowerCase(),
-      };
+      if (!multipart) {
+        name();
+        const sha256 = hash.digest('hex');
+        const locked = (this.opts.objectLockDays ?? 0) > 0;
+        const put = new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key!,
+          Body: part.subarray(0, filled),
+          ContentLength: filled,
+          ContentType: contentType,
+          Metadata: { sha256 },
+          ...this.encryption(),
+        });
+        // The SigV4 payload hash is the SHA-256 of the body: ours, so the SDK need not compute it.
+        const stored = await this.client.send(withPayloadHash(put, sha256));
+        uploadedKey = key;
+        this.parts.give(part, partSize);
+        if (locked) await this.stamp(key!, contentType, sha256, stored.ETag, stored.VersionId);
+        return this.result(input, key!, bytes, sha256, contentType, detected);
+      }
+      await multipart.send(part, filled);
+      const uploaded = await multipart.complete();
+      uploadedKey = key;
+      const sha256 = hash.digest('hex');
+      await this.stamp(key!, contentType, sha256, uploaded.ETag, uploaded.VersionId);
+      return this.result(input, key!, bytes, sha256, contentType, detected);
     } catch (err) {
-      digest.destroy(err as Error);
+      source.destroy();
+      if (multipart && !uploadedKey) await multipart.abort();
       // 412: someone replaced the object since our upload; it is theirs now, leave it.
       if (uploadedKey && !isStatus(err, 412)) {
         await this.client
@@ -202,6 +251,101 @@ export class EvidenceStore {
     } finally {
       input.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  private result(input: PutEvidenceInput, key: string, bytes: number, sha256: string, contentType: string, detected: MediaType | undefined): StoredEvidence {
+    return {
+      key,
+      bytes,
+      sha256,
+      contentType,
+      detectedType: detected?.mime,
+      typeMismatch: input.expectedType !== undefined && detected?.mime !== input.expectedType.toLowerCase(),
+    };
+  }
+
+  /**
+   * Copies a just-uploaded object onto itself with its SHA-256 in the metadata, and SSE and
+   * Object Lock retention applied; on a versioned bucket the pre-copy version is then removed.
+   */
+  private async stamp(key: string, contentType: string, sha256: string, etag: string | undefined, versionId: string | undefined): Promise<void> {
+    const copied = await this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        CopySource: copySource(this.bucket, key, versionId),
+        CopySourceIfMatch: etag,
+        MetadataDirective: 'REPLACE',
+        Metadata: { sha256 },
+        ContentType: contentType,
+        ...this.encryption(),
+        ...this.retention(),
+      }),
+    );
+    if (versionId && copied.VersionId && copied.VersionId !== versionId) {
+      await this.dropVersion(key, versionId);
+    }
+  }
+
+  /** A multipart upload whose parts are sent as they fill, at most `queueSize` at a time. */
+  private async startMultipart(key: string, contentType: string, queueSize: number): Promise<Multipart> {
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType, ...this.encryption() }),
+    );
+    const uploadId = UploadId!;
+    const done: CompletedPart[] = [];
+    const inFlight = new Set<Promise<void>>();
+    const cancel = new AbortController();
+    let failure: unknown;
+    let number = 0;
+    const send = async (buffer: Buffer, length: number): Promise<void> => {
+      if (failure) throw failure;
+      const partNumber = ++number;
+      const command = new UploadPartCommand({
+        Bucket: this.bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: buffer.subarray(0, length),
+        ContentLength: length,
+      });
+      const sending = this.client
+        .send(this.unsignedParts ? withPayloadHash(command, UNSIGNED_PAYLOAD) : command, { abortSignal: cancel.signal })
+        .then(
+          (res) => {
+            done.push({ PartNumber: partNumber, ETag: res.ETag });
+            this.parts.give(buffer, buffer.length);
+          },
+          (err: unknown) => {
+            failure ??= err;
+          },
+        )
+        .finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
+      while (inFlight.size >= queueSize && !failure) await Promise.race(inFlight);
+      if (failure) throw failure;
+    };
+    const settle = async () => {
+      while (inFlight.size > 0) await Promise.race(inFlight);
+      if (failure) throw failure;
+    };
+    return {
+      send,
+      complete: async () => {
+        await settle();
+        done.sort((a, b) => a.PartNumber! - b.PartNumber!);
+        return this.client.send(
+          new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: done } }),
+        );
+      },
+      abort: async () => {
+        cancel.abort();
+        await Promise.allSettled([...inFlight]);
+        await this.client
+          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+          .catch((e: unknown) => log.warn('could not abort a multipart upload', { key, err: e }));
+      },
+    };
   }
 
   /** Size, type and recorded SHA-256 of an object; undefined when it does not exist. */
@@ -347,6 +491,80 @@ export class EvidenceStore {
     await this.client
       .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }))
       .catch((err: unknown) => log.warn('could not remove the pre-copy version', { key, versionId, err }));
+  }
+}
+
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
+interface Multipart {
+  /** Sends the first `length` bytes of `buffer` as the next part; waits while `queueSize` parts are in flight. */
+  send(buffer: Buffer, length: number): Promise<void>;
+  complete(): Promise<CompleteMultipartUploadCommandOutput>;
+  /** Cancels parts in flight and aborts the upload (best effort: failures are logged). */
+  abort(): Promise<void>;
+}
+
+/** The one `middlewareStack.add` overload used here (a build-step middleware). */
+interface BuildStack {
+  add(
+    middleware: (next: (args: { request: unknown }) => Promise<unknown>) => (args: { request: unknown }) => Promise<unknown>,
+    options: { step: 'build'; name: string; override: boolean },
+  ): void;
+}
+
+/**
+ * SigV4's `x-amz-content-sha256`: the hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`. The signer
+ * uses a value already present instead of hashing the body itself.
+ */
+function withPayloadHash<C extends PutObjectCommand | UploadPartCommand>(command: C, value: string): C {
+  (command.middlewareStack as unknown as BuildStack).add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = value;
+      return next(args);
+    },
+    { step: 'build', name: 'evidencePayloadHash', override: true },
+  );
+  return command;
+}
+
+/**
+ * Whether parts may go with an unsigned payload: AWS S3 (HTTPS by default) or an HTTPS endpoint,
+ * where TLS protects the bytes in transit, or a loopback endpoint, where nothing is in between.
+ * Plain HTTP to another host (e.g. MinIO in a compose network) keeps signed payloads.
+ */
+export function unsignedPayloadAllowed(endpoint: string | undefined): boolean {
+  if (!endpoint) return true;
+  try {
+    const url = new URL(endpoint);
+    if (url.protocol === 'https:') return true;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Part buffers kept for reuse: a part is filled in place (one copy of each decoded byte) and,
+ * once sent, its buffer serves the next part or upload instead of becoming garbage. At most
+ * `keep` idle buffers are held.
+ */
+class PartBuffers {
+  private readonly idle: Buffer[] = [];
+
+  constructor(private readonly keep = 4) {}
+
+  take(size: number): Buffer {
+    while (this.idle.length > 0) {
+      const b = this.idle.pop()!;
+      if (b.length === size) return b;
+    }
+    return Buffer.allocUnsafeSlow(size);
+  }
+
+  give(buffer: Buffer, size: number): void {
+    if (buffer.length === size && this.idle.length < this.keep) this.idle.push(buffer);
   }
 }
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../src/shared/config';
 import { AppError } from '../../src/shared/errors';
-import { EvidenceStore, type EvidenceStoreOptions } from '../../src/shared/evidence-store';
+import { EvidenceStore, unsignedPayloadAllowed, type EvidenceStoreOptions } from '../../src/shared/evidence-store';
 import { evidenceKind } from '../../src/shared/evidence-key';
 import { parseWebankStream } from '../../src/shared/webank/response-stream';
 import { startFauxqs, type FauxqsS3 } from '../support/fauxqs';
@@ -62,16 +62,25 @@ function mp4Like(size: number, failAfter?: number): { stream: Readable; hash: ()
   return { stream: Readable.from(generate(), { objectMode: false }), hash: () => (digest ??= hash.digest('hex')) };
 }
 
+/** A buffer as a stream of 64 KiB chunks. */
+function mp4LikeChunks(data: Buffer): Readable {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < data.length; i += 64 * 1024) chunks.push(data.subarray(i, i + 64 * 1024));
+  return Readable.from(chunks, { objectMode: false });
+}
+
 /** Observes the requests a client really sends (command name and HTTP headers); no stubbing. */
-function recordRequests(client: S3Client): Array<{ command: string; headers: Record<string, string> }> {
-  const seen: Array<{ command: string; headers: Record<string, string> }> = [];
+function recordRequests(client: S3Client): Array<{ command: string; headers: Record<string, string>; bodySha256?: string }> {
+  const seen: Array<{ command: string; headers: Record<string, string>; bodySha256?: string }> = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      seen.push({ command: String(context.commandName), headers: { ...(request.headers ?? {}) } });
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      const body = request.body instanceof Uint8Array ? sha256(Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength)) : undefined;
+      seen.push({ command: String(context.commandName), headers: { ...(request.headers ?? {}) }, bodySha256: body });
       return next(args);
     },
-    { step: 'finalizeRequest', name: 'recordRequestsForTest' },
+    // After signing: the headers as sent, Authorization included.
+    { step: 'finalizeRequest', name: 'recordRequestsForTest', priority: 'low' },
   );
   return seen;
 }
@@ -106,6 +115,52 @@ describe('EvidenceStore', () => {
     await expect(store.verify(stored.key, sha256(JPEG))).resolves.toMatchObject({ ok: true, bytes: JPEG.length });
   });
 
+  it('when an object fits in one part, then it goes as one PutObject carrying its SHA-256, signed with that hash, with no copy', async () => {
+    const observed = storeOn(s3.bucket);
+    const requests = recordRequests(observed.client);
+    const exact = Buffer.concat([JPEG, randomBytes(5 * MiB - JPEG.length)]);
+    const stored = await observed.put({ key: { ...ORDER, orderNo: 'ONEPART1', kind: 'photo' }, body: mp4LikeChunks(exact) });
+    observed.close();
+    expect(stored).toMatchObject({ bytes: 5 * MiB, sha256: sha256(exact), contentType: 'image/jpeg' });
+    expect(requests.map((r) => r.command)).toEqual(['PutObjectCommand']);
+    const put = requests[0]!;
+    expect(put.headers['x-amz-meta-sha256']).toBe(sha256(exact));
+    // SigV4's payload hash is the SHA-256 of the body actually sent, and it is signed.
+    expect(put.headers['x-amz-content-sha256']).toBe(put.bodySha256);
+    expect(put.headers['x-amz-content-sha256']).toBe(sha256(exact));
+    expect(put.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-content-sha256/);
+    const raw = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: stored.key }));
+    expect(raw).toMatchObject({ ContentLength: 5 * MiB, ContentType: 'image/jpeg', Metadata: { sha256: sha256(exact) } });
+    expect((await readAll((await store.get(stored.key)).body)).equals(exact)).toBe(true);
+  });
+
+  it('when an object is one byte over a part, then it goes as a multipart upload of two parts and is stamped with its SHA-256', async () => {
+    const observed = storeOn(s3.bucket);
+    const requests = recordRequests(observed.client);
+    const over = Buffer.concat([JPEG, randomBytes(5 * MiB + 1 - JPEG.length)]);
+    const stored = await observed.put({ key: { ...ORDER, orderNo: 'TWOPART1', kind: 'photo' }, body: mp4LikeChunks(over) });
+    observed.close();
+    expect(requests.map((r) => r.command)).toEqual([
+      'CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand', 'CopyObjectCommand',
+    ]);
+    expect(stored).toMatchObject({ bytes: over.length, sha256: sha256(over) });
+    expect(await store.head(stored.key)).toMatchObject({ bytes: over.length, sha256: sha256(over), contentType: 'image/jpeg' });
+    expect((await readAll((await store.get(stored.key)).body)).equals(over)).toBe(true);
+  });
+
+  it('then parts are signed with UNSIGNED-PAYLOAD only over HTTPS or loopback, never over plain HTTP to another host', () => {
+    expect(unsignedPayloadAllowed(undefined)).toBe(true); // AWS S3: HTTPS
+    expect(unsignedPayloadAllowed('https://cos.ap-guangzhou.myqcloud.com')).toBe(true);
+    expect(unsignedPayloadAllowed('https://minio.internal:9000')).toBe(true);
+    expect(unsignedPayloadAllowed('http://127.0.0.1:4566')).toBe(true);
+    expect(unsignedPayloadAllowed('http://localhost:9000')).toBe(true);
+    expect(unsignedPayloadAllowed('http://[::1]:9000')).toBe(true);
+    expect(unsignedPayloadAllowed('http://minio:9000')).toBe(false);
+    expect(unsignedPayloadAllowed('http://10.0.0.5:9000')).toBe(false);
+    expect(unsignedPayloadAllowed('http://127.0.0.1.example.com')).toBe(false);
+    expect(unsignedPayloadAllowed('not a url')).toBe(false);
+  });
+
   describe('with a 30 MB video streamed in', () => {
     let key: string;
     let content: Buffer;
@@ -131,6 +186,15 @@ describe('EvidenceStore', () => {
       const head = await store.head(key);
       expect(head).toMatchObject({ contentType: 'video/mp4', bytes: 30 * MiB, sha256: sha256(content) });
       await expect(store.verify(key, sha256(content))).resolves.toMatchObject({ ok: true, bytes: 30 * MiB });
+    });
+
+    it('then each part was signed with UNSIGNED-PAYLOAD (loopback), so the SDK did not hash the bytes a second time', () => {
+      const parts = requests.filter((r) => r.command === 'UploadPartCommand');
+      expect(parts).toHaveLength(6);
+      for (const p of parts) {
+        expect(p.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+        expect(p.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-content-sha256/);
+      }
     });
 
     it('then byte ranges are served for seeking', async () => {
