@@ -4,7 +4,7 @@ import type { Config, Product } from '../shared/config';
 import type { Db } from '../shared/db';
 import { componentLogger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
-import { addOrderEvent } from '../shared/orders';
+import { addOrderEvent, markEnqueued } from '../shared/orders';
 import { archiveJobId, enqueueArchive, type ArchiveJobData } from '../shared/queues';
 import { PeriodicTask } from '../shared/periodic-task';
 import { withLock } from '../shared/redis-lock';
@@ -137,15 +137,25 @@ export class Reconciler {
   private async requeue(order: Candidate, base: string): Promise<boolean> {
     const { db, queue } = this.deps;
     const known = (await queue.getJobState(base)) !== 'unknown';
+    const generation = known ? Date.now() : 0;
     const data: ArchiveJobData = { appId: order.appId, orderNo: order.orderNo, product: order.product as Product, reason: 'reconciler' };
-    const jobId = await enqueueArchive(queue, data, { generation: known ? Date.now() : 0, timeoutMs: 2000 });
-    // Only if nothing touched the order meanwhile; ARCHIVING without a job is not true any more.
-    const moved = await db.order.updateMany({
-      where: { id: order.id, status: order.status, updatedAt: order.updatedAt },
-      data: { status: order.status === 'ARCHIVING' ? 'QUEUED' : order.status, enqueuePending: false, enqueuedAt: new Date() },
+    const jobId = archiveJobId(data.product, data.appId, data.orderNo, generation);
+    // Claim and record first, then enqueue: once the job is in Redis a worker may start at once
+    // and must find the order already moved and its timeline already saying why. Only if nothing
+    // touched the order meanwhile; ARCHIVING without a job is not true any more. The outbox mark
+    // covers a Redis failure between the two.
+    const claimed = await db.$transaction(async (tx) => {
+      const moved = await tx.order.updateMany({
+        where: { id: order.id, status: order.status, updatedAt: order.updatedAt },
+        data: { status: order.status === 'ARCHIVING' ? 'QUEUED' : order.status, enqueuePending: true },
+      });
+      if (moved.count === 0) return false;
+      await addOrderEvent(tx, order.id, 'reconciled', { action: 'requeued', jobId, previousStatus: order.status });
+      return true;
     });
-    if (moved.count === 0) return false;
-    await addOrderEvent(db, order.id, 'reconciled', { action: 'requeued', jobId, previousStatus: order.status });
+    if (!claimed) return false;
+    await enqueueArchive(queue, data, { generation, timeoutMs: 2000 });
+    await markEnqueued(db, order.id);
     this.deps.metrics?.reconcilerActions.inc({ action: 'requeued' });
     log.info('order had no live archive job; re-enqueued', { appId: order.appId, orderNo: order.orderNo, jobId, status: order.status });
     return true;
