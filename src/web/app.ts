@@ -74,17 +74,18 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
-  app.use(healthRouter(deps.checks ?? []));
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
   const ticketCacheMs = deps.ticketCacheMs ?? 1000;
   const verifyDeps = {
     ...deps,
     tickets: ticketCacheMs > 0 ? new TicketCandidateCache(deps.tickets, ticketCacheMs) : deps.tickets,
     recorder: deps.recorder ?? new ResultRecorder(deps.db, deps.archiveQueue),
   };
+  // The hot route first: every redirect passes the routers mounted before it.
   app.use(callbackRouter(verifyDeps));
+  app.use(healthRouter(deps.checks ?? []));
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
   app.use(partnerApiRouter({ ...verifyDeps, auth: createAuth(deps), ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE }));
   app.use('/console', createConsoleRouter({ db: deps.db, cfg: deps.cfg, evidence: deps.evidence, archiveQueue: deps.archiveQueue }));
   for (const router of deps.extraRouters ?? []) app.use(router);
