@@ -9,6 +9,7 @@
  *   npm run bench -- --profile          also --cpu-prof the web and worker targets and summarize
  *   npm run bench -- --wait-quiet 600   first wait (up to 600 s) until the machine is idle
  *   npm run bench -- --only memory --memory-video-mb 200
+ *   npm run bench -- --only callback --connections 64   load both servers with 64 connections
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -59,11 +60,12 @@ async function main(): Promise<void> {
       profile: { type: 'boolean', default: false },
       'wait-quiet': { type: 'string' },
       'memory-video-mb': { type: 'string' },
+      connections: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    process.stdout.write('npm run bench [-- --smoke] [--only callback,archive,memory,retrieval] [--profile] [--wait-quiet SECONDS] [--memory-video-mb N]\n');
+    process.stdout.write('npm run bench [-- --smoke] [--only callback,archive,memory,retrieval] [--profile] [--wait-quiet SECONDS] [--memory-video-mb N] [--connections N]\n');
     return;
   }
   const only = (values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
   const smoke = values.smoke ?? false;
   const p = plan(smoke);
   if (values['memory-video-mb']) p.memory.videoBytes = Number(values['memory-video-mb']) * MB;
+  if (values.connections) p.callback.connections = Number(values.connections);
   const resultsDir = path.join(__dirname, 'results');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = values.profile ? path.join(resultsDir, 'profiles', stamp) : undefined;
