@@ -5,7 +5,6 @@ import type { Db } from '../shared/db';
 import type { EvidenceStore } from '../shared/evidence-store';
 import { componentLogger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
-import { addOrderEvent } from '../shared/orders';
 import type { ArchiveJobData } from '../shared/queues';
 import { expectedKinds, resultColumns, type Envelope, type Scalars } from '../shared/results';
 import { dataKey } from '../shared/sealed';
@@ -13,12 +12,12 @@ import type { WebankClient } from '../shared/webank/client';
 import { NO_RESULT_CODE, SIGNATURE_REJECTION_CODES, WebankError, isSignatureRejection } from '../shared/webank/errors';
 import { getFileFor, productSpec, type FileKind } from '../shared/webank/products';
 import { parseWebankStream } from '../shared/webank/response-stream';
+import { startArchive, updateOrder } from './archive-records';
 import { storeEvidenceFile } from './store-evidence-file';
 
 const log = componentLogger('archiver');
 
 const UNKNOWN_CODE_ATTEMPTS = 5;
-const TERMINAL = new Set(['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED', 'EXPIRED', 'PURGED']);
 
 /** What the archiver needs of the ticket keeper. */
 export interface TicketSource {
@@ -72,16 +71,12 @@ export function archiveProcessor(deps: ArchiverDeps) {
  */
 export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: string, product: Product, signal?: AbortSignal): Promise<Outcome> {
   const { db, cfg } = deps;
-  const order = await db.order.findUnique({ where: { appId_orderNo: { appId, orderNo } }, include: { evidence: true } });
-  if (!order) throw new UnrecoverableError(`no order ${appId}/${orderNo}`);
-  if (TERMINAL.has(order.status)) return 'already_done';
-  await db.order.update({
-    where: { id: order.id },
-    data: { status: 'ARCHIVING', archiveAttempts: { increment: 1 } },
-  });
-  await addOrderEvent(db, order.id, 'archive_started', { attempt: order.archiveAttempts + 1 });
+  // One statement: ARCHIVING, the attempt counted, `archive_started` on the timeline.
+  const order = await startArchive(db, appId, orderNo);
+  if (order === 'missing') throw new UnrecoverableError(`no order ${appId}/${orderNo}`);
+  if (order === 'terminal') return 'already_done';
 
-  const stored = new Set<string>(order.evidence.map((e) => e.kind));
+  const stored = new Set<string>(order.stored);
   const spec = productSpec(product);
   let signatureRetried = false;
   for (let poll = 0; ; poll++) {
@@ -103,28 +98,46 @@ export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: s
     }
     const { envelope, result } = answer;
     if (envelope.code === NO_RESULT_CODE) {
-      await finish(db, order.id, 'NO_RESULT', envelope, `${envelope.code}: ${envelope.msg ?? ''}`.trim());
+      await updateOrder(
+        db,
+        order.id,
+        {
+          status: 'NO_RESULT',
+          resultCode: envelope.code,
+          resultMsg: envelope.msg ?? null,
+          bizSeqNo: envelope.bizSeqNo ?? null,
+          lastError: `${envelope.code}: ${envelope.msg ?? ''}`.trim(),
+        },
+        [{ type: 'no_result', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
+      );
       return 'no_result';
     }
     if (envelope.code !== '0' && !answer.hasResult) throw new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
 
-    await db.order.update({
-      where: { id: order.id },
-      data: resultColumns(product, envelope, result, cfg.PII_STORAGE === 'keep' ? dataKey(cfg.DATA_ENCRYPTION_KEY) : undefined),
-    });
+    const columns = resultColumns(product, envelope, result, cfg.PII_STORAGE === 'keep' ? dataKey(cfg.DATA_ENCRYPTION_KEY) : undefined);
     // A failed verification may come without files; keep what came and stop asking.
     const expected = envelope.code === '0' ? expectedKinds(product, result) : [];
     const missing = expected.filter((k) => !stored.has(k));
     if (missing.length === 0) {
-      await finish(db, order.id, 'ARCHIVED', envelope);
+      // The result, the final status and `archived` together, in one statement.
+      await updateOrder(
+        db,
+        order.id,
+        { ...columns, status: 'ARCHIVED', resultCode: envelope.code, resultMsg: envelope.msg ?? null, lastError: null },
+        [{ type: 'archived', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
+        { archivedAt: true },
+      );
       return envelope.code === '0' ? 'archived' : 'failed_verification';
     }
     // ARCHIVE_POLL_ATTEMPTS queries in all (default 3, 2 s apart), then BullMQ's backoff takes over.
     if (poll + 1 >= Math.max(1, cfg.ARCHIVE_POLL_ATTEMPTS)) {
-      await db.order.update({ where: { id: order.id }, data: { status: 'EVIDENCE_PENDING', lastError: `missing ${missing.join(', ')}` } });
-      await addOrderEvent(db, order.id, 'evidence_pending', { missing });
+      await updateOrder(db, order.id, { ...columns, status: 'EVIDENCE_PENDING', lastError: `missing ${missing.join(', ')}` }, [
+        { type: 'evidence_pending', detail: { missing } },
+      ]);
       throw new EvidencePendingError(missing);
     }
+    // The result is on the order while its files are awaited.
+    await updateOrder(db, order.id, columns, []);
     deps.metrics?.pollAttempts.inc();
     await sleep(cfg.ARCHIVE_POLL_INTERVAL_MS, undefined, { signal });
   }
@@ -177,22 +190,6 @@ async function queryOnce(
   return { envelope, result: parsed.result, hasResult: Object.keys(parsed.result).length > 0 };
 }
 
-async function finish(db: Db, orderId: string, status: 'ARCHIVED' | 'NO_RESULT', envelope: Envelope, lastError?: string) {
-  await db.order.update({
-    where: { id: orderId },
-    data: {
-      status,
-      resultCode: envelope.code,
-      resultMsg: envelope.msg ?? null,
-      // With a result, resultColumns already stored the verification's own serial.
-      bizSeqNo: status === 'NO_RESULT' ? (envelope.bizSeqNo ?? null) : undefined,
-      archivedAt: status === 'ARCHIVED' ? new Date() : undefined,
-      lastError: lastError ?? null,
-    },
-  });
-  await addOrderEvent(db, orderId, status === 'ARCHIVED' ? 'archived' : 'no_result', { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null });
-}
-
 /**
  * On the last attempt (or past the retry horizon) an order gets its terminal status and the
  * reason; before that it keeps a visible pending status and the error, and BullMQ retries.
@@ -208,10 +205,9 @@ async function settleFailure(deps: ArchiverDeps, job: Job<ArchiveJobData>, err: 
   const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts || Date.now() >= horizon;
   const pending = err instanceof EvidencePendingError;
   const status = last ? (pending ? 'EVIDENCE_MISSING' : 'FAILED') : pending ? 'EVIDENCE_PENDING' : 'QUEUED';
-  await deps.db.order
-    .update({ where: { id: order.id }, data: { status, lastError: message } })
-    .then(() => addOrderEvent(deps.db, order.id, last ? 'archive_gave_up' : 'archive_retry', { error: message, attempt: job.attemptsMade + 1 }))
-    .catch((e: unknown) => log.warn('could not record job failure', { orderId: order.id, error: (e as Error).message }));
+  await updateOrder(deps.db, order.id, { status, lastError: message }, [
+    { type: last ? 'archive_gave_up' : 'archive_retry', detail: { error: message, attempt: job.attemptsMade + 1 } },
+  ]).catch((e: unknown) => log.warn('could not record job failure', { orderId: order.id, error: (e as Error).message }));
   if (last && pending) deps.metrics?.evidenceMissing.inc();
   deps.metrics?.jobsTotal.inc({ product: job.data.product, outcome: last ? 'gave_up' : 'retry' });
   log.warn(last ? 'archive gave up' : 'archive attempt failed; will retry', { appId, orderNo, error: message, attempt: job.attemptsMade + 1 });

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../shared/db';
 import type { EvidenceStore } from '../shared/evidence-store';
 import { componentLogger } from '../shared/logger';
-import { addOrderEvent } from '../shared/orders';
+import { recordEvidence, type TimelineEvent } from './archive-records';
 
 const log = componentLogger('archiver');
 
@@ -25,17 +25,14 @@ export async function storeEvidenceFile(
     body: data,
     expectedType: isVideo ? 'video/mp4' : undefined,
   });
-  const row = { key: saved.key, bytes: BigInt(saved.bytes), sha256: saved.sha256, contentType: saved.contentType, storedAt: new Date() };
-  await deps.db.evidence.upsert({
-    where: { orderId_kind: { orderId: order.id, kind } },
-    create: { orderId: order.id, kind, ...row },
-    update: row,
-  });
+  const events: TimelineEvent[] = [];
   const mismatch = isVideo ? saved.typeMismatch : !saved.detectedType || !IMAGE_TYPES.has(saved.detectedType);
   if (mismatch) {
     log.warn('evidence type does not match its kind', { orderId: order.id, kind, detected: saved.detectedType ?? 'unknown' });
-    await addOrderEvent(deps.db, order.id, 'type_mismatch', { kind, detected: saved.detectedType ?? 'unknown' });
+    events.push({ type: 'type_mismatch', detail: { kind, detected: saved.detectedType ?? 'unknown' } });
   }
-  await addOrderEvent(deps.db, order.id, 'evidence_stored', { kind, bytes: saved.bytes, sha256: saved.sha256 });
+  events.push({ type: 'evidence_stored', detail: { kind, bytes: saved.bytes, sha256: saved.sha256 } });
+  // The row and its timeline lines in one statement.
+  await recordEvidence(deps.db, order.id, { kind, key: saved.key, bytes: saved.bytes, sha256: saved.sha256, contentType: saved.contentType }, events);
   return saved;
 }

@@ -63,6 +63,15 @@ describe('evidence archiver', () => {
       expect(head.ContentType).toBe(ev.kind === 'video' ? 'video/mp4' : 'image/jpeg');
     }
     expect(order.evidence[0]!.key).toMatch(new RegExp(`^evidence/${p.appId}/\\d{4}/\\d{2}/\\d{2}/${orderNo}/photo\\.jpg$`));
+    // The timeline, in order: started, each file once stored (with its hash), archived.
+    const stored = (kind: string) => order.evidence.find((e) => e.kind === kind)!;
+    expect(order.timeline.map((e) => e.type)).toEqual(['archive_started', 'evidence_stored', 'evidence_stored', 'archived']);
+    expect(order.timeline[0]!.detail).toEqual({ attempt: 1 });
+    expect(order.timeline.slice(1, 3).map((e) => e.detail)).toEqual(
+      expect.arrayContaining(['photo', 'video'].map((kind) => ({ kind, bytes: Number(stored(kind).bytes), sha256: stored(kind).sha256 }))),
+    );
+    expect(order.timeline[3]!.detail).toEqual({ code: '0', bizSeqNo: expect.any(String) });
+    expect(order.archivedAt).toBeInstanceOf(Date);
 
     // The simulator accepted our signature; every query had a fresh 32-char nonce.
     const reqs = syncRequests(p, orderNo);
@@ -116,6 +125,11 @@ describe('evidence archiver', () => {
     expect(order.resultCode).toBe('66660011');
     expect(order.lastError).toContain('66660011');
     expect(order.evidence).toHaveLength(0);
+    expect(order.archivedAt).toBeNull();
+    expect(order.timeline.map((e) => [e.type, e.detail])).toEqual([
+      ['archive_started', { attempt: 1 }],
+      ['no_result', { code: '66660011', bizSeqNo: expect.any(String) }],
+    ]);
   });
 });
 
@@ -147,6 +161,8 @@ describe('evidence archiver under WeBank faults', () => {
   test('when WeBank answers 5xx, then the job retries and archives once it recovers', async () => {
     const { failing } = await runThroughFault({ http5xxRate: 1 }, uid('o'));
     expect(failing.lastError).toMatch(/50\d|HTTP/);
+    expect(failing.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['archive_started', 'archive_retry']));
+    expect(failing.timeline.find((e) => e.type === 'archive_retry')?.detail).toEqual({ error: failing.lastError, attempt: 1 });
   });
 
   test('when WeBank answers malformed JSON, then nothing is stored from it and a retry archives', async () => {

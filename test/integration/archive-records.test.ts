@@ -1,0 +1,92 @@
+import { createDb, type Db } from '../../src/shared/db';
+import { recordEvidence, startArchive, updateOrder } from '../../src/workers/archive-records';
+import { uid } from '../support/web-harness';
+
+/** The archiver's one-statement writes, on the real PostgreSQL. */
+describe('archive records', () => {
+  let db: Db;
+  const appId = uid('TIDA');
+  beforeAll(() => {
+    db = createDb(process.env.DATABASE_URL!, 2);
+  });
+  afterAll(async () => {
+    await db.order.deleteMany({ where: { appId } });
+    await db.$disconnect();
+  });
+
+  const newOrder = (status: 'QUEUED' | 'ARCHIVED' | 'EVIDENCE_PENDING' | 'PURGED' = 'QUEUED') =>
+    db.order.create({ data: { appId, orderNo: uid('o'), product: 'faceid', status, source: 'CALLBACK', callbackCode: '0', verifiedAt: new Date() } });
+  const timeline = (orderId: string) => db.orderEvent.findMany({ where: { orderId }, orderBy: { id: 'asc' } });
+
+  test('when an order starts, then it is ARCHIVING with the attempt counted, archive_started on its timeline and its stored kinds returned', async () => {
+    const order = await newOrder('EVIDENCE_PENDING');
+    await db.evidence.create({ data: { orderId: order.id, kind: 'photo', key: 'k/photo.jpg', bytes: 10n, sha256: 'a'.repeat(64), contentType: 'image/jpeg' } });
+    const started = await startArchive(db, appId, order.orderNo);
+    expect(started).toEqual({ id: order.id, appId, orderNo: order.orderNo, createdAt: order.createdAt, archiveAttempts: 1, stored: ['photo'] });
+    const again = await startArchive(db, appId, order.orderNo);
+    expect(again).toMatchObject({ archiveAttempts: 2 });
+    const row = await db.order.findUniqueOrThrow({ where: { id: order.id } });
+    expect(row).toMatchObject({ status: 'ARCHIVING', archiveAttempts: 2 });
+    expect(row.updatedAt.getTime()).toBeGreaterThan(order.updatedAt.getTime() - 1);
+    expect((await timeline(order.id)).map((e) => [e.type, e.detail])).toEqual([
+      ['archive_started', { attempt: 1 }],
+      ['archive_started', { attempt: 2 }],
+    ]);
+  });
+
+  test('when the order is past archiving or unknown, then nothing changes and the caller is told which', async () => {
+    for (const status of ['ARCHIVED', 'PURGED'] as const) {
+      const order = await newOrder(status);
+      expect(await startArchive(db, appId, order.orderNo)).toBe('terminal');
+      expect(await db.order.findUniqueOrThrow({ where: { id: order.id } })).toMatchObject({ status, archiveAttempts: 0 });
+      expect(await timeline(order.id)).toEqual([]);
+    }
+    expect(await startArchive(db, appId, uid('none'))).toBe('missing');
+  });
+
+  test('when evidence is recorded, then the row and its timeline lines land together, in order, and a rerun replaces the row', async () => {
+    const order = await newOrder();
+    const first = { kind: 'photo', key: 'k/photo.png', bytes: 5_000_000_000, sha256: 'b'.repeat(64), contentType: 'image/png' };
+    await recordEvidence(db, order.id, first, [
+      { type: 'type_mismatch', detail: { kind: 'photo', detected: 'image/png' } },
+      { type: 'evidence_stored', detail: { kind: 'photo', bytes: 5_000_000_000, sha256: 'b'.repeat(64) } },
+    ]);
+    await recordEvidence(db, order.id, { ...first, key: 'k/photo.jpg', sha256: 'c'.repeat(64), contentType: 'image/jpeg' }, [
+      { type: 'evidence_stored' },
+    ]);
+    const rows = await db.evidence.findMany({ where: { orderId: order.id } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: 'photo', key: 'k/photo.jpg', bytes: 5_000_000_000n, sha256: 'c'.repeat(64), contentType: 'image/jpeg' });
+    expect((await timeline(order.id)).map((e) => [e.type, e.detail])).toEqual([
+      ['type_mismatch', { kind: 'photo', detected: 'image/png' }],
+      ['evidence_stored', { kind: 'photo', bytes: 5_000_000_000, sha256: 'b'.repeat(64) }],
+      ['evidence_stored', null],
+    ]);
+  });
+
+  test('when evidence is recorded for an order that is gone, then nothing is written', async () => {
+    const order = await newOrder();
+    await db.order.delete({ where: { id: order.id } });
+    await expect(
+      recordEvidence(db, order.id, { kind: 'video', key: 'k', bytes: 1, sha256: 'd'.repeat(64), contentType: 'video/mp4' }, [{ type: 'evidence_stored' }]),
+    ).rejects.toThrow();
+    expect(await db.orderEvent.count({ where: { orderId: order.id } })).toBe(0);
+  });
+
+  test('when an order is updated with events, then the columns (json and nulls included) and the events are written in one go', async () => {
+    const order = await newOrder();
+    await updateOrder(db, order.id, { resultCode: '0', details: { frontCode: '0' }, lastError: 'x', liveRate: undefined }, []);
+    await updateOrder(
+      db,
+      order.id,
+      { status: 'ARCHIVED', resultMsg: '成功', lastError: null, details: undefined },
+      [{ type: 'archived', detail: { code: '0', bizSeqNo: null } }],
+      { archivedAt: true },
+    );
+    const row = await db.order.findUniqueOrThrow({ where: { id: order.id } });
+    expect(row).toMatchObject({ status: 'ARCHIVED', resultCode: '0', resultMsg: '成功', lastError: null, details: { frontCode: '0' }, liveRate: null });
+    expect(row.archivedAt).toBeInstanceOf(Date);
+    expect((await timeline(order.id)).map((e) => [e.type, e.detail])).toEqual([['archived', { code: '0', bizSeqNo: null }]]);
+    await expect(updateOrder(db, order.id, { notAColumn: 1 }, [])).rejects.toThrow(/unknown order field/);
+  });
+});
