@@ -82,6 +82,39 @@ describe('StrictBase64Decoder', () => {
     expect(decode('QUJ=')).toEqual(Buffer.from('AB'));
   });
 
+  it('when valid text is corrupted at random (any byte, stray or URL-safe characters, padding anywhere), then exactly what a per-byte check refuses is refused', () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    /** The reference: whole groups, alphabet only, '=' only as the last one or two characters. */
+    const valid = (t: Buffer) => {
+      const pad = t.length >= 2 && t[t.length - 1] === 0x3d ? (t[t.length - 2] === 0x3d ? 2 : 1) : 0;
+      if (t.length % 4 !== 0 || (pad === 2 && t[t.length - 3] === 0x3d)) return false;
+      for (let i = 0; i < t.length - pad; i++) if (!ALPHABET.includes(String.fromCharCode(t[i]!))) return false;
+      return true;
+    };
+    let seed = 12345;
+    let refused = 0;
+    const rnd = (k: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % k;
+    const special = [0x2d, 0x5f, 0x3d, 0x20, 0x0a, 0x0d, 0x00, 0x80, 0xff, 0x2e];
+    for (let it = 0; it < 20000; it++) {
+      const text = Buffer.from(randomBytes(3 * (1 + rnd(40)) - rnd(3)).toString('base64'), 'latin1');
+      for (let m = rnd(3); m > 0; m--) text[rnd(text.length)] = rnd(2) ? special[rnd(special.length)]! : rnd(256);
+      if (rnd(8) === 0) text[text.length - 1] = 0x3d;
+      const expected = valid(text);
+      let decoded: Buffer | undefined;
+      try {
+        decoded = decodeInPieces(text.toString('latin1'), rnd(2) ? [] : [rnd(text.length + 1)]);
+      } catch (err) {
+        expect(err).toBeInstanceOf(MalformedResponseError);
+      }
+      if ((decoded !== undefined) !== expected) throw new Error(`${JSON.stringify(text.toString('latin1'))}: expected ${expected ? 'accepted' : 'refused'}`);
+      if (!expected) refused++;
+      if (decoded) expect(decoded.equals(Buffer.from(text.toString('latin1'), 'base64'))).toBe(true);
+    }
+    // Both kinds were exercised.
+    expect(refused).toBeGreaterThan(5000);
+    expect(refused).toBeLessThan(19000);
+  });
+
   it('when the value is empty, then it decodes to nothing', () => {
     expect(decode('')).toEqual(Buffer.alloc(0));
   });
