@@ -16,7 +16,7 @@ import { onStop, run, send } from './ipc';
 run(async () => {
   const cfg = config();
   const deps = createWebDeps(cfg);
-  const { db, redis, archiveQueue, tickets, ticketRefresher, relay, evidence } = deps;
+  const { db, redis, archiveQueue, tickets, ticketRefresher, relay, evidence, recorder } = deps;
   const checks = webChecks({ db, redis, evidence, cfg, tickets });
 
   const fallback = express.Router();
@@ -41,6 +41,7 @@ run(async () => {
   onStop(async () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
+    await recorder.drain();
     await relay.stop();
     await ticketRefresher.stop();
     await archiveQueue.close().catch(() => undefined);
