@@ -3,9 +3,9 @@ import type { Db } from './db';
 import type { Product } from './config';
 import { componentLogger } from './logger';
 import type { Metrics } from './metrics';
-import { markEnqueued, pendingOutbox } from './orders';
+import { markEnqueuedMany, pendingOutbox } from './orders';
 import { PeriodicTask } from './periodic-task';
-import { enqueueArchive, type ArchiveJobData } from './queues';
+import { enqueueArchiveMany, type ArchiveJobData } from './queues';
 
 const log = componentLogger('outbox');
 
@@ -49,27 +49,23 @@ export class OutboxRelay {
     const olderThan = new Date(Date.now() - (this.opts.minAgeMs ?? 1000));
     const pending = await pendingOutbox(this.db, this.opts.appIds, olderThan, this.opts.batch ?? 200);
     this.metrics?.outboxBacklog.set(pending.length);
-    let relayed = 0;
-    for (const order of pending) {
-      try {
-        await enqueueArchive(
-          this.queue,
-          { appId: order.appId, orderNo: order.orderNo, product: order.product as Product, reason: 'outbox' },
-          { timeoutMs: 2000 },
-        );
-      } catch (err) {
-        if (!this.failing) log.warn('outbox relay cannot reach Redis; will retry', { error: (err as Error).message, backlog: pending.length });
-        this.failing = true;
-        break;
-      }
-      await markEnqueued(this.db, order.id);
-      relayed++;
+    if (pending.length === 0) return 0;
+    try {
+      // One round trip for the whole backlog page: after an outage there may be thousands.
+      await enqueueArchiveMany(
+        this.queue,
+        pending.map((o) => ({ appId: o.appId, orderNo: o.orderNo, product: o.product as Product, reason: 'outbox' })),
+        { timeoutMs: 2000 },
+      );
+    } catch (err) {
+      if (!this.failing) log.warn('outbox relay cannot reach Redis; will retry', { error: (err as Error).message, backlog: pending.length });
+      this.failing = true;
+      return 0;
     }
-    if (relayed > 0) {
-      this.metrics?.outboxRelayed.inc(relayed);
-      log.info('outbox relay enqueued orders', { count: relayed, recovered: this.failing });
-      if (relayed === pending.length) this.failing = false;
-    }
-    return relayed;
+    await markEnqueuedMany(this.db, pending.map((o) => o.id));
+    this.metrics?.outboxRelayed.inc(pending.length);
+    log.info('outbox relay enqueued orders', { count: pending.length, recovered: this.failing });
+    this.failing = false;
+    return pending.length;
   }
 }
