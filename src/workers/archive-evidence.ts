@@ -12,7 +12,7 @@ import type { WebankClient } from '../shared/webank/client';
 import { NO_RESULT_CODE, SIGNATURE_REJECTION_CODES, WebankError, isSignatureRejection } from '../shared/webank/errors';
 import { getFileFor, productSpec, type FileKind } from '../shared/webank/products';
 import { parseWebankStream } from '../shared/webank/response-stream';
-import { startArchive, updateOrder } from './archive-records';
+import { recordStep, startArchive, type StoredFile } from './archive-records';
 import { storeEvidenceFile } from './store-evidence-file';
 
 const log = componentLogger('archiver');
@@ -83,7 +83,16 @@ export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: s
     const allKinds = spec.fileFields.map((f) => f.kind);
     const wanted = allKinds.filter((k) => !stored.has(k));
     signal?.throwIfAborted();
-    const answer = await queryOnce(deps, order, product, wanted, stored, signal).catch(async (err: unknown) => {
+    // Objects this query stores; their rows go with the statement that ends the query.
+    const files: StoredFile[] = [];
+    const answer = await queryOnce(deps, order, product, wanted, stored, files, signal).catch(async (err: unknown) => {
+      // The query failed after some files were stored whole (the video cut off after the photo
+      // was in, a shutdown): record those, so the rerun asks only for what is still missing.
+      if (files.length > 0) {
+        await recordStep(db, order.id, { files }).catch((e: unknown) =>
+          log.warn('could not record stored evidence', { orderId: order.id, error: (e as Error).message }),
+        );
+      }
       if (isSignatureRejection(err) && !signatureRetried) {
         // WeBank refused our signature: the ticket rotated under us. Refresh once and go again.
         signatureRetried = true;
@@ -98,46 +107,49 @@ export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: s
     }
     const { envelope, result } = answer;
     if (envelope.code === NO_RESULT_CODE) {
-      await updateOrder(
-        db,
-        order.id,
-        {
+      await recordStep(db, order.id, {
+        files,
+        fields: {
           status: 'NO_RESULT',
           resultCode: envelope.code,
           resultMsg: envelope.msg ?? null,
           bizSeqNo: envelope.bizSeqNo ?? null,
           lastError: `${envelope.code}: ${envelope.msg ?? ''}`.trim(),
         },
-        [{ type: 'no_result', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
-      );
+        events: [{ type: 'no_result', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
+      });
       return 'no_result';
     }
-    if (envelope.code !== '0' && !answer.hasResult) throw new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
+    if (envelope.code !== '0' && !answer.hasResult) {
+      if (files.length > 0) await recordStep(db, order.id, { files });
+      throw new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
+    }
 
     const columns = resultColumns(product, envelope, result, cfg.PII_STORAGE === 'keep' ? dataKey(cfg.DATA_ENCRYPTION_KEY) : undefined);
     // A failed verification may come without files; keep what came and stop asking.
     const expected = envelope.code === '0' ? expectedKinds(product, result) : [];
     const missing = expected.filter((k) => !stored.has(k));
     if (missing.length === 0) {
-      // The result, the final status and `archived` together, in one statement.
-      await updateOrder(
-        db,
-        order.id,
-        { ...columns, status: 'ARCHIVED', resultCode: envelope.code, resultMsg: envelope.msg ?? null, lastError: null },
-        [{ type: 'archived', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
-        { archivedAt: true },
-      );
+      // The files' rows, the result, the final status and `archived` together, in one statement.
+      await recordStep(db, order.id, {
+        files,
+        fields: { ...columns, status: 'ARCHIVED', resultCode: envelope.code, resultMsg: envelope.msg ?? null, lastError: null },
+        events: [{ type: 'archived', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
+        archivedAt: true,
+      });
       return envelope.code === '0' ? 'archived' : 'failed_verification';
     }
     // ARCHIVE_POLL_ATTEMPTS queries in all (default 3, 2 s apart), then BullMQ's backoff takes over.
     if (poll + 1 >= Math.max(1, cfg.ARCHIVE_POLL_ATTEMPTS)) {
-      await updateOrder(db, order.id, { ...columns, status: 'EVIDENCE_PENDING', lastError: `missing ${missing.join(', ')}` }, [
-        { type: 'evidence_pending', detail: { missing } },
-      ]);
+      await recordStep(db, order.id, {
+        files,
+        fields: { ...columns, status: 'EVIDENCE_PENDING', lastError: `missing ${missing.join(', ')}` },
+        events: [{ type: 'evidence_pending', detail: { missing } }],
+      });
       throw new EvidencePendingError(missing);
     }
-    // The result is on the order while its files are awaited.
-    await updateOrder(db, order.id, columns, []);
+    // The result (and any file that came) is on the order while the rest is awaited.
+    await recordStep(db, order.id, { files, fields: columns });
     deps.metrics?.pollAttempts.inc();
     await sleep(cfg.ARCHIVE_POLL_INTERVAL_MS, undefined, { signal });
   }
@@ -156,6 +168,7 @@ async function queryOnce(
   product: Product,
   wanted: FileKind[],
   stored: Set<string>,
+  files: StoredFile[],
   signal?: AbortSignal,
 ): Promise<Answer> {
   const spec = productSpec(product);
@@ -174,6 +187,7 @@ async function queryOnce(
         return;
       }
       const saved = await storeEvidenceFile(deps, order, kind, data);
+      files.push(saved);
       stored.add(kind);
       deps.metrics?.bytesArchived.inc({ kind }, saved.bytes);
     },
@@ -205,9 +219,10 @@ async function settleFailure(deps: ArchiverDeps, job: Job<ArchiveJobData>, err: 
   const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts || Date.now() >= horizon;
   const pending = err instanceof EvidencePendingError;
   const status = last ? (pending ? 'EVIDENCE_MISSING' : 'FAILED') : pending ? 'EVIDENCE_PENDING' : 'QUEUED';
-  await updateOrder(deps.db, order.id, { status, lastError: message }, [
-    { type: last ? 'archive_gave_up' : 'archive_retry', detail: { error: message, attempt: job.attemptsMade + 1 } },
-  ]).catch((e: unknown) => log.warn('could not record job failure', { orderId: order.id, error: (e as Error).message }));
+  await recordStep(deps.db, order.id, {
+    fields: { status, lastError: message },
+    events: [{ type: last ? 'archive_gave_up' : 'archive_retry', detail: { error: message, attempt: job.attemptsMade + 1 } }],
+  }).catch((e: unknown) => log.warn('could not record job failure', { orderId: order.id, error: (e as Error).message }));
   if (last && pending) deps.metrics?.evidenceMissing.inc();
   deps.metrics?.jobsTotal.inc({ product: job.data.product, outcome: last ? 'gave_up' : 'retry' });
   log.warn(last ? 'archive gave up' : 'archive attempt failed; will retry', { appId, orderNo, error: message, attempt: job.attemptsMade + 1 });

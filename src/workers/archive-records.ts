@@ -2,10 +2,11 @@ import { Prisma } from '../generated/prisma/client';
 import type { Db } from '../shared/db';
 
 /**
- * The archiver's writes to PostgreSQL, each one statement (a data-modifying CTE where a status
- * change and its timeline line go together), so one archived order costs four round trips: start,
- * one per stored file, finish. A statement is atomic: a worker killed between two of them leaves
- * either the step done with its timeline line or neither, never one without the other.
+ * The archiver's writes to PostgreSQL, each one statement (data-modifying CTEs), so an archived
+ * order costs two round trips: start, and finish — the finish writes the evidence rows of the files
+ * the query stored, their timeline lines, the result columns, the final status and `archived`
+ * together. A statement is atomic: a worker killed between two leaves a step either recorded
+ * whole or not at all, and never an evidence row for an object that is not complete in S3.
  */
 
 /** Statuses after which an order is never archived again. */
@@ -52,32 +53,15 @@ export async function startArchive(db: Db, appId: string, orderNo: string): Prom
   return { id: row.id, appId, orderNo, createdAt: row.created_at, archiveAttempts: row.archive_attempts, stored: row.stored ?? [] };
 }
 
-export interface EvidenceRow {
+/** One object complete in S3, to be recorded as the order's evidence of its kind, with its timeline lines. */
+export interface StoredFile {
   kind: string;
   key: string;
   bytes: number;
   sha256: string;
   contentType: string;
-}
-
-/**
- * Records one fully stored object (insert, or replace the row of the same kind) with its timeline
- * lines, in one statement.
- */
-export async function recordEvidence(db: Db, orderId: string, row: EvidenceRow, events: readonly TimelineEvent[]): Promise<void> {
-  await db.$executeRaw`
-    WITH e AS (
-      INSERT INTO evidence (order_id, kind, key, bytes, sha256, content_type, stored_at)
-      VALUES (${orderId}::uuid, ${row.kind}, ${row.key}, ${BigInt(row.bytes)}, ${row.sha256}, ${row.contentType}, now())
-      ON CONFLICT (order_id, kind) DO UPDATE
-        SET key = EXCLUDED.key, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256,
-            content_type = EXCLUDED.content_type, stored_at = EXCLUDED.stored_at
-      RETURNING order_id
-    )
-    INSERT INTO order_events (order_id, type, detail, created_at)
-    SELECT e.order_id, v.type, v.detail, now()
-    FROM e CROSS JOIN ${eventRows(events)}
-    ORDER BY v.n`;
+  /** `evidence_stored` (preceded by `type_mismatch` when the bytes are not what the kind should be). */
+  events: readonly TimelineEvent[];
 }
 
 /** The order columns the archiver sets (by Prisma field name), with their SQL names and casts. */
@@ -97,36 +81,51 @@ const COLUMNS: Record<string, { name: string; cast?: string }> = {
   lastError: { name: 'last_error' },
 };
 
+export interface ArchiveStep {
+  /** Objects stored since the last step: rows inserted (or replacing the row of the same kind). */
+  files?: readonly StoredFile[];
+  /** Order columns by Prisma field name (see COLUMNS); `undefined` values are left as they are. */
+  fields?: Record<string, unknown>;
+  /** Timeline lines after the files' own. */
+  events?: readonly TimelineEvent[];
+  /** Set archived_at to the statement's time. */
+  archivedAt?: boolean;
+}
+
 /**
- * Updates the order and appends timeline lines in one statement. `fields` are Prisma field names
- * from COLUMNS; `archivedAt: true` sets archived_at to the statement's time.
+ * Records one step of an archive run in one statement: the stored files' evidence rows, the
+ * order's columns (updated_at always) and the timeline lines, files' first, in order.
  */
-export async function updateOrder(
-  db: Db,
-  orderId: string,
-  fields: Record<string, unknown>,
-  events: readonly TimelineEvent[],
-  opts: { archivedAt?: boolean } = {},
-): Promise<void> {
+export async function recordStep(db: Db, orderId: string, step: ArchiveStep): Promise<void> {
   const sets: Prisma.Sql[] = [Prisma.sql`updated_at = now()`];
-  if (opts.archivedAt) sets.push(Prisma.sql`archived_at = now()`);
-  for (const [field, value] of Object.entries(fields)) {
+  if (step.archivedAt) sets.push(Prisma.sql`archived_at = now()`);
+  for (const [field, value] of Object.entries(step.fields ?? {})) {
     if (value === undefined) continue;
     const column = COLUMNS[field];
-    if (!column) throw new Error(`updateOrder: unknown order field ${field}`);
+    if (!column) throw new Error(`recordStep: unknown order field ${field}`);
     const param = column.cast === 'jsonb' ? (value === null ? null : JSON.stringify(value)) : value;
     sets.push(Prisma.sql`${Prisma.raw(column.name)} = ${param}${column.cast ? Prisma.raw(`::${column.cast}`) : Prisma.empty}`);
   }
-  if (events.length === 0) {
-    await db.$executeRaw`UPDATE orders SET ${Prisma.join(sets)} WHERE id = ${orderId}::uuid`;
-    return;
-  }
-  await db.$executeRaw`
-    WITH o AS (UPDATE orders SET ${Prisma.join(sets)} WHERE id = ${orderId}::uuid RETURNING id)
+  const files = step.files ?? [];
+  const events = [...files.flatMap((f) => f.events), ...(step.events ?? [])];
+  const rows = JSON.stringify(files.map((f) => ({ kind: f.kind, key: f.key, bytes: f.bytes, sha256: f.sha256, content_type: f.contentType })));
+  const written = await db.$executeRaw`
+    WITH o AS (
+      UPDATE orders SET ${Prisma.join(sets)} WHERE id = ${orderId}::uuid RETURNING id
+    ), ev AS (
+      INSERT INTO evidence (order_id, kind, key, bytes, sha256, content_type, stored_at)
+      SELECT o.id, f.kind, f.key, f.bytes, f.sha256, f.content_type, now()
+      FROM o CROSS JOIN jsonb_to_recordset(${rows}::jsonb) AS f(kind text, key text, bytes bigint, sha256 text, content_type text)
+      ON CONFLICT (order_id, kind) DO UPDATE
+        SET key = EXCLUDED.key, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256,
+            content_type = EXCLUDED.content_type, stored_at = EXCLUDED.stored_at
+    )
     INSERT INTO order_events (order_id, type, detail, created_at)
     SELECT o.id, v.type, v.detail, now()
     FROM o CROSS JOIN ${eventRows(events)}
     ORDER BY v.n`;
+  // No timeline line written although there were some: the order is gone (nothing was written).
+  if (written === 0 && events.length > 0) throw new Error(`order ${orderId} no longer exists`);
 }
 
 /** The events as rows `v(type, detail, n)`, `n` keeping their order (their ids follow it). */

@@ -1,24 +1,24 @@
 import type { Readable } from 'node:stream';
-import type { Db } from '../shared/db';
 import type { EvidenceStore } from '../shared/evidence-store';
 import { componentLogger } from '../shared/logger';
-import { recordEvidence, type TimelineEvent } from './archive-records';
+import type { StoredFile, TimelineEvent } from './archive-records';
 
 const log = componentLogger('archiver');
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png']);
 
 /**
- * Streams one decoded file into S3 and records its evidence row once the object is complete
- * (never before), so a crash leaves either a finished row or nothing a rerun would not replace.
- * A type that does not match the kind is recorded on the timeline, not guessed away.
+ * Streams one decoded file into S3 and returns what its evidence row will say, once the object
+ * is complete (never before). The caller records it with the step that ends the query (see
+ * archive-records.ts), so a row never exists for an object that is not whole. A type that does
+ * not match the kind is put on the timeline, not guessed away.
  */
 export async function storeEvidenceFile(
-  deps: { db: Db; evidence: EvidenceStore },
+  deps: { evidence: EvidenceStore },
   order: { id: string; appId: string; orderNo: string; createdAt: Date },
   kind: string,
   data: Readable,
-) {
+): Promise<StoredFile> {
   const isVideo = kind === 'video';
   const saved = await deps.evidence.put({
     key: { appId: order.appId, orderNo: order.orderNo, date: order.createdAt, kind },
@@ -32,7 +32,5 @@ export async function storeEvidenceFile(
     events.push({ type: 'type_mismatch', detail: { kind, detected: saved.detectedType ?? 'unknown' } });
   }
   events.push({ type: 'evidence_stored', detail: { kind, bytes: saved.bytes, sha256: saved.sha256 } });
-  // The row and its timeline lines in one statement.
-  await recordEvidence(deps.db, order.id, { kind, key: saved.key, bytes: saved.bytes, sha256: saved.sha256, contentType: saved.contentType }, events);
-  return saved;
+  return { kind, key: saved.key, bytes: saved.bytes, sha256: saved.sha256, contentType: saved.contentType, events };
 }

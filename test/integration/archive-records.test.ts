@@ -1,5 +1,5 @@
 import { createDb, type Db } from '../../src/shared/db';
-import { recordEvidence, startArchive, updateOrder } from '../../src/workers/archive-records';
+import { recordStep, startArchive } from '../../src/workers/archive-records';
 import { uid } from '../support/web-harness';
 
 /** The archiver's one-statement writes, on the real PostgreSQL. */
@@ -44,49 +44,51 @@ describe('archive records', () => {
     expect(await startArchive(db, appId, uid('none'))).toBe('missing');
   });
 
-  test('when evidence is recorded, then the row and its timeline lines land together, in order, and a rerun replaces the row', async () => {
+  test('when a step records files, then their rows, the order columns and the timeline land together, files\' lines first, and a rerun replaces a row', async () => {
     const order = await newOrder();
-    const first = { kind: 'photo', key: 'k/photo.png', bytes: 5_000_000_000, sha256: 'b'.repeat(64), contentType: 'image/png' };
-    await recordEvidence(db, order.id, first, [
-      { type: 'type_mismatch', detail: { kind: 'photo', detected: 'image/png' } },
-      { type: 'evidence_stored', detail: { kind: 'photo', bytes: 5_000_000_000, sha256: 'b'.repeat(64) } },
+    const photo = {
+      kind: 'photo', key: 'k/photo.png', bytes: 5_000_000_000, sha256: 'b'.repeat(64), contentType: 'image/png',
+      events: [
+        { type: 'type_mismatch', detail: { kind: 'photo', detected: 'image/png' } },
+        { type: 'evidence_stored', detail: { kind: 'photo', bytes: 5_000_000_000, sha256: 'b'.repeat(64) } },
+      ],
+    };
+    const video = { kind: 'video', key: 'k/video.mp4', bytes: 7, sha256: 'e'.repeat(64), contentType: 'video/mp4', events: [{ type: 'evidence_stored' }] };
+    await recordStep(db, order.id, { files: [photo, video], fields: { resultCode: '0', details: { frontCode: '0' }, lastError: 'x', liveRate: undefined } });
+    await recordStep(db, order.id, {
+      files: [{ ...photo, key: 'k/photo.jpg', sha256: 'c'.repeat(64), contentType: 'image/jpeg', events: [{ type: 'evidence_stored', detail: { again: true } }] }],
+      fields: { status: 'ARCHIVED', resultMsg: '成功', lastError: null, details: undefined },
+      events: [{ type: 'archived', detail: { code: '0', bizSeqNo: null } }],
+      archivedAt: true,
+    });
+    const rows = await db.evidence.findMany({ where: { orderId: order.id }, orderBy: { kind: 'asc' } });
+    expect(rows).toEqual([
+      expect.objectContaining({ kind: 'photo', key: 'k/photo.jpg', bytes: 5_000_000_000n, sha256: 'c'.repeat(64), contentType: 'image/jpeg' }),
+      expect.objectContaining({ kind: 'video', key: 'k/video.mp4', bytes: 7n, sha256: 'e'.repeat(64), contentType: 'video/mp4' }),
     ]);
-    await recordEvidence(db, order.id, { ...first, key: 'k/photo.jpg', sha256: 'c'.repeat(64), contentType: 'image/jpeg' }, [
-      { type: 'evidence_stored' },
-    ]);
-    const rows = await db.evidence.findMany({ where: { orderId: order.id } });
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: 'photo', key: 'k/photo.jpg', bytes: 5_000_000_000n, sha256: 'c'.repeat(64), contentType: 'image/jpeg' });
+    const row = await db.order.findUniqueOrThrow({ where: { id: order.id } });
+    expect(row).toMatchObject({ status: 'ARCHIVED', resultCode: '0', resultMsg: '成功', lastError: null, details: { frontCode: '0' }, liveRate: null });
+    expect(row.archivedAt).toBeInstanceOf(Date);
     expect((await timeline(order.id)).map((e) => [e.type, e.detail])).toEqual([
       ['type_mismatch', { kind: 'photo', detected: 'image/png' }],
       ['evidence_stored', { kind: 'photo', bytes: 5_000_000_000, sha256: 'b'.repeat(64) }],
       ['evidence_stored', null],
+      ['evidence_stored', { again: true }],
+      ['archived', { code: '0', bizSeqNo: null }],
     ]);
   });
 
-  test('when evidence is recorded for an order that is gone, then nothing is written', async () => {
+  test('when a step is recorded for an order that is gone, then nothing is written and it says so', async () => {
     const order = await newOrder();
     await db.order.delete({ where: { id: order.id } });
-    await expect(
-      recordEvidence(db, order.id, { kind: 'video', key: 'k', bytes: 1, sha256: 'd'.repeat(64), contentType: 'video/mp4' }, [{ type: 'evidence_stored' }]),
-    ).rejects.toThrow();
+    const file = { kind: 'video', key: 'k', bytes: 1, sha256: 'd'.repeat(64), contentType: 'video/mp4', events: [{ type: 'evidence_stored' }] };
+    await expect(recordStep(db, order.id, { files: [file] })).rejects.toThrow(/no longer exists/);
+    expect(await db.evidence.count({ where: { orderId: order.id } })).toBe(0);
     expect(await db.orderEvent.count({ where: { orderId: order.id } })).toBe(0);
   });
 
-  test('when an order is updated with events, then the columns (json and nulls included) and the events are written in one go', async () => {
+  test('when a field is not one the archiver writes, then the step is refused', async () => {
     const order = await newOrder();
-    await updateOrder(db, order.id, { resultCode: '0', details: { frontCode: '0' }, lastError: 'x', liveRate: undefined }, []);
-    await updateOrder(
-      db,
-      order.id,
-      { status: 'ARCHIVED', resultMsg: '成功', lastError: null, details: undefined },
-      [{ type: 'archived', detail: { code: '0', bizSeqNo: null } }],
-      { archivedAt: true },
-    );
-    const row = await db.order.findUniqueOrThrow({ where: { id: order.id } });
-    expect(row).toMatchObject({ status: 'ARCHIVED', resultCode: '0', resultMsg: '成功', lastError: null, details: { frontCode: '0' }, liveRate: null });
-    expect(row.archivedAt).toBeInstanceOf(Date);
-    expect((await timeline(order.id)).map((e) => [e.type, e.detail])).toEqual([['archived', { code: '0', bizSeqNo: null }]]);
-    await expect(updateOrder(db, order.id, { notAColumn: 1 }, [])).rejects.toThrow(/unknown order field/);
+    await expect(recordStep(db, order.id, { fields: { notAColumn: 1 } })).rejects.toThrow(/unknown order field/);
   });
 });
