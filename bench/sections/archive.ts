@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createArchiveQueue, enqueueArchive } from '../../src/shared/queues';
 import { createRedis } from '../../src/shared/redis';
 import { WEBANK_VERSION } from '../../src/shared/webank/client';
@@ -7,6 +9,7 @@ import { newNonce, querySign } from '../../src/shared/webank/signature';
 import { startTarget } from '../lib/child';
 import { childPids, CpuMeter, describeCpu, pidsByComm, type CpuBreakdown } from '../lib/cpu';
 import { REDIS_URL, uid } from '../lib/env';
+import { createS3Client } from '../../src/shared/s3-client';
 import { pct, type Row, type SectionResult } from '../lib/report';
 import { mapLimit, round, sleep } from '../lib/stats';
 import type { Services } from '../lib/services';
@@ -30,6 +33,8 @@ export interface ArchiveOptions {
 interface Level {
   concurrency: number;
   ceiling: { ordersPerS: number; seconds: number; requests: number; bodyBytes: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown };
+  /** Fetch + store floor: the answer drained, the same sizes PUT raw to fauxqs. */
+  floor: { ordersPerS: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown };
   archive: { ordersPerS: number; seconds: number; archived: number; failed: number; capped: boolean; cpu: CpuBreakdown; cpuMsPerOrder: CpuBreakdown };
 }
 
@@ -56,12 +61,25 @@ const describeMs = (ms: CpuBreakdown) =>
 
 const TERMINAL = ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED'];
 
+/** Where the fetch + store floor puts the same sizes: raw PutObjects, unsigned payload, no checksums. */
+interface RawStore {
+  client: S3Client;
+  bucket: string;
+  photo: Buffer;
+  video: Buffer;
+  pids: () => number[];
+}
+
 /**
  * The ceiling: the simulator's own serve rate for the same answer — the same signed sync query
  * (get_file=1, same photo and video sizes) at least `n` times and `minS` seconds with
  * `concurrency` in flight, bodies drained and counted, nothing parsed or stored.
+ *
+ * With `store`, the fetch + store floor: after each answer the same sizes are PUT to fauxqs as
+ * they are (two PutObjects per order, keys reused per lane so fauxqs holds only a few), with
+ * nothing decoded, hashed or recorded — what fetching and storing alone cost on this machine.
  */
-async function serveRate(svc: Services, simPid: number, orderNo: string, n: number, concurrency: number, minS: number) {
+async function serveRate(svc: Services, simPid: number, orderNo: string, n: number, concurrency: number, minS: number, store?: RawStore) {
   const base = await svc.simUrl();
   const ticket = await svc.simTicket();
   const appId = svc.simApp.appId;
@@ -80,24 +98,49 @@ async function serveRate(svc: Services, simPid: number, orderNo: string, n: numb
         })
         .on('error', reject);
     });
-  await mapLimit(Array.from({ length: concurrency }), concurrency, one);
-  const meter = new CpuMeter({ bench: () => [process.pid], simulator: () => [simPid] });
+  const put = async (lane: number) => {
+    if (!store) return;
+    for (const [name, body] of [['photo.jpg', store.photo], ['video.mp4', store.video]] as const) {
+      await store.client.send(new PutObjectCommand({ Bucket: store.bucket, Key: `floor/lane${lane}/${name}`, Body: body, ContentLength: body.length }));
+    }
+  };
+  await mapLimit(Array.from({ length: concurrency }), concurrency, async (_x, i) => {
+    await one();
+    await put(i);
+  });
+  const meter = new CpuMeter({ bench: () => [process.pid], simulator: () => [simPid], ...(store ? { fauxqs: store.pids } : {}) });
   meter.start();
   const t0 = performance.now();
   // At least `n` answers and at least `minS` seconds, so a fast simulator is not timed on a blip.
   let started = 0;
   let bodyBytes = 0;
-  const lane = async () => {
+  const lane = async (i: number) => {
     while (started < n || performance.now() - t0 < minS * 1000) {
       started++;
       bodyBytes = await one();
+      await put(i);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, lane));
+  await Promise.all(Array.from({ length: concurrency }, (_x, i) => lane(i)));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = meter.stop();
   agent.destroy();
   return { ordersPerS: round(started / seconds, 2), seconds: round(seconds, 2), requests: started, bodyBytes, cpu, cpuMsPerAnswer: perItem(cpu, seconds, started) };
+}
+
+/** A client for the floor's raw PUTs: as the service's (no flexible checksums on an emulator), payload unsigned. */
+async function rawStore(svc: Services, photoBytes: number, videoBytes: number): Promise<RawStore> {
+  const s3 = await svc.fauxqs();
+  const client = createS3Client({ region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'floorUnsignedPayload' },
+  );
+  return { client, bucket: s3.bucket, photo: randomBytes(photoBytes), video: randomBytes(videoBytes), pids: () => childPids('fauxqs') };
 }
 
 async function waitTerminal(svc: Services, appId: string, orderNos: string[], deadline: number) {
@@ -112,7 +155,8 @@ async function waitTerminal(svc: Services, appId: string, orderNos: string[], de
     if (archived + failed >= orderNos.length || Date.now() > deadline) {
       return { archived, failed, last: row?.last ?? null, capped: archived + failed < orderNos.length };
     }
-    await sleep(50);
+    // The rate is timed by max(archived_at), not by this poll: polling slowly keeps the bench off the cores it measures.
+    await sleep(250);
   }
 }
 
@@ -130,8 +174,10 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
   await svc.createScans([{ orderNo: ceilingOrder, ...sizes }]);
   const levels: Level[] = [];
 
+  const raw = await rawStore(svc, o.photoBytes, o.videoBytes);
   for (const k of o.levels) {
     const ceiling = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS);
+    const floor = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS, raw);
 
     const run = uid('', 3);
     const warm = Array.from({ length: o.warmup ?? Math.max(2, k) }, (_, i) => `w${run}n${i}`);
@@ -140,6 +186,8 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
     await svc.insertQueuedOrders(appId, [...warm, ...timed]);
     const prefix = svc.newQueuePrefix();
     const profile = o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(o.profileDir, `worker-c${k}`)] : [];
+    // For experiments with the worker's runtime flags (e.g. BENCH_WORKER_NODE_FLAGS='--max-semi-space-size=32').
+    profile.push(...(process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean));
     const worker = await startTarget(`worker c=${k}`, 'worker-target.ts', {
       env: await svc.archiveEnv({ ARCHIVE_CONCURRENCY: String(k), QUEUE_PREFIX: prefix }),
       nodeFlags: profile,
@@ -180,9 +228,10 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
       redis.disconnect();
       await worker.stop();
     }
-    levels.push({ concurrency: k, ceiling, archive: level });
+    levels.push({ concurrency: k, ceiling, floor: { ordersPerS: floor.ordersPerS, cpu: floor.cpu, cpuMsPerAnswer: floor.cpuMsPerAnswer }, archive: level });
     await svc.emptyBucket();
   }
+  raw.client.destroy();
 
   const best = levels.reduce((a, b) => (b.archive.ordersPerS > a.archive.ordersPerS ? b : a));
   const ratio = best.archive.ordersPerS / best.ceiling.ordersPerS;
@@ -203,6 +252,10 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
     notes: [
       ...levels.map((l) => `CPU (cores), concurrency ${l.concurrency} — archive: ${describeCpu(l.archive.cpu)}; serve-rate run: ${describeCpu(l.ceiling.cpu)}`),
       ...levels.map((l) => `CPU ms per order, concurrency ${l.concurrency} — archive: ${describeMs(l.archive.cpuMsPerOrder)}; serve-rate run, per answer: ${describeMs(l.ceiling.cpuMsPerAnswer)}`),
+      ...levels.map(
+        (l) =>
+          `fetch + store floor, concurrency ${l.concurrency} (answer drained, the same sizes PUT raw to fauxqs; nothing decoded, hashed or recorded): ${l.floor.ordersPerS} orders/s, archive at ${pct(l.archive.ordersPerS / l.floor.ordersPerS)} of it; CPU ms per order: ${describeMs(l.floor.cpuMsPerAnswer)}`,
+      ),
       `best archive rate ${best.archive.ordersPerS} orders/s at concurrency ${best.concurrency} = ${pct(best.archive.ordersPerS / bestCeiling)} of the best serve rate (${bestCeiling} orders/s)`,
       `one answer is ${round(levels[0]!.ceiling.bodyBytes / 1e6, 2)} MB of JSON (base64 media) for ${round(mbPerOrder, 2)} MB of files`,
       ...(o.profileDir ? [`CPU profiles of the workers: ${path.join(o.profileDir, 'worker-c<N>')}/`] : []),
