@@ -33,8 +33,8 @@ export interface ArchiveOptions {
 interface Level {
   concurrency: number;
   ceiling: { ordersPerS: number; seconds: number; requests: number; bodyBytes: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown };
-  /** Fetch + store floor: the answer drained, the same sizes PUT raw to fauxqs. */
-  floor: { ordersPerS: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown };
+  /** Fetch + store only: the answer drained, the same sizes PUT raw to fauxqs. */
+  fetchStore: { ordersPerS: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown };
   archive: { ordersPerS: number; seconds: number; archived: number; failed: number; capped: boolean; cpu: CpuBreakdown; cpuMsPerOrder: CpuBreakdown };
 }
 
@@ -61,7 +61,7 @@ const describeMs = (ms: CpuBreakdown) =>
 
 const TERMINAL = ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED'];
 
-/** Where the fetch + store floor puts the same sizes: raw PutObjects, unsigned payload, no checksums. */
+/** Where fetch + store only puts the same sizes: raw PutObjects, unsigned payload, no checksums. */
 interface RawStore {
   client: S3Client;
   bucket: string;
@@ -75,7 +75,7 @@ interface RawStore {
  * (get_file=1, same photo and video sizes) at least `n` times and `minS` seconds with
  * `concurrency` in flight, bodies drained and counted, nothing parsed or stored.
  *
- * With `store`, the fetch + store floor: after each answer the same sizes are PUT to fauxqs as
+ * With `store`, fetch + store only: after each answer the same sizes are PUT to fauxqs as
  * they are (two PutObjects per order, keys reused per lane so fauxqs holds only a few), with
  * nothing decoded, hashed or recorded — what fetching and storing alone cost on this machine.
  */
@@ -101,7 +101,7 @@ async function serveRate(svc: Services, simPid: number, orderNo: string, n: numb
   const put = async (lane: number) => {
     if (!store) return;
     for (const [name, body] of [['photo.jpg', store.photo], ['video.mp4', store.video]] as const) {
-      await store.client.send(new PutObjectCommand({ Bucket: store.bucket, Key: `floor/lane${lane}/${name}`, Body: body, ContentLength: body.length }));
+      await store.client.send(new PutObjectCommand({ Bucket: store.bucket, Key: `fetch-store/lane${lane}/${name}`, Body: body, ContentLength: body.length }));
     }
   };
   await mapLimit(Array.from({ length: concurrency }), concurrency, async (_x, i) => {
@@ -128,7 +128,7 @@ async function serveRate(svc: Services, simPid: number, orderNo: string, n: numb
   return { ordersPerS: round(started / seconds, 2), seconds: round(seconds, 2), requests: started, bodyBytes, cpu, cpuMsPerAnswer: perItem(cpu, seconds, started) };
 }
 
-/** A client for the floor's raw PUTs: as the service's (no flexible checksums on an emulator), payload unsigned. */
+/** A client for the raw PUTs of fetch + store only: as the service's (no flexible checksums on an emulator), payload unsigned. */
 async function rawStore(svc: Services, photoBytes: number, videoBytes: number): Promise<RawStore> {
   const s3 = await svc.fauxqs();
   const client = createS3Client({ region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -138,7 +138,7 @@ async function rawStore(svc: Services, photoBytes: number, videoBytes: number): 
       if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
       return next(args);
     },
-    { step: 'build', name: 'floorUnsignedPayload' },
+    { step: 'build', name: 'fetchStoreUnsignedPayload' },
   );
   return { client, bucket: s3.bucket, photo: randomBytes(photoBytes), video: randomBytes(videoBytes), pids: () => childPids('fauxqs') };
 }
@@ -177,7 +177,7 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
   const raw = await rawStore(svc, o.photoBytes, o.videoBytes);
   for (const k of o.levels) {
     const ceiling = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS);
-    const floor = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS, raw);
+    const fetchStore = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS, raw);
 
     const run = uid('', 3);
     const warm = Array.from({ length: o.warmup ?? Math.max(2, k) }, (_, i) => `w${run}n${i}`);
@@ -228,7 +228,7 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
       redis.disconnect();
       await worker.stop();
     }
-    levels.push({ concurrency: k, ceiling, floor: { ordersPerS: floor.ordersPerS, cpu: floor.cpu, cpuMsPerAnswer: floor.cpuMsPerAnswer }, archive: level });
+    levels.push({ concurrency: k, ceiling, fetchStore: { ordersPerS: fetchStore.ordersPerS, cpu: fetchStore.cpu, cpuMsPerAnswer: fetchStore.cpuMsPerAnswer }, archive: level });
     await svc.emptyBucket();
   }
   raw.client.destroy();
@@ -254,7 +254,7 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
       ...levels.map((l) => `CPU ms per order, concurrency ${l.concurrency} — archive: ${describeMs(l.archive.cpuMsPerOrder)}; serve-rate run, per answer: ${describeMs(l.ceiling.cpuMsPerAnswer)}`),
       ...levels.map(
         (l) =>
-          `fetch + store floor, concurrency ${l.concurrency} (answer drained, the same sizes PUT raw to fauxqs; nothing decoded, hashed or recorded): ${l.floor.ordersPerS} orders/s, archive at ${pct(l.archive.ordersPerS / l.floor.ordersPerS)} of it; CPU ms per order: ${describeMs(l.floor.cpuMsPerAnswer)}`,
+          `fetch + store only, concurrency ${l.concurrency} (answer drained, the same sizes PUT raw to fauxqs; nothing decoded, hashed or recorded): ${l.fetchStore.ordersPerS} orders/s, archive at ${pct(l.archive.ordersPerS / l.fetchStore.ordersPerS)} of it; CPU ms per order: ${describeMs(l.fetchStore.cpuMsPerAnswer)}`,
       ),
       `best archive rate ${best.archive.ordersPerS} orders/s at concurrency ${best.concurrency} = ${pct(best.archive.ordersPerS / bestCeiling)} of the best serve rate (${bestCeiling} orders/s)`,
       `one answer is ${round(levels[0]!.ceiling.bodyBytes / 1e6, 2)} MB of JSON (base64 media) for ${round(mbPerOrder, 2)} MB of files`,
