@@ -34,6 +34,40 @@ export interface ArchiverDeps {
   metrics?: Metrics;
 }
 
+/**
+ * The current ticket per app, read from the keeper (a Redis round trip and an AES-GCM open) at
+ * most once a second rather than for every query. A ticket read less than a second ago is still
+ * valid at WeBank (the keeper refreshes well before expiry, and WeBank honours a ticket until it
+ * expires even after a newer one was issued); a refusal refreshes it and asks again, as before.
+ */
+export class RecentTicket implements TicketSource {
+  private readonly recent = new Map<string, { value: string; readAt: number }>();
+
+  constructor(
+    private readonly source: TicketSource,
+    private readonly maxAgeMs = 1000,
+  ) {}
+
+  async currentTicket(appId: string): Promise<string> {
+    const now = Date.now();
+    const hit = this.recent.get(appId);
+    if (hit && now - hit.readAt < this.maxAgeMs) return hit.value;
+    const value = await this.source.currentTicket(appId);
+    this.recent.set(appId, { value, readAt: now });
+    return value;
+  }
+
+  async refreshNow(appId: string, reason: string): Promise<unknown> {
+    this.recent.delete(appId);
+    try {
+      return await this.source.refreshNow(appId, reason);
+    } finally {
+      // Another job may have re-read the refused ticket while the refresh ran.
+      this.recent.delete(appId);
+    }
+  }
+}
+
 /** The files did not all arrive: retried later with BullMQ backoff until the horizon. */
 export class EvidencePendingError extends Error {
   constructor(readonly missing: string[]) {
@@ -50,7 +84,8 @@ type Outcome = 'archived' | 'no_result' | 'already_done' | 'failed_verification'
  * a few times for files that lag the result. Rerunning it for the same order changes nothing
  * that is already stored.
  */
-export function archiveProcessor(deps: ArchiverDeps) {
+export function archiveProcessor(given: ArchiverDeps) {
+  const deps: ArchiverDeps = { ...given, tickets: new RecentTicket(given.tickets) };
   return async (job: Job<ArchiveJobData>, _token?: string, signal?: AbortSignal): Promise<Outcome> => {
     const { appId, orderNo, product } = job.data;
     try {

@@ -197,3 +197,38 @@ describe('evidence archiver under WeBank faults', () => {
     expect(later.every((r) => r.query.get_file === '3')).toBe(true);
   });
 });
+
+describe('evidence archiver when WeBank refuses the ticket it signed with', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    // No grace for a superseded ticket: the moment WeBank rotates, the one we hold is refused.
+    p = await startPipeline({ sim: { ticketGraceMs: 0 } });
+    await eventually(async () => (await p.web.tickets.current(p.appId)) !== undefined);
+  });
+  afterAll(async () => p.close());
+
+  test('when the ticket was rotated behind our back, then the query is refused (400101), the ticket refreshed once and the order archived', async () => {
+    // A first order archived: the worker holds (and has recently read) the current ticket.
+    const first = uid('o');
+    p.sim.createScan({ appId: p.appId, orderNo: first });
+    await redirectBack(p, first);
+    await settled(p, first);
+
+    p.sim.rotateTickets(p.appId);
+    // Let our ticket age past the keeper's minimum refresh gap (5 s), as a real rotation would.
+    await new Promise((r) => setTimeout(r, 5200));
+    const orderNo = uid('o');
+    p.sim.createScan({ appId: p.appId, orderNo });
+    await p.web.db.order.create({
+      data: { appId: p.appId, orderNo, product: 'faceid', status: 'QUEUED', source: 'CALLBACK', callbackCode: '0', verifiedAt: new Date() },
+    });
+    const ticketCalls = p.sim.requests({ path: '/api/oauth2/api_ticket' }).length;
+    await enqueueArchive(p.web.queue, { appId: p.appId, orderNo, product: 'faceid', reason: 'test' });
+    const order = await settled(p, orderNo);
+    expect(order.archiveAttempts).toBe(1);
+    expect(order.evidence.map((e) => e.kind)).toEqual(['photo', 'video']);
+    const codes = syncRequests(p, orderNo).map((r) => r.code);
+    expect(codes).toEqual(['400101', '0']);
+    expect(p.sim.requests({ path: '/api/oauth2/api_ticket' }).length - ticketCalls).toBe(1);
+  });
+});
