@@ -178,15 +178,19 @@ export class EvidenceStore {
 
     const hash = createHash('sha256');
     let bytes = 0;
-    let part = this.parts.take(partSize);
+    // The first SMALL_OBJECT bytes are kept as the chunks that came (a photo never needs a part
+    // buffer); past that they move into a part buffer, filled in place.
+    const smallLimit = Math.min(SMALL_OBJECT, partSize);
+    const small: Buffer[] = [];
+    let part: Buffer | undefined;
     let filled = 0;
     let detected: MediaType | undefined;
     let key: string | undefined;
     let contentType = 'application/octet-stream';
     let multipart: Multipart | undefined;
     let uploadedKey: string | undefined;
-    const name = () => {
-      detected = detectMediaType(part.subarray(0, Math.min(filled, SNIFF_BYTES)));
+    const name = (head: Buffer) => {
+      detected = detectMediaType(head.subarray(0, Math.min(head.length, SNIFF_BYTES)));
       key = typeof input.key === 'string' ? input.key : this.keyFor(input.key, extensionFor(detected));
       contentType = input.contentType ?? detected?.mime ?? 'application/octet-stream';
     };
@@ -195,15 +199,28 @@ export class EvidenceStore {
         const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data);
         hash.update(chunk);
         bytes += chunk.length;
+        if (!part) {
+          if (filled + chunk.length <= smallLimit) {
+            small.push(chunk);
+            filled += chunk.length;
+            continue;
+          }
+          part = this.parts.take(partSize);
+          let at = 0;
+          for (const c of small) at += c.copy(part, at);
+          small.length = 0;
+        }
         for (let at = 0; at < chunk.length; ) {
           // A full part is sent only once more data follows, so an object of exactly one part
           // still goes as a single PutObject.
           if (filled === partSize) {
             if (!multipart) {
-              name();
+              name(part);
               multipart = await this.startMultipart(key!, contentType, queueSize);
             }
-            await multipart.send(part, filled);
+            const full: Buffer = part;
+            part = undefined; // the upload owns it now, and returns it once sent
+            await multipart.send(full, filled);
             part = this.parts.take(partSize);
             filled = 0;
           }
@@ -213,13 +230,14 @@ export class EvidenceStore {
         }
       }
       if (!multipart) {
-        name();
+        const body = part ? part.subarray(0, filled) : small.length === 1 ? small[0]! : Buffer.concat(small, filled);
+        name(body);
         const sha256 = hash.digest('hex');
         const locked = (this.opts.objectLockDays ?? 0) > 0;
         const put = new PutObjectCommand({
           Bucket: this.bucket,
           Key: key!,
-          Body: part.subarray(0, filled),
+          Body: body,
           ContentLength: filled,
           ContentType: contentType,
           Metadata: { sha256 },
@@ -228,11 +246,14 @@ export class EvidenceStore {
         // The SigV4 payload hash is the SHA-256 of the body: ours, so the SDK need not compute it.
         const stored = await this.client.send(withPayloadHash(put, sha256));
         uploadedKey = key;
-        this.parts.give(part, partSize);
+        if (part) this.parts.give(part, partSize);
+        part = undefined;
         if (locked) await this.stamp(key!, contentType, sha256, stored.ETag, stored.VersionId);
         return this.result(input, key!, bytes, sha256, contentType, detected);
       }
-      await multipart.send(part, filled);
+      const last: Buffer = part!;
+      part = undefined;
+      await multipart.send(last, filled);
       const uploaded = await multipart.complete();
       uploadedKey = key;
       const sha256 = hash.digest('hex');
@@ -240,6 +261,7 @@ export class EvidenceStore {
       return this.result(input, key!, bytes, sha256, contentType, detected);
     } catch (err) {
       source.destroy();
+      if (part) this.parts.drop();
       if (multipart && !uploadedKey) await multipart.abort();
       // 412: someone replaced the object since our upload; it is theirs now, leave it.
       if (uploadedKey && !isStatus(err, 412)) {
@@ -299,7 +321,10 @@ export class EvidenceStore {
     let failure: unknown;
     let number = 0;
     const send = async (buffer: Buffer, length: number): Promise<void> => {
-      if (failure) throw failure;
+      if (failure) {
+        this.parts.drop();
+        throw failure;
+      }
       const partNumber = ++number;
       const command = new UploadPartCommand({
         Bucket: this.bucket,
@@ -317,6 +342,7 @@ export class EvidenceStore {
             this.parts.give(buffer, buffer.length);
           },
           (err: unknown) => {
+            this.parts.drop();
             failure ??= err;
           },
         )
@@ -496,6 +522,9 @@ export class EvidenceStore {
 
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
+/** Objects up to this size are kept as the chunks that came and sent without a part buffer. */
+const SMALL_OBJECT = 256 * 1024;
+
 interface Multipart {
   /** Sends the first `length` bytes of `buffer` as the next part; waits while `queueSize` parts are in flight. */
   send(buffer: Buffer, length: number): Promise<void>;
@@ -547,15 +576,21 @@ export function unsignedPayloadAllowed(endpoint: string | undefined): boolean {
 
 /**
  * Part buffers kept for reuse: a part is filled in place (one copy of each decoded byte) and,
- * once sent, its buffer serves the next part or upload instead of becoming garbage. At most
- * `keep` idle buffers are held.
+ * once sent, its buffer serves the next part or upload instead of becoming garbage (a fresh
+ * 5 MiB buffer costs ~1.3 ms of page faults as it is first written). As many idle buffers are
+ * kept as were ever in use at once (up to `cap`), so memory stays at the peak the worker's
+ * concurrency needed, not more.
  */
 class PartBuffers {
   private readonly idle: Buffer[] = [];
+  private out = 0;
+  private peak = 0;
 
-  constructor(private readonly keep = 4) {}
+  constructor(private readonly cap = 16) {}
 
   take(size: number): Buffer {
+    this.out += 1;
+    this.peak = Math.max(this.peak, this.out);
     while (this.idle.length > 0) {
       const b = this.idle.pop()!;
       if (b.length === size) return b;
@@ -563,8 +598,15 @@ class PartBuffers {
     return Buffer.allocUnsafeSlow(size);
   }
 
+  /** A buffer back, no longer referenced by anyone. */
   give(buffer: Buffer, size: number): void {
-    if (buffer.length === size && this.idle.length < this.keep) this.idle.push(buffer);
+    this.out = Math.max(0, this.out - 1);
+    if (buffer.length === size && this.idle.length < Math.min(this.peak, this.cap)) this.idle.push(buffer);
+  }
+
+  /** A buffer abandoned (a failed upload may still hold it): counted out, never reused. */
+  drop(): void {
+    this.out = Math.max(0, this.out - 1);
   }
 }
 

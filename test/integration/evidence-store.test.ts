@@ -134,6 +134,20 @@ describe('EvidenceStore', () => {
     expect((await readAll((await store.get(stored.key)).body)).equals(exact)).toBe(true);
   });
 
+  it('when objects of any size around the small-object limit (256 KiB) stream in, in chunks of any size, then each is stored byte-identical with its SHA-256', async () => {
+    for (const size of [0, 1, 256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1, 1024 * 1024 + 7]) {
+      for (const chunk of [1000, 64 * 1024]) {
+        const data = Buffer.concat([JPEG, randomBytes(Math.max(0, size - JPEG.length))]).subarray(0, size);
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < data.length; i += chunk) chunks.push(data.subarray(i, i + chunk));
+        const stored = await store.put({ key: `evidence/tmp/sizes-${size}-${chunk}`, body: Readable.from(chunks, { objectMode: false }) });
+        expect(stored).toMatchObject({ bytes: size, sha256: sha256(data) });
+        expect((await readAll((await store.get(stored.key)).body)).equals(data)).toBe(true);
+        await store.delete(stored.key);
+      }
+    }
+  });
+
   it('when an object is one byte over a part, then it goes as a multipart upload of two parts and is stamped with its SHA-256', async () => {
     const observed = storeOn(s3.bucket);
     const requests = recordRequests(observed.client);
