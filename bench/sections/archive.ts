@@ -32,7 +32,8 @@ export interface ArchiveOptions {
 
 interface Level {
   concurrency: number;
-  ceiling: { ordersPerS: number; seconds: number; requests: number; bodyBytes: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown };
+  /** The higher of the serve rates measured before and after the archive run (`measured`: both). */
+  ceiling: { ordersPerS: number; seconds: number; requests: number; bodyBytes: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown; measured?: number[] };
   /** Fetch + store only: the answer drained, the same sizes PUT raw to fauxqs. */
   fetchStore: { ordersPerS: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown };
   archive: { ordersPerS: number; seconds: number; archived: number; failed: number; capped: boolean; cpu: CpuBreakdown; cpuMsPerOrder: CpuBreakdown };
@@ -104,10 +105,17 @@ async function serveRate(svc: Services, simPid: number, orderNo: string, n: numb
       await store.client.send(new PutObjectCommand({ Bucket: store.bucket, Key: `fetch-store/lane${lane}/${name}`, Body: body, ContentLength: body.length }));
     }
   };
-  await mapLimit(Array.from({ length: concurrency }), concurrency, async (_x, i) => {
-    await one();
-    await put(i);
-  });
+  // Warm-up (JIT, keep-alive sockets, the simulator's own warm-up): every lane for at least
+  // min(1 s, minS), so a cold client does not understate what the simulator can serve.
+  const warmUntil = performance.now() + Math.min(1000, minS * 1000);
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_x, i) => {
+      do {
+        await one();
+        await put(i);
+      } while (performance.now() < warmUntil);
+    }),
+  );
   const meter = new CpuMeter({ bench: () => [process.pid], simulator: () => [simPid], ...(store ? { fauxqs: store.pids } : {}) });
   meter.start();
   const t0 = performance.now();
@@ -176,7 +184,7 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
 
   const raw = await rawStore(svc, o.photoBytes, o.videoBytes);
   for (const k of o.levels) {
-    const ceiling = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS);
+    const ceilingBefore = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS);
     const fetchStore = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS, raw);
 
     const run = uid('', 3);
@@ -228,6 +236,10 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
       redis.disconnect();
       await worker.stop();
     }
+    // The serve rate again after the archive run: the higher of the two is the ceiling, so a blip
+    // (another process, a GC in the bench) during one measurement does not flatter the ratio.
+    const ceilingAfter = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS);
+    const ceiling = { ...(ceilingAfter.ordersPerS > ceilingBefore.ordersPerS ? ceilingAfter : ceilingBefore), measured: [ceilingBefore.ordersPerS, ceilingAfter.ordersPerS] };
     levels.push({ concurrency: k, ceiling, fetchStore: { ordersPerS: fetchStore.ordersPerS, cpu: fetchStore.cpu, cpuMsPerAnswer: fetchStore.cpuMsPerAnswer }, archive: level });
     await svc.emptyBucket();
   }
@@ -250,6 +262,7 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
     rows,
     targets: [{ name: `archive throughput vs simulator serve rate (best concurrency ${best.concurrency})`, measured: round(ratio * 100, 1), unit: '%', target: '≥ 80 %', met: ratio >= 0.8 }],
     notes: [
+      ...levels.map((l) => `serve rate, concurrency ${l.concurrency}: ${l.ceiling.measured?.join(' / ')} orders/s before / after the archive run (the higher counts)`),
       ...levels.map((l) => `CPU (cores), concurrency ${l.concurrency} — archive: ${describeCpu(l.archive.cpu)}; serve-rate run: ${describeCpu(l.ceiling.cpu)}`),
       ...levels.map((l) => `CPU ms per order, concurrency ${l.concurrency} — archive: ${describeMs(l.archive.cpuMsPerOrder)}; serve-rate run, per answer: ${describeMs(l.ceiling.cpuMsPerAnswer)}`),
       ...levels.map(
