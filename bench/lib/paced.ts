@@ -11,6 +11,9 @@ export interface PacedResult {
   p90: number;
   p99: number;
   max: number;
+  /** How late the generator itself sent requests (its own pauses count as latency): p99 and max, ms. */
+  sendLagP99: number;
+  sendLagMax: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,11 +35,13 @@ export async function pacedLoad(baseUrl: string, o: { rate: number; durationS: n
   const total = Math.max(1, Math.round(o.rate * o.durationS));
   const interval = 1000 / o.rate;
   const latencies: number[] = [];
+  const sendLags: number[] = [];
   const statusCodes: Record<string, number> = {};
   let errors = 0;
   const inFlight: Promise<void>[] = [];
   const fire = (due: number) =>
     new Promise<void>((resolve) => {
+      sendLags.push(performance.now() - due);
       const req = http.get(`${baseUrl}${o.nextPath()}`, { agent }, (res) => {
         res.resume();
         res.once('end', () => {
@@ -70,6 +75,7 @@ export async function pacedLoad(baseUrl: string, o: { rate: number; durationS: n
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
+  sendLags.sort((a, b) => a - b);
   const r1 = (n: number) => Math.round(n * 10) / 10;
   return {
     rate: o.rate,
@@ -82,5 +88,7 @@ export async function pacedLoad(baseUrl: string, o: { rate: number; durationS: n
     p90: r1(pick(latencies, 0.9)),
     p99: r1(pick(latencies, 0.99)),
     max: r1(latencies[latencies.length - 1] ?? NaN),
+    sendLagP99: r1(pick(sendLags, 0.99)),
+    sendLagMax: r1(sendLags[sendLags.length - 1] ?? NaN),
   };
 }

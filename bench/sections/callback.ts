@@ -224,6 +224,7 @@ export async function callbackSection(svc: Services, o: CallbackOptions): Promis
       `CPU (cores) at max — callback: ${describeCpu(full.cpu)}`,
       `CPU (cores) at max — bare Express: ${describeCpu(base.cpu)}`,
       `CPU (cores) at half rate, paced — callback: ${describeCpu(paced.cpu)}; achieved ${paced.achievedRate} req/s`,
+      `paced generator's own lateness in sending (counted in the latencies): p99 ${paced.sendLagP99} / max ${paced.sendLagMax} ms against the callback, p99 ${pacedHello.sendLagP99} / max ${pacedHello.sendLagMax} ms against bare Express`,
       `full path check: ${ok(full) + ok(paced) + ok(bursty)} redirects (302) measured, ${notOk(full) + notOk(paced) + notOk(bursty)} other answers, ${full.errors + paced.errors + bursty.errors} errors; ` +
         `${orders} orders recorded for ${callbacks.issued} requests issued (warm-up included), ${Number(counts?.pending ?? 0)} outbox marks left, ` +
         `${jobs} archive jobs in Redis, ${Number(events?.accepted ?? 0)} accepted events, ${Number(events?.other ?? 0)} others`,
