@@ -10,7 +10,7 @@ const log = componentLogger('verify');
 export interface ResultRecorderOptions {
   /** Largest batch per statement or pipeline. */
   maxBatch?: number;
-  /** Batches in flight at once per kind (each holds a database connection). */
+  /** Batches in flight at once per kind (default 1: while one is in flight the next grows, which costs the least CPU per callback). */
   maxConcurrent?: number;
   /** How long a callback waits for Redis before leaving its job to the outbox relay. */
   enqueueTimeoutMs?: number;
@@ -29,7 +29,7 @@ export class ResultRecorder {
   private readonly marks: Batcher<string, undefined>;
 
   constructor(db: Db, queue: Queue<ArchiveJobData>, opts: ResultRecorderOptions = {}) {
-    const batching = { maxBatch: opts.maxBatch ?? 100, maxConcurrent: opts.maxConcurrent ?? 2 };
+    const batching = { maxBatch: opts.maxBatch ?? 100, maxConcurrent: opts.maxConcurrent ?? 1 };
     this.records = new Batcher(async (items) => {
       try {
         return await recordVerifiedResults(db, items);
