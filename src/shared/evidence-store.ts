@@ -1,21 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  type CompleteMultipartUploadCommandOutput,
-  type CompletedPart,
   CopyObjectCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { Config } from './config';
 import { AppError, notFound, unavailable } from './errors';
 import { evidenceKey, extensionFor, type EvidenceKeyParts } from './evidence-key';
@@ -38,9 +33,9 @@ export interface EvidenceStoreOptions extends S3ConnectionOptions {
   /** GOVERNANCE (default: privileged roles can still lift it) or COMPLIANCE (nobody can, not even root). */
   objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE';
   /**
-   * Part size (default 5 MiB, the S3 minimum) and parts in flight (default 2). Memory per upload
-   * ≈ (queueSize + 1) × partSize: the part being filled and those being sent. Objects up to one
-   * part go as a single PutObject.
+   * Part size (default 5 MiB, the S3 minimum) and parts in flight (default 2). Objects up to one
+   * part go as a single PutObject; larger ones through lib-storage, whose memory per upload is
+   * ≈ 2 × (queueSize + 1) × partSize (it keeps chunks and their concatenation).
    */
   partSize?: number;
   queueSize?: number;
@@ -129,15 +124,19 @@ export class EvidenceStore {
   readonly client: S3Client;
   readonly bucket: string;
   readonly prefix: string;
-  /** Multipart parts may be signed with UNSIGNED-PAYLOAD: the connection is TLS or loopback. */
-  private readonly unsignedParts: boolean;
   private readonly parts = new PartBuffers();
 
   constructor(private readonly opts: EvidenceStoreOptions) {
     this.client = createS3Client(opts);
     this.bucket = opts.bucket;
     this.prefix = opts.prefix ?? '';
-    this.unsignedParts = unsignedPayloadAllowed(opts.endpoint);
+    // lib-storage's parts are Buffers, which the SDK would hash for SigV4 on top of our own
+    // SHA-256 of the whole object; where TLS or loopback protects them, they go unsigned.
+    if (unsignedPayloadAllowed(opts.endpoint)) {
+      (this.client.middlewareStack as unknown as BuildStack).add(payloadHash(UNSIGNED_PAYLOAD, 'UploadPartCommand'), {
+        step: 'build', name: 'evidenceUnsignedParts', override: true,
+      });
+    }
   }
 
   static fromConfig(cfg: Config): EvidenceStore {
@@ -157,12 +156,11 @@ export class EvidenceStore {
    *   one buffer, hashed on the way, and sent as one PutObject that already carries its SHA-256
    *   as metadata. The request's SigV4 payload hash is that same SHA-256, so the bytes are hashed
    *   once, not once more by the SDK.
-   * - A larger one goes as a multipart upload, parts sent as they fill (`queueSize` in flight);
-   *   the SHA-256 is known only at the end while S3 fixes metadata when an upload starts, so the
+   * - A larger one goes to lib-storage's multipart `Upload`, the part already read first. The
+   *   SHA-256 is known only at the end while S3 fixes metadata when an upload starts, so the
    *   object is then copied onto itself server-side with the hash added (MetadataDirective
    *   REPLACE, guarded by the upload's ETag). Over HTTPS or loopback the parts are signed with
-   *   `UNSIGNED-PAYLOAD` (TLS already protects them; our SHA-256 covers the whole object); over
-   *   plain HTTP to another host the SDK signs their payload as usual.
+   *   `UNSIGNED-PAYLOAD` (see the constructor).
    * - With Object Lock the retention is applied by that same copy, for either kind.
    *
    * On any failure nothing is left behind: the multipart upload is aborted, or the stored object
@@ -171,98 +169,93 @@ export class EvidenceStore {
   async put(input: PutEvidenceInput): Promise<StoredEvidence> {
     const source = input.body;
     const partSize = this.opts.partSize ?? 5 * MiB;
-    const queueSize = Math.max(1, this.opts.queueSize ?? 2);
     const onAbort = () => source.destroy(Object.assign(new Error('upload aborted'), { name: 'AbortError' }));
     input.signal?.addEventListener('abort', onAbort, { once: true });
     if (input.signal?.aborted) onAbort();
 
     const hash = createHash('sha256');
     let bytes = 0;
+    const chunks = (source as AsyncIterable<Buffer | Uint8Array>)[Symbol.asyncIterator]();
+    const next = async (): Promise<Buffer | undefined> => {
+      const r = await chunks.next();
+      if (r.done) return undefined;
+      const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+      hash.update(chunk);
+      bytes += chunk.length;
+      return chunk;
+    };
     // The first SMALL_OBJECT bytes are kept as the chunks that came (a photo never needs a part
-    // buffer); past that they move into a part buffer, filled in place.
+    // buffer); past that they move into a part buffer, filled in place, up to one part.
     const smallLimit = Math.min(SMALL_OBJECT, partSize);
     const small: Buffer[] = [];
     let part: Buffer | undefined;
     let filled = 0;
-    let detected: MediaType | undefined;
-    let key: string | undefined;
-    let contentType = 'application/octet-stream';
-    let multipart: Multipart | undefined;
+    let overflow: Buffer | undefined;
     let uploadedKey: string | undefined;
-    const name = (head: Buffer) => {
-      detected = detectMediaType(head.subarray(0, Math.min(head.length, SNIFF_BYTES)));
-      key = typeof input.key === 'string' ? input.key : this.keyFor(input.key, extensionFor(detected));
-      contentType = input.contentType ?? detected?.mime ?? 'application/octet-stream';
-    };
     try {
-      for await (const data of source as AsyncIterable<Buffer>) {
-        const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data);
-        hash.update(chunk);
-        bytes += chunk.length;
+      for (let chunk = await next(); chunk; chunk = await next()) {
+        if (!part && filled + chunk.length <= smallLimit) {
+          small.push(chunk);
+          filled += chunk.length;
+          continue;
+        }
         if (!part) {
-          if (filled + chunk.length <= smallLimit) {
-            small.push(chunk);
-            filled += chunk.length;
-            continue;
-          }
           part = this.parts.take(partSize);
           let at = 0;
           for (const c of small) at += c.copy(part, at);
           small.length = 0;
         }
-        for (let at = 0; at < chunk.length; ) {
-          // A full part is sent only once more data follows, so an object of exactly one part
-          // still goes as a single PutObject.
-          if (filled === partSize) {
-            if (!multipart) {
-              name(part);
-              multipart = await this.startMultipart(key!, contentType, queueSize);
-            }
-            const full: Buffer = part;
-            part = undefined; // the upload owns it now, and returns it once sent
-            await multipart.send(full, filled);
-            part = this.parts.take(partSize);
-            filled = 0;
-          }
-          const n = chunk.copy(part, filled, at);
-          filled += n;
-          at += n;
+        const n = chunk.copy(part, filled);
+        filled += n;
+        if (n < chunk.length) {
+          overflow = chunk.subarray(n);
+          break;
         }
       }
-      if (!multipart) {
-        const body = part ? part.subarray(0, filled) : small.length === 1 ? small[0]! : Buffer.concat(small, filled);
-        name(body);
+      const head = part ? part.subarray(0, filled) : small.length === 1 ? small[0]! : Buffer.concat(small, filled);
+      const detected = detectMediaType(head.subarray(0, Math.min(head.length, SNIFF_BYTES)));
+      const key = typeof input.key === 'string' ? input.key : this.keyFor(input.key, extensionFor(detected));
+      const contentType = input.contentType ?? detected?.mime ?? 'application/octet-stream';
+
+      if (!overflow) {
         const sha256 = hash.digest('hex');
-        const locked = (this.opts.objectLockDays ?? 0) > 0;
         const put = new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key!,
-          Body: body,
-          ContentLength: filled,
-          ContentType: contentType,
-          Metadata: { sha256 },
-          ...this.encryption(),
+          Bucket: this.bucket, Key: key, Body: head, ContentLength: filled, ContentType: contentType,
+          Metadata: { sha256 }, ...this.encryption(),
         });
         // The SigV4 payload hash is the SHA-256 of the body: ours, so the SDK need not compute it.
         const stored = await this.client.send(withPayloadHash(put, sha256));
         uploadedKey = key;
         if (part) this.parts.give(part, partSize);
         part = undefined;
-        if (locked) await this.stamp(key!, contentType, sha256, stored.ETag, stored.VersionId);
-        return this.result(input, key!, bytes, sha256, contentType, detected);
+        if ((this.opts.objectLockDays ?? 0) > 0) await this.stamp(key, contentType, sha256, stored.ETag, stored.VersionId);
+        return this.result(input, key, bytes, sha256, contentType, detected);
       }
-      const last: Buffer = part!;
-      part = undefined;
-      await multipart.send(last, filled);
-      const uploaded = await multipart.complete();
+
+      const rest = overflow;
+      const body = Readable.from((async function* () {
+        yield head;
+        yield rest;
+        for (let chunk = await next(); chunk; chunk = await next()) yield chunk;
+      })());
+      const upload = new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ...this.encryption() },
+        partSize,
+        queueSize: this.opts.queueSize ?? 2,
+        leavePartsOnError: false,
+      });
+      const uploaded = await upload.done();
       uploadedKey = key;
+      // lib-storage copied the head into its own first part: the buffer is free again.
+      this.parts.give(part!, partSize);
+      part = undefined;
       const sha256 = hash.digest('hex');
-      await this.stamp(key!, contentType, sha256, uploaded.ETag, uploaded.VersionId);
-      return this.result(input, key!, bytes, sha256, contentType, detected);
+      await this.stamp(key, contentType, sha256, uploaded.ETag, uploaded.VersionId);
+      return this.result(input, key, bytes, sha256, contentType, detected);
     } catch (err) {
       source.destroy();
       if (part) this.parts.drop();
-      if (multipart && !uploadedKey) await multipart.abort();
       // 412: someone replaced the object since our upload; it is theirs now, leave it.
       if (uploadedKey && !isStatus(err, 412)) {
         await this.client
@@ -307,71 +300,6 @@ export class EvidenceStore {
     if (versionId && copied.VersionId && copied.VersionId !== versionId) {
       await this.dropVersion(key, versionId);
     }
-  }
-
-  /** A multipart upload whose parts are sent as they fill, at most `queueSize` at a time. */
-  private async startMultipart(key: string, contentType: string, queueSize: number): Promise<Multipart> {
-    const { UploadId } = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType, ...this.encryption() }),
-    );
-    const uploadId = UploadId!;
-    const done: CompletedPart[] = [];
-    const inFlight = new Set<Promise<void>>();
-    const cancel = new AbortController();
-    let failure: unknown;
-    let number = 0;
-    const send = async (buffer: Buffer, length: number): Promise<void> => {
-      if (failure) {
-        this.parts.drop();
-        throw failure;
-      }
-      const partNumber = ++number;
-      const command = new UploadPartCommand({
-        Bucket: this.bucket,
-        Key: key,
-        UploadId: uploadId,
-        PartNumber: partNumber,
-        Body: buffer.subarray(0, length),
-        ContentLength: length,
-      });
-      const sending = this.client
-        .send(this.unsignedParts ? withPayloadHash(command, UNSIGNED_PAYLOAD) : command, { abortSignal: cancel.signal })
-        .then(
-          (res) => {
-            done.push({ PartNumber: partNumber, ETag: res.ETag });
-            this.parts.give(buffer, buffer.length);
-          },
-          (err: unknown) => {
-            this.parts.drop();
-            failure ??= err;
-          },
-        )
-        .finally(() => inFlight.delete(sending));
-      inFlight.add(sending);
-      while (inFlight.size >= queueSize && !failure) await Promise.race(inFlight);
-      if (failure) throw failure;
-    };
-    const settle = async () => {
-      while (inFlight.size > 0) await Promise.race(inFlight);
-      if (failure) throw failure;
-    };
-    return {
-      send,
-      complete: async () => {
-        await settle();
-        done.sort((a, b) => a.PartNumber! - b.PartNumber!);
-        return this.client.send(
-          new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: done } }),
-        );
-      },
-      abort: async () => {
-        cancel.abort();
-        await Promise.allSettled([...inFlight]);
-        await this.client
-          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
-          .catch((e: unknown) => log.warn('could not abort a multipart upload', { key, err: e }));
-      },
-    };
   }
 
   /** Size, type and recorded SHA-256 of an object; undefined when it does not exist. */
@@ -525,35 +453,31 @@ const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** Objects up to this size are kept as the chunks that came and sent without a part buffer. */
 const SMALL_OBJECT = 256 * 1024;
 
-interface Multipart {
-  /** Sends the first `length` bytes of `buffer` as the next part; waits while `queueSize` parts are in flight. */
-  send(buffer: Buffer, length: number): Promise<void>;
-  complete(): Promise<CompleteMultipartUploadCommandOutput>;
-  /** Cancels parts in flight and aborts the upload (best effort: failures are logged). */
-  abort(): Promise<void>;
-}
-
 /** The one `middlewareStack.add` overload used here (a build-step middleware). */
 interface BuildStack {
   add(
-    middleware: (next: (args: { request: unknown }) => Promise<unknown>) => (args: { request: unknown }) => Promise<unknown>,
+    middleware: (
+      next: (args: { request: unknown }) => Promise<unknown>,
+      context: { commandName?: string },
+    ) => (args: { request: unknown }) => Promise<unknown>,
     options: { step: 'build'; name: string; override: boolean },
   ): void;
 }
 
 /**
  * SigV4's `x-amz-content-sha256`: the hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`. The signer
- * uses a value already present instead of hashing the body itself.
+ * uses a value already present instead of hashing the body itself. `only`: for that command only.
  */
-function withPayloadHash<C extends PutObjectCommand | UploadPartCommand>(command: C, value: string): C {
-  (command.middlewareStack as unknown as BuildStack).add(
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) request.headers['x-amz-content-sha256'] = value;
-      return next(args);
-    },
-    { step: 'build', name: 'evidencePayloadHash', override: true },
-  );
+function payloadHash(value: string, only?: string): Parameters<BuildStack['add']>[0] {
+  return (next, context) => async (args) => {
+    const request = args.request as { headers?: Record<string, string> };
+    if (request.headers && (!only || context.commandName === only)) request.headers['x-amz-content-sha256'] = value;
+    return next(args);
+  };
+}
+
+function withPayloadHash(command: PutObjectCommand, sha256: string): PutObjectCommand {
+  (command.middlewareStack as unknown as BuildStack).add(payloadHash(sha256), { step: 'build', name: 'evidencePayloadHash', override: true });
   return command;
 }
 
