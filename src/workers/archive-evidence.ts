@@ -8,6 +8,7 @@ import type { Metrics } from '../shared/metrics';
 import type { ArchiveJobData } from '../shared/queues';
 import { expectedKinds, resultColumns, type Envelope, type Scalars } from '../shared/results';
 import { dataKey } from '../shared/sealed';
+import { TicketMemo } from '../shared/tickets/ticket-memo';
 import type { WebankClient } from '../shared/webank/client';
 import { NO_RESULT_CODE, SIGNATURE_REJECTION_CODES, WebankError, isSignatureRejection } from '../shared/webank/errors';
 import { getFileFor, productSpec, type FileKind } from '../shared/webank/products';
@@ -41,29 +42,26 @@ export interface ArchiverDeps {
  * expires even after a newer one was issued); a refusal refreshes it and asks again, as before.
  */
 export class RecentTicket implements TicketSource {
-  private readonly recent = new Map<string, { value: string; readAt: number }>();
+  private readonly recent: TicketMemo<string>;
 
   constructor(
     private readonly source: TicketSource,
-    private readonly maxAgeMs = 1000,
-  ) {}
+    maxAgeMs = 1000,
+  ) {
+    this.recent = new TicketMemo(maxAgeMs);
+  }
 
-  async currentTicket(appId: string): Promise<string> {
-    const now = Date.now();
-    const hit = this.recent.get(appId);
-    if (hit && now - hit.readAt < this.maxAgeMs) return hit.value;
-    const value = await this.source.currentTicket(appId);
-    this.recent.set(appId, { value, readAt: now });
-    return value;
+  currentTicket(appId: string): Promise<string> {
+    return this.recent.get(appId, () => this.source.currentTicket(appId));
   }
 
   async refreshNow(appId: string, reason: string): Promise<unknown> {
-    this.recent.delete(appId);
+    this.recent.forget(appId);
     try {
       return await this.source.refreshNow(appId, reason);
     } finally {
       // Another job may have re-read the refused ticket while the refresh ran.
-      this.recent.delete(appId);
+      this.recent.forget(appId);
     }
   }
 }

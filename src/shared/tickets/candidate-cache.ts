@@ -1,4 +1,5 @@
 import type { TicketCandidate } from '../webank/signature';
+import { TicketMemo } from './ticket-memo';
 import type { TicketStore } from './ticket-store';
 
 export interface CandidateSource {
@@ -13,27 +14,18 @@ export interface CandidateSource {
  * most `ttlMs`. Empty answers and failures are never cached.
  */
 export class TicketCandidateCache implements CandidateSource {
-  private readonly entries = new Map<string, { readAt: number; candidates: Promise<TicketCandidate[]> }>();
+  private readonly memo: TicketMemo<TicketCandidate[]>;
 
   constructor(
     private readonly store: Pick<TicketStore, 'validAround'>,
-    private readonly ttlMs = 1000,
-  ) {}
+    ttlMs = 1000,
+  ) {
+    this.memo = new TicketMemo(ttlMs, (list) => list.length > 0);
+  }
 
   validAround(appId: string, at: Date, graceSeconds: number, opts: { fresh?: boolean } = {}): Promise<TicketCandidate[]> {
-    const now = Date.now();
     // Only "around now" is cached; a question about another moment goes to the store.
-    if (Math.abs(at.getTime() - now) > 100) return this.store.validAround(appId, at, graceSeconds);
-    const key = `${appId}\u0000${graceSeconds}`;
-    const hit = this.entries.get(key);
-    if (!opts.fresh && hit && now - hit.readAt < this.ttlMs) return hit.candidates;
-    const candidates = this.store.validAround(appId, at, graceSeconds);
-    const entry = { readAt: now, candidates };
-    this.entries.set(key, entry);
-    const forget = () => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    };
-    candidates.then((list) => list.length === 0 && forget(), forget);
-    return candidates;
+    if (Math.abs(at.getTime() - Date.now()) > 100) return this.store.validAround(appId, at, graceSeconds);
+    return this.memo.get(`${appId}\u0000${graceSeconds}`, () => this.store.validAround(appId, at, graceSeconds), opts.fresh);
   }
 }
