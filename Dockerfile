@@ -4,7 +4,7 @@
 #   node dist/src/workers/main.js    (npm run start:worker)
 # Targets: `build` (compile), `migrate` (Prisma CLI, runs the migrations), `runtime` (default, no dev deps).
 
-FROM node:20-slim AS build
+FROM node:24.22.3-slim AS build
 WORKDIR /app
 # Prisma's schema engine (used by `prisma migrate deploy` in the migrate target) links OpenSSL.
 RUN apt-get update \
@@ -24,7 +24,7 @@ RUN npm run build
 FROM build AS migrate
 CMD ["npx", "prisma", "migrate", "deploy"]
 
-FROM node:20-slim AS runtime
+FROM node:24.22.3-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

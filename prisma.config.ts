@@ -1,7 +1,7 @@
 import { defineConfig } from 'prisma/config';
 
 // The CLI (migrate, generate) reads the URL here; the running service connects
-// through the pg driver adapter in src/shared/db.ts.
+// through the pg driver adapter in src/shared/platform/db.ts.
 export default defineConfig({
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },

@@ -25,7 +25,7 @@ import { mainThreadProfile, summarizeProfile } from './lib/profile';
 import { formatMarkdown, formatTable, type SectionResult } from './lib/report';
 import { Services } from './lib/services';
 import { DATABASE_URL } from './lib/env';
-import { migrate } from '../src/shared/migrate';
+import { migrate } from '../src/shared/platform/migrate';
 import { round } from './lib/stats';
 
 const SECTIONS = ['callback', 'archive', 'memory', 'retrieval'] as const;
@@ -40,7 +40,15 @@ function plan(smoke: boolean) {
   return smoke
     ? {
         callback: { durationS: 1, warmupS: 1, connections: 8, pregenerate: 5000, stepIterations: 20 },
-        archive: { levels: [1, 4, 16], orders: 8, warmup: 2, photoBytes: 20 * KB, videoBytes: 200 * KB, capS: 15, ceilingMinS: 0.5 },
+        archive: {
+          levels: [1, 4, 16],
+          orders: 8,
+          warmup: 2,
+          photoBytes: 20 * KB,
+          videoBytes: 200 * KB,
+          capS: 15,
+          ceilingMinS: 0.5,
+        },
         memory: { photoBytes: 20 * KB, videoBytes: 3 * MB, repetitions: 1 },
         retrieval: { videoBytes: 3 * MB, repetitions: 1 },
       }
@@ -65,12 +73,18 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write('npm run bench [-- --smoke] [--only callback,archive,memory,retrieval] [--profile] [--wait-quiet SECONDS] [--memory-video-mb N] [--connections N]\n');
+    process.stdout.write(
+      'npm run bench [-- --smoke] [--only callback,archive,memory,retrieval] [--profile] [--wait-quiet SECONDS] [--memory-video-mb N] [--connections N]\n',
+    );
     return;
   }
-  const only = (values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (values.only ?? SECTIONS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-  if (unknown.length) throw new Error(`--only: unknown section ${unknown.join(', ')} (choose from ${SECTIONS.join(', ')})`);
+  if (unknown.length)
+    throw new Error(`--only: unknown section ${unknown.join(', ')} (choose from ${SECTIONS.join(', ')})`);
   const chosen = SECTIONS.filter((s) => only.includes(s));
   const smoke = values.smoke ?? false;
   const p = plan(smoke);
@@ -89,14 +103,19 @@ async function main(): Promise<void> {
   // Other work on the machine (a test run, a build) takes cores from the processes measured.
   const waitQuietS = Number(values['wait-quiet'] ?? 0);
   let idleCheck = await busyCores(2000);
-  for (const deadline = Date.now() + waitQuietS * 1000; idleCheck !== undefined && idleCheck > QUIET_CORES && Date.now() < deadline; ) {
+  for (
+    const deadline = Date.now() + waitQuietS * 1000;
+    idleCheck !== undefined && idleCheck > QUIET_CORES && Date.now() < deadline;
+  ) {
     say(`  waiting for a quiet machine: ${idleCheck} cores busy before the bench started`);
     await new Promise((r) => setTimeout(r, 10_000));
     idleCheck = await busyCores(2000);
   }
   machine.loadAverage = os.loadavg().map((v) => round(v, 2));
   if (idleCheck !== undefined && idleCheck > QUIET_CORES) {
-    say(`  WARNING: ${idleCheck} cores were busy before the bench started; other work skews every number (see "other" in the CPU notes)`);
+    say(
+      `  WARNING: ${idleCheck} cores were busy before the bench started; other work skews every number (see "other" in the CPU notes)`,
+    );
   }
 
   // The same migrations the service runs, so a fresh database works (as `npm run demo` does).
@@ -133,7 +152,9 @@ async function main(): Promise<void> {
   }
 
   const seconds = round((Date.now() - started) / 1000, 1);
-  say(`\n=== Results (${smoke ? 'smoke run: sizes and durations too small to compare with the targets' : 'full run'}, ${seconds} s) ===`);
+  say(
+    `\n=== Results (${smoke ? 'smoke run: sizes and durations too small to compare with the targets' : 'full run'}, ${seconds} s) ===`,
+  );
   say(`machine: ${machineLine(machine)}\n`);
   say(formatTable(results));
   const targets = results.flatMap((r) => r.targets);
@@ -165,7 +186,10 @@ async function main(): Promise<void> {
   };
   const latest = path.join(resultsDir, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
-  writeFileSync(path.join(resultsDir, `${stamp}${smoke ? '-smoke' : ''}.json`), `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
+  writeFileSync(
+    path.join(resultsDir, `${stamp}${smoke ? '-smoke' : ''}.json`),
+    `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`,
+  );
   writeFileSync(path.join(resultsDir, 'latest.md'), formatMarkdown(results, machineLine(machine)));
   say(`\nJSON: ${latest}`);
   say(`Markdown table: ${path.join(resultsDir, 'latest.md')}`);

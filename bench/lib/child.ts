@@ -47,7 +47,7 @@ export async function startTarget(name: string, file: string, opts: StartOptions
   const script = path.join(ROOT, 'bench', 'targets', file);
   const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', script, ...(opts.args ?? [])], {
     cwd: ROOT,
-    env: opts.env as NodeJS.ProcessEnv,
+    env: opts.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   live.add(child);
@@ -58,7 +58,12 @@ export async function startTarget(name: string, file: string, opts: StartOptions
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const waiting: { type: string; resolve: (m: TargetMessage) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
+  const waiting: {
+    type: string;
+    resolve: (m: TargetMessage) => void;
+    reject: (e: Error) => void;
+    timer: NodeJS.Timeout;
+  }[] = [];
   const inbox: TargetMessage[] = [];
   const describeExit = (code: number | null, signal: string | null) =>
     new Error(`${name} exited (${signal ?? `code ${code}`}) — last output:\n${out.slice(-4000)}`);

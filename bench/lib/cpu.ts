@@ -26,7 +26,9 @@ function cpuSeconds(pid: number): number {
 
 function listPids(): number[] {
   try {
-    return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     return [];
   }
@@ -90,7 +92,11 @@ export class CpuMeter {
 
   private sample(): Map<string, number> {
     const m = new Map<string, number>();
-    for (const [name, pids] of Object.entries(this.groups)) m.set(name, pids().reduce((s, p) => s + cpuSeconds(p), 0));
+    for (const [name, pids] of Object.entries(this.groups))
+      m.set(
+        name,
+        pids().reduce((s, p) => s + cpuSeconds(p), 0),
+      );
     return m;
   }
 
@@ -133,7 +139,9 @@ export function describeCpu(b: CpuBreakdown | undefined): string {
 
 function cores(): number {
   try {
-    return readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;
+    return readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('processor')).length;
   } catch {
     return 0;
   }

@@ -30,7 +30,10 @@ function pick(sorted: number[], q: number): number {
  * `overallRate` instead lets each connection send its per-second quota back to back at the start
  * of every second, which measures bursts at full concurrency rather than a steady half load.
  */
-export async function pacedLoad(baseUrl: string, o: { rate: number; durationS: number; nextPath: () => string; maxSockets?: number }): Promise<PacedResult> {
+export async function pacedLoad(
+  baseUrl: string,
+  o: { rate: number; durationS: number; nextPath: () => string; maxSockets?: number },
+): Promise<PacedResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxSockets ?? 256 });
   const total = Math.max(1, Math.round(o.rate * o.durationS));
   const interval = 1000 / o.rate;

@@ -36,11 +36,20 @@ function pad(s: string, n: number): string {
 
 /** The table: metric, value, baseline, ratio, target, met. */
 export function formatTable(sections: SectionResult[]): string {
-  const head: Row = { metric: 'metric', value: 'measured', baseline: 'baseline (same run)', ratio: 'ratio', target: 'target' };
+  const head: Row = {
+    metric: 'metric',
+    value: 'measured',
+    baseline: 'baseline (same run)',
+    ratio: 'ratio',
+    target: 'target',
+  };
   const all = sections.flatMap((s) => s.rows);
   const cols = ['metric', 'value', 'baseline', 'ratio', 'target'] as const;
-  const widths = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...all].map((r) => [...(r[c] ?? '')].length))])) as Record<(typeof cols)[number], number>;
-  const line = (r: Row, mark: string) => `  ${cols.map((c) => pad(r[c] ?? '', widths[c])).join('  ')}  ${mark}`.trimEnd();
+  const widths = Object.fromEntries(
+    cols.map((c) => [c, Math.max(...[head, ...all].map((r) => [...(r[c] ?? '')].length))]),
+  ) as Record<(typeof cols)[number], number>;
+  const line = (r: Row, mark: string) =>
+    `  ${cols.map((c) => pad(r[c] ?? '', widths[c])).join('  ')}  ${mark}`.trimEnd();
   const out: string[] = [];
   out.push(line(head, 'met'));
   for (const s of sections) {
@@ -54,11 +63,18 @@ export function formatTable(sections: SectionResult[]): string {
 /** The same table as Markdown (bench/results/latest.md), for docs/benchmarks.md and the README. */
 export function formatMarkdown(sections: SectionResult[], machine: string): string {
   const esc = (s: string | undefined) => (s ?? '').replace(/\|/g, '\\|').trim();
-  const out = [`Machine: ${machine}`, '', '| metric | measured | baseline (same run) | ratio | target | met |', '| --- | --- | --- | --- | --- | --- |'];
+  const out = [
+    `Machine: ${machine}`,
+    '',
+    '| metric | measured | baseline (same run) | ratio | target | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const s of sections) {
     out.push(`| **${esc(s.title)}** | | | | | |`);
     for (const r of s.rows) {
-      out.push(`| ${esc(r.metric)} | ${esc(r.value)} | ${esc(r.baseline)} | ${esc(r.ratio)} | ${esc(r.target)} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`);
+      out.push(
+        `| ${esc(r.metric)} | ${esc(r.value)} | ${esc(r.baseline)} | ${esc(r.ratio)} | ${esc(r.target)} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`,
+      );
     }
   }
   out.push('');

@@ -2,9 +2,9 @@ import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startFauxqs, type FauxqsS3 } from '../../src/dev/fauxqs';
-import { createDb, type Db } from '../../src/shared/db';
-import { ARCHIVE_QUEUE } from '../../src/shared/queues';
-import { disableStaffUser } from '../../src/shared/staff/accounts';
+import { createDb, type Db } from '../../src/shared/platform/db';
+import { ARCHIVE_QUEUE } from '../../src/shared/orders/archive-queue';
+import { disableStaffUser } from '../../src/shared/compliance/staff/accounts';
 import type { ScanInput } from '../../src/simulator';
 import { startTarget, type Target } from './child';
 import { DATABASE_URL, REDIS_URL, serviceEnv, uid } from './env';
@@ -26,7 +26,9 @@ export class Services {
   private s3?: Promise<FauxqsS3>;
 
   simulator(): Promise<Target> {
-    this.sim ??= startTarget('simulator', 'sim-target.ts', { env: serviceEnv({ SIM_APPS: JSON.stringify([this.simApp]) }) });
+    this.sim ??= startTarget('simulator', 'sim-target.ts', {
+      env: serviceEnv({ SIM_APPS: JSON.stringify([this.simApp]) }),
+    });
     return this.sim;
   }
 
@@ -82,8 +84,15 @@ export class Services {
     const now = new Date();
     await this.db.order.createMany({
       data: orderNos.map((orderNo) => ({
-        appId, orderNo, product: 'faceid', status: 'QUEUED' as const, source: 'CALLBACK' as const,
-        callbackCode: '0', verifiedAt: now, enqueuePending: false, enqueuedAt: now,
+        appId,
+        orderNo,
+        product: 'faceid',
+        status: 'QUEUED' as const,
+        source: 'CALLBACK' as const,
+        callbackCode: '0',
+        verifiedAt: now,
+        enqueuePending: false,
+        enqueuedAt: now,
       })),
     });
   }

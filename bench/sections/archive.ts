@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createArchiveQueue, enqueueArchive } from '../../src/shared/queues';
-import { createRedis } from '../../src/shared/redis';
+import { createArchiveQueue, enqueueArchive } from '../../src/shared/orders/archive-queue';
+import { createRedis } from '../../src/shared/platform/redis';
 import { WEBANK_VERSION } from '../../src/shared/webank/client';
 import { newNonce, querySign } from '../../src/shared/webank/signature';
 import { startTarget } from '../lib/child';
 import { childPids, CpuMeter, describeCpu, pidsByComm, type CpuBreakdown } from '../lib/cpu';
 import { REDIS_URL, uid } from '../lib/env';
-import { createS3Client } from '../../src/shared/s3-client';
+import { createS3Client } from '../../src/shared/evidence/s3-client';
 import { pct, type Row, type SectionResult } from '../lib/report';
-import { mapLimit, round, sleep } from '../lib/stats';
+import { round, sleep } from '../lib/stats';
 import type { Services } from '../lib/services';
 
 export interface ArchiveOptions {
@@ -33,10 +33,26 @@ export interface ArchiveOptions {
 interface Level {
   concurrency: number;
   /** The higher of the serve rates measured before and after the archive run (`measured`: both). */
-  ceiling: { ordersPerS: number; seconds: number; requests: number; bodyBytes: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown; measured?: number[] };
+  ceiling: {
+    ordersPerS: number;
+    seconds: number;
+    requests: number;
+    bodyBytes: number;
+    cpu: CpuBreakdown;
+    cpuMsPerAnswer: CpuBreakdown;
+    measured?: number[];
+  };
   /** Fetch + store only: the answer drained, the same sizes PUT raw to fauxqs. */
   fetchStore: { ordersPerS: number; cpu: CpuBreakdown; cpuMsPerAnswer: CpuBreakdown };
-  archive: { ordersPerS: number; seconds: number; archived: number; failed: number; capped: boolean; cpu: CpuBreakdown; cpuMsPerOrder: CpuBreakdown };
+  archive: {
+    ordersPerS: number;
+    seconds: number;
+    archived: number;
+    failed: number;
+    capped: boolean;
+    cpu: CpuBreakdown;
+    cpuMsPerOrder: CpuBreakdown;
+  };
 }
 
 /** CPU milliseconds per order (or per answer) of each process group: cores × window / count. */
@@ -80,7 +96,15 @@ interface RawStore {
  * they are (two PutObjects per order, keys reused per lane so fauxqs holds only a few), with
  * nothing decoded, hashed or recorded — what fetching and storing alone cost on this machine.
  */
-async function serveRate(svc: Services, simPid: number, orderNo: string, n: number, concurrency: number, minS: number, store?: RawStore) {
+async function serveRate(
+  svc: Services,
+  simPid: number,
+  orderNo: string,
+  n: number,
+  concurrency: number,
+  minS: number,
+  store?: RawStore,
+) {
   const base = await svc.simUrl();
   const ticket = await svc.simTicket();
   const appId = svc.simApp.appId;
@@ -89,20 +113,39 @@ async function serveRate(svc: Services, simPid: number, orderNo: string, n: numb
     new Promise<number>((resolve, reject) => {
       const nonce = newNonce();
       const sign = querySign({ appId, orderNo, version: WEBANK_VERSION, ticket, nonce });
-      const q = new URLSearchParams({ app_id: appId, version: WEBANK_VERSION, nonce, order_no: orderNo, sign, get_file: '1' });
+      const q = new URLSearchParams({
+        app_id: appId,
+        version: WEBANK_VERSION,
+        nonce,
+        order_no: orderNo,
+        sign,
+        get_file: '1',
+      });
       http
         .get(`${base}/api/server/sync?${q}`, { agent }, (res) => {
           let bytes = 0;
           res.on('data', (c: Buffer) => (bytes += c.length));
-          res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`simulator answered ${res.statusCode}`))));
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve(bytes) : reject(new Error(`simulator answered ${res.statusCode}`)),
+          );
           res.on('error', reject);
         })
         .on('error', reject);
     });
   const put = async (lane: number) => {
     if (!store) return;
-    for (const [name, body] of [['photo.jpg', store.photo], ['video.mp4', store.video]] as const) {
-      await store.client.send(new PutObjectCommand({ Bucket: store.bucket, Key: `fetch-store/lane${lane}/${name}`, Body: body, ContentLength: body.length }));
+    for (const [name, body] of [
+      ['photo.jpg', store.photo],
+      ['video.mp4', store.video],
+    ] as const) {
+      await store.client.send(
+        new PutObjectCommand({
+          Bucket: store.bucket,
+          Key: `fetch-store/lane${lane}/${name}`,
+          Body: body,
+          ContentLength: body.length,
+        }),
+      );
     }
   };
   // Warm-up (JIT, keep-alive sockets, the simulator's own warm-up): every lane for at least
@@ -116,7 +159,11 @@ async function serveRate(svc: Services, simPid: number, orderNo: string, n: numb
       } while (performance.now() < warmUntil);
     }),
   );
-  const meter = new CpuMeter({ bench: () => [process.pid], simulator: () => [simPid], ...(store ? { fauxqs: store.pids } : {}) });
+  const meter = new CpuMeter({
+    bench: () => [process.pid],
+    simulator: () => [simPid],
+    ...(store ? { fauxqs: store.pids } : {}),
+  });
   meter.start();
   const t0 = performance.now();
   // At least `n` answers and at least `minS` seconds, so a fast simulator is not timed on a blip.
@@ -133,13 +180,25 @@ async function serveRate(svc: Services, simPid: number, orderNo: string, n: numb
   const seconds = (performance.now() - t0) / 1000;
   const cpu = meter.stop();
   agent.destroy();
-  return { ordersPerS: round(started / seconds, 2), seconds: round(seconds, 2), requests: started, bodyBytes, cpu, cpuMsPerAnswer: perItem(cpu, seconds, started) };
+  return {
+    ordersPerS: round(started / seconds, 2),
+    seconds: round(seconds, 2),
+    requests: started,
+    bodyBytes,
+    cpu,
+    cpuMsPerAnswer: perItem(cpu, seconds, started),
+  };
 }
 
 /** A client for the raw PUTs of fetch + store only: as the service's (no flexible checksums on an emulator), payload unsigned. */
 async function rawStore(svc: Services, photoBytes: number, videoBytes: number): Promise<RawStore> {
   const s3 = await svc.fauxqs();
-  const client = createS3Client({ region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = createS3Client({
+    region: s3.region,
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   client.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
@@ -148,7 +207,13 @@ async function rawStore(svc: Services, photoBytes: number, videoBytes: number): 
     },
     { step: 'build', name: 'fetchStoreUnsignedPayload' },
   );
-  return { client, bucket: s3.bucket, photo: randomBytes(photoBytes), video: randomBytes(videoBytes), pids: () => childPids('fauxqs') };
+  return {
+    client,
+    bucket: s3.bucket,
+    photo: randomBytes(photoBytes),
+    video: randomBytes(videoBytes),
+    pids: () => childPids('fauxqs'),
+  };
 }
 
 async function waitTerminal(svc: Services, appId: string, orderNos: string[], deadline: number) {
@@ -205,10 +270,14 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
     let level: Level['archive'];
     try {
       await queue.waitUntilReady();
-      const enqueue = (orderNo: string) => enqueueArchive(queue, { appId, orderNo, product: 'faceid', reason: 'bench' }, { timeoutMs: 10_000 });
+      const enqueue = (orderNo: string) =>
+        enqueueArchive(queue, { appId, orderNo, product: 'faceid', reason: 'bench' }, { timeoutMs: 10_000 });
       await Promise.all(warm.map(enqueue));
       const w = await waitTerminal(svc, appId, warm, Date.now() + 60_000);
-      if (w.archived < warm.length) throw new Error(`warm-up: ${w.archived} of ${warm.length} orders archived — worker output:\n${worker.output().slice(-3000)}`);
+      if (w.archived < warm.length)
+        throw new Error(
+          `warm-up: ${w.archived} of ${warm.length} orders archived — worker output:\n${worker.output().slice(-3000)}`,
+        );
 
       const meter = new CpuMeter({
         bench: () => [process.pid],
@@ -228,8 +297,13 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
       const end = r.capped || !r.last ? Date.now() : r.last.getTime();
       const seconds = (end - t0) / 1000;
       level = {
-        ordersPerS: round(r.archived / seconds, 2), seconds: round(seconds, 2), archived: r.archived, failed: r.failed, capped: r.capped,
-        cpu, cpuMsPerOrder: perItem(cpu, windowS, r.archived + r.failed),
+        ordersPerS: round(r.archived / seconds, 2),
+        seconds: round(seconds, 2),
+        archived: r.archived,
+        failed: r.failed,
+        capped: r.capped,
+        cpu,
+        cpuMsPerOrder: perItem(cpu, windowS, r.archived + r.failed),
       };
     } finally {
       await queue.close().catch(() => undefined);
@@ -239,8 +313,16 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
     // The serve rate again after the archive run: the higher of the two is the ceiling, so a blip
     // (another process, a GC in the bench) during one measurement does not flatter the ratio.
     const ceilingAfter = await serveRate(svc, sim.pid, ceilingOrder, o.orders, k, o.ceilingMinS);
-    const ceiling = { ...(ceilingAfter.ordersPerS > ceilingBefore.ordersPerS ? ceilingAfter : ceilingBefore), measured: [ceilingBefore.ordersPerS, ceilingAfter.ordersPerS] };
-    levels.push({ concurrency: k, ceiling, fetchStore: { ordersPerS: fetchStore.ordersPerS, cpu: fetchStore.cpu, cpuMsPerAnswer: fetchStore.cpuMsPerAnswer }, archive: level });
+    const ceiling = {
+      ...(ceilingAfter.ordersPerS > ceilingBefore.ordersPerS ? ceilingAfter : ceilingBefore),
+      measured: [ceilingBefore.ordersPerS, ceilingAfter.ordersPerS],
+    };
+    levels.push({
+      concurrency: k,
+      ceiling,
+      fetchStore: { ordersPerS: fetchStore.ordersPerS, cpu: fetchStore.cpu, cpuMsPerAnswer: fetchStore.cpuMsPerAnswer },
+      archive: level,
+    });
     await svc.emptyBucket();
   }
   raw.client.destroy();
@@ -260,11 +342,28 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
   return {
     title: `2. Archive throughput: ${sizeLabel}, ${o.orders} orders per run, worker concurrency ${o.levels.join(' / ')}, rate limiter off`,
     rows,
-    targets: [{ name: `archive throughput vs simulator serve rate (best concurrency ${best.concurrency})`, measured: round(ratio * 100, 1), unit: '%', target: '≥ 80 %', met: ratio >= 0.8 }],
+    targets: [
+      {
+        name: `archive throughput vs simulator serve rate (best concurrency ${best.concurrency})`,
+        measured: round(ratio * 100, 1),
+        unit: '%',
+        target: '≥ 80 %',
+        met: ratio >= 0.8,
+      },
+    ],
     notes: [
-      ...levels.map((l) => `serve rate, concurrency ${l.concurrency}: ${l.ceiling.measured?.join(' / ')} orders/s before / after the archive run (the higher counts)`),
-      ...levels.map((l) => `CPU (cores), concurrency ${l.concurrency} — archive: ${describeCpu(l.archive.cpu)}; serve-rate run: ${describeCpu(l.ceiling.cpu)}`),
-      ...levels.map((l) => `CPU ms per order, concurrency ${l.concurrency} — archive: ${describeMs(l.archive.cpuMsPerOrder)}; serve-rate run, per answer: ${describeMs(l.ceiling.cpuMsPerAnswer)}`),
+      ...levels.map(
+        (l) =>
+          `serve rate, concurrency ${l.concurrency}: ${l.ceiling.measured?.join(' / ')} orders/s before / after the archive run (the higher counts)`,
+      ),
+      ...levels.map(
+        (l) =>
+          `CPU (cores), concurrency ${l.concurrency} — archive: ${describeCpu(l.archive.cpu)}; serve-rate run: ${describeCpu(l.ceiling.cpu)}`,
+      ),
+      ...levels.map(
+        (l) =>
+          `CPU ms per order, concurrency ${l.concurrency} — archive: ${describeMs(l.archive.cpuMsPerOrder)}; serve-rate run, per answer: ${describeMs(l.ceiling.cpuMsPerAnswer)}`,
+      ),
       ...levels.map(
         (l) =>
           `fetch + store only, concurrency ${l.concurrency} (answer drained, the same sizes PUT raw to fauxqs; nothing decoded, hashed or recorded): ${l.fetchStore.ordersPerS} orders/s, archive at ${pct(l.archive.ordersPerS / l.fetchStore.ordersPerS)} of it; CPU ms per order: ${describeMs(l.fetchStore.cpuMsPerAnswer)}`,
@@ -273,6 +372,13 @@ export async function archiveSection(svc: Services, o: ArchiveOptions): Promise<
       `one answer is ${round(levels[0]!.ceiling.bodyBytes / 1e6, 2)} MB of JSON (base64 media) for ${round(mbPerOrder, 2)} MB of files`,
       ...(o.profileDir ? [`CPU profiles of the workers: ${path.join(o.profileDir, 'worker-c<N>')}/`] : []),
     ],
-    data: { levels, best: best.concurrency, ratio, photoBytes: o.photoBytes, videoBytes: o.videoBytes, orders: o.orders },
+    data: {
+      levels,
+      best: best.concurrency,
+      ratio,
+      photoBytes: o.photoBytes,
+      videoBytes: o.videoBytes,
+      orders: o.orders,
+    },
   };
 }

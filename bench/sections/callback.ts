@@ -2,9 +2,9 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ARCHIVE_QUEUE } from '../../src/shared/queues';
-import { dataKey } from '../../src/shared/sealed';
-import { TicketStore } from '../../src/shared/tickets/ticket-store';
+import { ARCHIVE_QUEUE } from '../../src/shared/orders/archive-queue';
+import { dataKey } from '../../src/shared/platform/sealed';
+import { TicketStore } from '../../src/shared/webank/tickets/ticket-store';
 import { callbackSign } from '../../src/shared/webank/signature';
 import { startTarget } from '../lib/child';
 import { CpuMeter, describeCpu, pidsByComm } from '../lib/cpu';
@@ -52,7 +52,12 @@ class SignedCallbacks {
   private next = 0;
   signedOnTheFly = 0;
 
-  constructor(private readonly appId: string, private readonly ticket: string, private readonly run = uid('', 3), count = 0) {
+  constructor(
+    private readonly appId: string,
+    private readonly ticket: string,
+    private readonly run = uid('', 3),
+    count = 0,
+  ) {
     for (let i = 0; i < count; i++) this.paths.push(this.make(i));
   }
 
@@ -122,7 +127,11 @@ export async function callbackSection(svc: Services, o: CallbackOptions): Promis
   const ticket = `bench${uid('', 24)}`;
   const queuePrefix = svc.newQueuePrefix();
   await new TicketStore(svc.db, dataKey(DATA_ENCRYPTION_KEY)).save(appId, ticket, 6 * 3600);
-  const common = { bench: () => [process.pid], postgres: () => pidsByComm('postgres'), redis: () => pidsByComm('redis-server') };
+  const common = {
+    bench: () => [process.pid],
+    postgres: () => pidsByComm('postgres'),
+    redis: () => pidsByComm('redis-server'),
+  };
 
   // 1. The baseline, bare Express 5, and the service, each at full speed (closed loop).
   const hello = await startTarget('hello', 'hello-target.ts', { env: serviceEnv({}) });
@@ -133,11 +142,15 @@ export async function callbackSection(svc: Services, o: CallbackOptions): Promis
   let paced: PacedResult & { cpu: Record<string, number> };
   let pacedHello: PacedResult;
   let bursty: Load;
-  let halfRate = 0;
+  let halfRate: number;
   try {
     const helloUrl = `${String(hello.info.url)}/hello`;
     await load(helloUrl, { durationS: o.warmupS, connections: o.connections });
-    base = await load(helloUrl, { durationS: o.durationS, connections: o.connections, meter: new CpuMeter({ ...common, target: () => [hello.pid] }) });
+    base = await load(helloUrl, {
+      durationS: o.durationS,
+      connections: o.connections,
+      meter: new CpuMeter({ ...common, target: () => [hello.pid] }),
+    });
 
     const web = await startTarget('web', 'web-target.ts', {
       env: serviceEnv({ WEBANK_APP_ID: appId, WEBANK_SECRET: secret, QUEUE_PREFIX: queuePrefix, CALLBACK_PATH }),
@@ -147,7 +160,12 @@ export async function callbackSection(svc: Services, o: CallbackOptions): Promis
       const url = String(web.info.url);
       const meter = () => new CpuMeter({ ...common, target: () => [web.pid] });
       await load(url, { durationS: o.warmupS, connections: o.connections, nextPath: callbacks.take });
-      full = await load(url, { durationS: o.durationS, connections: o.connections, nextPath: callbacks.take, meter: meter() });
+      full = await load(url, {
+        durationS: o.durationS,
+        connections: o.connections,
+        nextPath: callbacks.take,
+        meter: meter(),
+      });
 
       // 2. Half the maximum rate, paced evenly (open loop, latency from when each request was due).
       halfRate = Math.max(1, Math.floor(full.rps / 2));
@@ -156,10 +174,20 @@ export async function callbackSection(svc: Services, o: CallbackOptions): Promis
       const p = await pacedLoad(url, { rate: halfRate, durationS: o.durationS, nextPath: callbacks.take });
       paced = { ...p, cpu: m.stop() };
       // The same pacing against bare Express: the floor the load generator and loopback add.
-      pacedHello = await pacedLoad(String(hello.info.url), { rate: halfRate, durationS: Math.min(5, o.durationS), nextPath: () => '/hello' });
+      pacedHello = await pacedLoad(String(hello.info.url), {
+        rate: halfRate,
+        durationS: Math.min(5, o.durationS),
+        nextPath: () => '/hello',
+      });
       // autocannon's overallRate at the same rate, for reference: each connection sends its
       // per-second quota back to back, so this is bursts at full concurrency, not a steady load.
-      bursty = await load(url, { durationS: o.durationS, connections: o.connections, overallRate: halfRate, nextPath: callbacks.take, meter: meter() });
+      bursty = await load(url, {
+        durationS: o.durationS,
+        connections: o.connections,
+        overallRate: halfRate,
+        nextPath: callbacks.take,
+        meter: meter(),
+      });
     } finally {
       await web.stop();
     }
@@ -198,24 +226,72 @@ export async function callbackSection(svc: Services, o: CallbackOptions): Promis
   const ratio = full.rps / base.rps;
   const cpuPerRequest = (l: Load) => round(((l.cpu.target ?? 0) / Math.max(1, l.rps)) * 1000, 2);
   const targets = [
-    { name: 'callback throughput vs bare Express', measured: round(ratio * 100, 1), unit: '%', target: '≥ 40 %', met: ratio >= 0.4 },
-    { name: `callback p99 at half the maximum rate (${halfRate} req/s, paced)`, measured: paced.p99, unit: 'ms', target: '< 25 ms', met: paced.p99 < 25 },
+    {
+      name: 'callback throughput vs bare Express',
+      measured: round(ratio * 100, 1),
+      unit: '%',
+      target: '≥ 40 %',
+      met: ratio >= 0.4,
+    },
+    {
+      name: `callback p99 at half the maximum rate (${halfRate} req/s, paced)`,
+      measured: paced.p99,
+      unit: 'ms',
+      target: '< 25 ms',
+      met: paced.p99 < 25,
+    },
   ];
   return {
     title: `1. Callback: signed H5 redirects through verify → insert + outbox → enqueue (autocannon, ${o.connections} connections, ${o.durationS} s each)`,
     rows: [
-      { metric: 'callback max throughput', value: `${full.rps} req/s`, baseline: `${base.rps} req/s (bare Express 5)`, ratio: pct(ratio), target: '≥ 40 %', met: targets[0]!.met },
-      { metric: 'callback latency at max (p50 / p99)', value: `${full.p50} / ${full.p99} ms`, baseline: `${base.p50} / ${base.p99} ms` },
-      { metric: `callback p99 at half rate, paced (${halfRate} req/s)`, value: `${paced.p99} ms (p50 ${paced.p50})`, baseline: `${pacedHello.p99} ms (p50 ${pacedHello.p50}) bare Express`, target: '< 25 ms', met: targets[1]!.met },
-      { metric: `same rate, autocannon overallRate (bursts)`, value: `${bursty.p99} ms (p50 ${bursty.p50})`, baseline: `achieved ${bursty.rps} req/s` },
-      { metric: 'CPU per request in the web process, at max', value: `${cpuPerRequest(full)} ms`, baseline: `${cpuPerRequest(base)} ms (bare Express 5)`, ratio: `${round(cpuPerRequest(full) / Math.max(0.001, cpuPerRequest(base)), 1)} ×` },
-      ...steps.map((st) => ({ metric: `  step ${st.stage} (one client, per order)`, value: `${st.cpuMs} ms CPU`, baseline: `wall p50 ${st.p50} / p99 ${st.p99} ms` })),
+      {
+        metric: 'callback max throughput',
+        value: `${full.rps} req/s`,
+        baseline: `${base.rps} req/s (bare Express 5)`,
+        ratio: pct(ratio),
+        target: '≥ 40 %',
+        met: targets[0]!.met,
+      },
+      {
+        metric: 'callback latency at max (p50 / p99)',
+        value: `${full.p50} / ${full.p99} ms`,
+        baseline: `${base.p50} / ${base.p99} ms`,
+      },
+      {
+        metric: `callback p99 at half rate, paced (${halfRate} req/s)`,
+        value: `${paced.p99} ms (p50 ${paced.p50})`,
+        baseline: `${pacedHello.p99} ms (p50 ${pacedHello.p50}) bare Express`,
+        target: '< 25 ms',
+        met: targets[1]!.met,
+      },
+      {
+        metric: `same rate, autocannon overallRate (bursts)`,
+        value: `${bursty.p99} ms (p50 ${bursty.p50})`,
+        baseline: `achieved ${bursty.rps} req/s`,
+      },
+      {
+        metric: 'CPU per request in the web process, at max',
+        value: `${cpuPerRequest(full)} ms`,
+        baseline: `${cpuPerRequest(base)} ms (bare Express 5)`,
+        ratio: `${round(cpuPerRequest(full) / Math.max(0.001, cpuPerRequest(base)), 1)} ×`,
+      },
+      ...steps.map((st) => ({
+        metric: `  step ${st.stage} (one client, per order)`,
+        value: `${st.cpuMs} ms CPU`,
+        baseline: `wall p50 ${st.p50} / p99 ${st.p99} ms`,
+      })),
       ...[1, 16].map((b) => {
         const path = steps.filter((st) => !/×\d+$/.test(st.stage) || st.stage.endsWith(`×${b}`));
         return {
           metric: `  steps together, batch of ${b} (per order)`,
-          value: `${round(path.reduce((a, st) => a + st.cpuMs, 0), 2)} ms CPU`,
-          baseline: `wall p50 ${round(path.reduce((a, st) => a + st.p50, 0), 2)} ms (sum of step p50s)`,
+          value: `${round(
+            path.reduce((a, st) => a + st.cpuMs, 0),
+            2,
+          )} ms CPU`,
+          baseline: `wall p50 ${round(
+            path.reduce((a, st) => a + st.p50, 0),
+            2,
+          )} ms (sum of step p50s)`,
         };
       }),
     ],
@@ -228,9 +304,25 @@ export async function callbackSection(svc: Services, o: CallbackOptions): Promis
       `full path check: ${ok(full) + ok(paced) + ok(bursty)} redirects (302) measured, ${notOk(full) + notOk(paced) + notOk(bursty)} other answers, ${full.errors + paced.errors + bursty.errors} errors; ` +
         `${orders} orders recorded for ${callbacks.issued} requests issued (warm-up included), ${Number(counts?.pending ?? 0)} outbox marks left, ` +
         `${jobs} archive jobs in Redis, ${Number(events?.accepted ?? 0)} accepted events, ${Number(events?.other ?? 0)} others`,
-      ...(callbacks.signedOnTheFly ? [`${callbacks.signedOnTheFly} callbacks were signed during the runs (pre-generated list exhausted)`] : []),
+      ...(callbacks.signedOnTheFly
+        ? [`${callbacks.signedOnTheFly} callbacks were signed during the runs (pre-generated list exhausted)`]
+        : []),
       ...(o.profileDir ? [`CPU profile of the web target: ${path.join(o.profileDir, 'web-callback')}/`] : []),
     ],
-    data: { steps, cpuPerRequestMs: { callback: cpuPerRequest(full), bareExpress: cpuPerRequest(base) }, baseline: base, max: full, halfRate, paced, pacedBareExpress: pacedHello, autocannonOverallRate: bursty, ratio, orders, outboxLeft: Number(counts?.pending ?? 0), jobs, issued: callbacks.issued },
+    data: {
+      steps,
+      cpuPerRequestMs: { callback: cpuPerRequest(full), bareExpress: cpuPerRequest(base) },
+      baseline: base,
+      max: full,
+      halfRate,
+      paced,
+      pacedBareExpress: pacedHello,
+      autocannonOverallRate: bursty,
+      ratio,
+      orders,
+      outboxLeft: Number(counts?.pending ?? 0),
+      jobs,
+      issued: callbacks.issued,
+    },
   };
 }

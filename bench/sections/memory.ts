@@ -63,7 +63,15 @@ export async function memorySection(svc: Services, o: MemoryOptions): Promise<Se
   const summary = (mode: Measured['mode']) => {
     const runs = results.filter((r) => r.mode === mode);
     const growths = runs.map(worst);
-    return { runs, median: median(growths), max: Math.max(...growths), baseline: median(runs.map((r) => r.baseline)), seconds: median(runs.map((r) => r.seconds)), bytes: runs[0]!.bytes, maxGapMs: Math.max(...runs.map((r) => r.maxGapMs)) };
+    return {
+      runs,
+      median: median(growths),
+      max: Math.max(...growths),
+      baseline: median(runs.map((r) => r.baseline)),
+      seconds: median(runs.map((r) => r.seconds)),
+      bytes: runs[0]!.bytes,
+      maxGapMs: Math.max(...runs.map((r) => r.maxGapMs)),
+    };
   };
   const streaming = summary('streaming');
   const naive = summary('naive');
@@ -72,19 +80,46 @@ export async function memorySection(svc: Services, o: MemoryOptions): Promise<Se
   const label = `${round(o.videoBytes / 1e6, 0)} MB video`;
   const n = o.repetitions;
   const row = (x: ReturnType<typeof summary>) =>
-    n > 1 ? `+${mb(x.max)} worst of ${n} (median +${mb(x.median)}; baseline ${mb(x.baseline)})` : `+${mb(x.max)} (baseline ${mb(x.baseline)})`;
+    n > 1
+      ? `+${mb(x.max)} worst of ${n} (median +${mb(x.median)}; baseline ${mb(x.baseline)})`
+      : `+${mb(x.max)} (baseline ${mb(x.baseline)})`;
   return {
     title: `3. Archiver memory: one order with a ${label} (+${round(o.photoBytes / 1e3, 0)} KB photo), a fresh worker process per run, RSS sampled every 10 ms + VmHWM`,
     rows: [
-      { metric: 'streaming archiver, peak RSS growth', value: row(streaming), target: `≤ ${mb(limit)} (1.5 × video)`, met },
-      { metric: 'naive JSON.parse path, peak RSS growth', value: row(naive), baseline: `streaming +${mb(streaming.max)}`, ratio: `${round(naive.max / Math.max(1, streaming.max), 1)} ×` },
+      {
+        metric: 'streaming archiver, peak RSS growth',
+        value: row(streaming),
+        target: `≤ ${mb(limit)} (1.5 × video)`,
+        met,
+      },
+      {
+        metric: 'naive JSON.parse path, peak RSS growth',
+        value: row(naive),
+        baseline: `streaming +${mb(streaming.max)}`,
+        ratio: `${round(naive.max / Math.max(1, streaming.max), 1)} ×`,
+      },
     ],
-    targets: [{ name: `streaming archiver RSS growth (${label}, worst of ${n})`, measured: round(streaming.max / 1e6, 1), unit: 'MB', target: `≤ ${round(limit / 1e6, 0)} MB`, met }],
+    targets: [
+      {
+        name: `streaming archiver RSS growth (${label}, worst of ${n})`,
+        measured: round(streaming.max / 1e6, 1),
+        unit: 'MB',
+        target: `≤ ${round(limit / 1e6, 0)} MB`,
+        met,
+      },
+    ],
     notes: [
       `per run (growth = max of sampled peak and VmHWM, minus baseline): streaming ${streaming.runs.map((r) => `+${mb(worst(r))}`).join(', ')}; naive ${naive.runs.map((r) => `+${mb(worst(r))}`).join(', ')}`,
       `time to archive the order (median): streaming ${round(streaming.seconds, 2)} s, naive ${round(naive.seconds, 2)} s; ${mb(streaming.bytes)} / ${mb(naive.bytes)} of files stored`,
       `longest gap between RSS samples: streaming ${round(streaming.maxGapMs, 0)} ms, naive ${round(naive.maxGapMs, 0)} ms (the event loop blocked); VmHWM (kernel peak, reset after the baseline) covers those gaps`,
     ],
-    data: { videoBytes: o.videoBytes, photoBytes: o.photoBytes, limit, runs: results, streaming: { median: streaming.median, max: streaming.max }, naive: { median: naive.median, max: naive.max } },
+    data: {
+      videoBytes: o.videoBytes,
+      photoBytes: o.photoBytes,
+      limit,
+      runs: results,
+      streaming: { median: streaming.median, max: streaming.max },
+      naive: { median: naive.median, max: naive.max },
+    },
   };
 }

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { loadConfig } from '../../src/shared/config';
-import { EvidenceStore } from '../../src/shared/evidence-store';
-import { createStaffUser } from '../../src/shared/staff/accounts';
+import { loadConfig } from '../../src/shared/platform/config';
+import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
+import { createStaffUser } from '../../src/shared/compliance/staff/accounts';
 import { videoSource } from '../../src/simulator/media';
-import { createApiToken } from '../../src/web/auth/tokens';
+import { createApiToken } from '../../src/shared/compliance/staff/api-tokens';
 import { startTarget } from '../lib/child';
 import { uid } from '../lib/env';
 import { pct, type SectionResult } from '../lib/report';
@@ -36,7 +36,9 @@ function httpRead(agent: http.Agent, url: string, headers: Record<string, string
           if (!ttfb) ttfb = performance.now() - t0;
           bytes += c.length;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ttfbMs: ttfb, seconds: (performance.now() - t0) / 1000, bytes }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, ttfbMs: ttfb, seconds: (performance.now() - t0) / 1000, bytes }),
+        );
         res.on('error', reject);
       })
       .on('error', reject);
@@ -61,21 +63,41 @@ async function s3Read(store: EvidenceStore, key: string, range?: string): Promis
  * (staff API token, audit row, S3 read piped to the response) versus GetObject directly.
  */
 export async function retrievalSection(svc: Services, o: RetrievalOptions): Promise<SectionResult> {
-  const s3 = await svc.fauxqs();
+  await svc.fauxqs();
   const env = await svc.archiveEnv({ QUEUE_PREFIX: svc.newQueuePrefix() });
-  const cfg = loadConfig(env as NodeJS.ProcessEnv);
+  const cfg = loadConfig(env);
   const store = EvidenceStore.fromConfig(cfg);
   const appId = svc.simApp.appId;
 
   // An archived order with its video in S3 and its evidence row, as the archiver leaves it.
   const orderNo = uid('rv');
   const order = await svc.db.order.create({
-    data: { appId, orderNo, product: 'faceid', status: 'ARCHIVED', source: 'CALLBACK', callbackCode: '0', resultCode: '0', verifiedAt: new Date(), archivedAt: new Date() },
+    data: {
+      appId,
+      orderNo,
+      product: 'faceid',
+      status: 'ARCHIVED',
+      source: 'CALLBACK',
+      callbackCode: '0',
+      resultCode: '0',
+      verifiedAt: new Date(),
+      archivedAt: new Date(),
+    },
   });
   const source = videoSource(o.videoBytes);
-  const saved = await store.put({ key: { appId, orderNo, date: order.createdAt, kind: 'video' }, body: Readable.from(source.chunks()) });
+  const saved = await store.put({
+    key: { appId, orderNo, date: order.createdAt, kind: 'video' },
+    body: Readable.from(source.chunks()),
+  });
   await svc.db.evidence.create({
-    data: { orderId: order.id, kind: 'video', key: saved.key, bytes: BigInt(saved.bytes), sha256: saved.sha256, contentType: saved.contentType },
+    data: {
+      orderId: order.id,
+      kind: 'video',
+      key: saved.key,
+      bytes: BigInt(saved.bytes),
+      sha256: saved.sha256,
+      contentType: saved.contentType,
+    },
   });
   const username = `bench-${uid('', 4)}`;
   svc.staffUsers.add(username);
@@ -112,7 +134,8 @@ export async function retrievalSection(svc: Services, o: RetrievalOptions): Prom
     store.client.destroy();
   }
   for (const r of [...console_, ...direct]) {
-    if (r.status !== 200 || r.bytes !== saved.bytes) throw new Error(`a read returned ${r.status} with ${r.bytes} of ${saved.bytes} bytes`);
+    if (r.status !== 200 || r.bytes !== saved.bytes)
+      throw new Error(`a read returned ${r.status} with ${r.bytes} of ${saved.bytes} bytes`);
   }
   const mbps = (rs: Read[]) => round(median(rs.map((r) => r.bytes / r.seconds / 1e6)), 0);
   const ttfb = (rs: Read[]) => round(median(rs.map((r) => r.ttfbMs)), 1);
@@ -120,12 +143,27 @@ export async function retrievalSection(svc: Services, o: RetrievalOptions): Prom
   return {
     title: `4. Evidence retrieval: a ${label} video to staff via ${via} (staff API token), median of ${o.repetitions}, vs GetObject from S3 (fauxqs)`,
     rows: [
-      { metric: `stream ${label} video, time to first byte`, value: `${ttfb(console_)} ms`, baseline: `${ttfb(direct)} ms (GetObject)` },
-      { metric: `stream ${label} video, throughput`, value: `${mbps(console_)} MB/s`, baseline: `${mbps(direct)} MB/s (GetObject)`, ratio: pct(mbps(console_) / mbps(direct)) },
-      { metric: 'seek: last 1 MiB (Range), time to first byte', value: `${round(seekConsole.ttfbMs, 1)} ms (HTTP ${seekConsole.status})`, baseline: `${round(seekDirect.ttfbMs, 1)} ms (GetObject)` },
+      {
+        metric: `stream ${label} video, time to first byte`,
+        value: `${ttfb(console_)} ms`,
+        baseline: `${ttfb(direct)} ms (GetObject)`,
+      },
+      {
+        metric: `stream ${label} video, throughput`,
+        value: `${mbps(console_)} MB/s`,
+        baseline: `${mbps(direct)} MB/s (GetObject)`,
+        ratio: pct(mbps(console_) / mbps(direct)),
+      },
+      {
+        metric: 'seek: last 1 MiB (Range), time to first byte',
+        value: `${round(seekConsole.ttfbMs, 1)} ms (HTTP ${seekConsole.status})`,
+        baseline: `${round(seekDirect.ttfbMs, 1)} ms (GetObject)`,
+      },
     ],
     targets: [],
-    notes: [`served by ${via}; every full read returned ${saved.bytes} bytes (HTTP 200); fauxqs is in memory, so the direct read is the emulator's speed, not a network's`],
+    notes: [
+      `served by ${via}; every full read returned ${saved.bytes} bytes (HTTP 200); fauxqs is in memory, so the direct read is the emulator's speed, not a network's`,
+    ],
     data: { via, bytes: saved.bytes, console: console_, direct, seekConsole, seekDirect },
   };
 }

@@ -15,8 +15,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Job } from 'bullmq';
-import { config } from '../../src/shared/config';
-import { enqueueArchive, type ArchiveJobData } from '../../src/shared/queues';
+import { config } from '../../src/shared/platform/config';
+import { enqueueArchive, type ArchiveJobData } from '../../src/shared/orders/archive-queue';
 import { WEBANK_VERSION } from '../../src/shared/webank/client';
 import { newNonce, querySign } from '../../src/shared/webank/signature';
 import { startWorkerRuntime } from '../../src/workers/main';
@@ -78,13 +78,23 @@ async function archiveNaive(rt: Runtime, baseUrl: string, appId: string, orderNo
   const ticket = await rt.keeper.currentTicket(appId);
   const nonce = newNonce();
   const sign = querySign({ appId, orderNo, version: WEBANK_VERSION, ticket, nonce });
-  const query = new URLSearchParams({ app_id: appId, version: WEBANK_VERSION, nonce, order_no: orderNo, sign, get_file: '1' });
+  const query = new URLSearchParams({
+    app_id: appId,
+    version: WEBANK_VERSION,
+    nonce,
+    order_no: orderNo,
+    sign,
+    get_file: '1',
+  });
   const res = await fetch(`${baseUrl}/api/server/sync?${query}`);
   const text = await res.text();
   const json = JSON.parse(text) as { code: string; result?: Record<string, unknown> };
   if (json.code !== '0' || !json.result) throw new Error(`query answered ${json.code}`);
   let bytes = 0;
-  for (const [field, type] of [['photo', 'image/jpeg'], ['video', 'video/mp4']] as const) {
+  for (const [field, type] of [
+    ['photo', 'image/jpeg'],
+    ['video', 'video/mp4'],
+  ] as const) {
     const b64 = json.result[field];
     if (typeof b64 !== 'string') throw new Error(`no ${field} in the answer`);
     const data = Buffer.from(b64, 'base64');
@@ -93,7 +103,13 @@ async function archiveNaive(rt: Runtime, baseUrl: string, appId: string, orderNo
     // do some S3-compatible stores: the buffer goes up with the same multipart settings as put().
     await new Upload({
       client: rt.evidence.client,
-      params: { Bucket: rt.evidence.bucket, Key: `naive/${appId}/${orderNo}/${field}`, Body: data, ContentType: type, Metadata: { sha256 } },
+      params: {
+        Bucket: rt.evidence.bucket,
+        Key: `naive/${appId}/${orderNo}/${field}`,
+        Body: data,
+        ContentType: type,
+        Metadata: { sha256 },
+      },
       partSize: 8 * 1024 * 1024,
       queueSize: 2,
     }).done();
@@ -142,7 +158,19 @@ run(async () => {
     clearInterval(timer);
     peak = Math.max(peak, process.memoryUsage().rss);
     const hwm = hwmReset ? vmHwm() : undefined;
-    return { type: 'measured', mode, baseline, peak, growth: peak - baseline, hwm, hwmGrowth: hwm !== undefined ? hwm - baseline : undefined, samples, maxGapMs, seconds, bytes };
+    return {
+      type: 'measured',
+      mode,
+      baseline,
+      peak,
+      growth: peak - baseline,
+      hwm,
+      hwmGrowth: hwm !== undefined ? hwm - baseline : undefined,
+      samples,
+      maxGapMs,
+      seconds,
+      bytes,
+    };
   });
   onStop(() => rt.close());
   send({ type: 'ready' });

@@ -5,19 +5,23 @@
  * same PostgreSQL and Redis. The storage steps run twice: for a batch of one order (a lone
  * callback) and for a batch of 16 (what concurrent callbacks share), charged per order.
  */
-import { dataKey } from '../../src/shared/sealed';
-import { config } from '../../src/shared/config';
-import { createDb } from '../../src/shared/db';
-import { markEnqueuedMany, recordVerifiedResults, type VerifiedResult } from '../../src/shared/orders';
-import { createArchiveQueue, enqueueArchiveMany } from '../../src/shared/queues';
-import { createRedis } from '../../src/shared/redis';
-import { TicketCandidateCache } from '../../src/shared/tickets/candidate-cache';
-import { TicketStore } from '../../src/shared/tickets/ticket-store';
+import { dataKey } from '../../src/shared/platform/sealed';
+import { config } from '../../src/shared/platform/config';
+import { createDb } from '../../src/shared/platform/db';
+import { markEnqueuedMany, recordVerifiedResults, type VerifiedResult } from '../../src/shared/orders/callback-results';
+import { createArchiveQueue, enqueueArchiveMany } from '../../src/shared/orders/archive-queue';
+import { createRedis } from '../../src/shared/platform/redis';
+import { TicketCandidateCache } from '../../src/shared/webank/tickets/candidate-cache';
+import { TicketStore } from '../../src/shared/webank/tickets/ticket-store';
 import { callbackSign, verifyCallback } from '../../src/shared/webank/signature';
 import { onMessage, onStop, run, send } from './ipc';
 
 const BATCHES = [1, 16] as const;
-const STEPS = ['tickets.validAround (cached)', 'verifyCallback', ...BATCHES.flatMap((b) => [`recordVerifiedResults ×${b}`, `enqueueArchiveMany ×${b}`, `markEnqueuedMany ×${b}`])];
+const STEPS = [
+  'tickets.validAround (cached)',
+  'verifyCallback',
+  ...BATCHES.flatMap((b) => [`recordVerifiedResults ×${b}`, `enqueueArchiveMany ×${b}`, `markEnqueuedMany ×${b}`]),
+];
 
 run(async () => {
   const cfg = config();
@@ -59,15 +63,57 @@ run(async () => {
         for (let k = 0; k < size; k++) {
           const orderNo = `st${String(m.run)}n${seq++}`;
           const signature = callbackSign({ appId: app.appId, orderNo, ticket, code: '0' });
-          const candidates = await timed('tickets.validAround (cached)', 1, () => tickets.validAround(app.appId, new Date(), cfg.TICKET_GRACE_SECONDS), rec);
-          const matched = await timed('verifyCallback', 1, () => verifyCallback({ appId: app.appId, orderNo, code: '0', signature }, candidates), rec);
+          const candidates = await timed(
+            'tickets.validAround (cached)',
+            1,
+            () => tickets.validAround(app.appId, new Date(), cfg.TICKET_GRACE_SECONDS),
+            rec,
+          );
+          const matched = await timed(
+            'verifyCallback',
+            1,
+            () => verifyCallback({ appId: app.appId, orderNo, code: '0', signature }, candidates),
+            rec,
+          );
           if (!matched) throw new Error('signature did not verify');
-          results.push({ appId: app.appId, orderNo, product: app.product, code: '0', channel: 'redirect', ticketMatched: matched.label, params: { code: '0', orderNo } });
+          results.push({
+            appId: app.appId,
+            orderNo,
+            product: app.product,
+            code: '0',
+            channel: 'redirect',
+            ticketMatched: matched.label,
+            params: { code: '0', orderNo },
+          });
         }
-        const outcomes = await timed(`recordVerifiedResults ×${size}`, size, () => recordVerifiedResults(db, results), rec);
-        const jobs = results.map((r) => ({ appId: r.appId, orderNo: r.orderNo, product: r.product, reason: 'redirect' }));
-        await timed(`enqueueArchiveMany ×${size}`, size, () => enqueueArchiveMany(queue, jobs, { timeoutMs: 5000 }), rec);
-        await timed(`markEnqueuedMany ×${size}`, size, () => markEnqueuedMany(db, outcomes.map((o) => o.orderId)), rec);
+        const outcomes = await timed(
+          `recordVerifiedResults ×${size}`,
+          size,
+          () => recordVerifiedResults(db, results),
+          rec,
+        );
+        const jobs = results.map((r) => ({
+          appId: r.appId,
+          orderNo: r.orderNo,
+          product: r.product,
+          reason: 'redirect',
+        }));
+        await timed(
+          `enqueueArchiveMany ×${size}`,
+          size,
+          () => enqueueArchiveMany(queue, jobs, { timeoutMs: 5000 }),
+          rec,
+        );
+        await timed(
+          `markEnqueuedMany ×${size}`,
+          size,
+          () =>
+            markEnqueuedMany(
+              db,
+              outcomes.map((o) => o.orderId),
+            ),
+          rec,
+        );
       }
     }
     const q = (v: number[], p: number) => {
@@ -77,7 +123,12 @@ run(async () => {
     return {
       type: 'measured',
       iterations: n,
-      stages: STEPS.map((s) => ({ stage: s, cpuMs: Math.round((cpu.get(s)! / Math.max(1, orders.get(s)!)) * 1000) / 1000, p50: q(wall.get(s)!, 0.5), p99: q(wall.get(s)!, 0.99) })),
+      stages: STEPS.map((s) => ({
+        stage: s,
+        cpuMs: Math.round((cpu.get(s)! / Math.max(1, orders.get(s)!)) * 1000) / 1000,
+        p50: q(wall.get(s)!, 0.5),
+        p99: q(wall.get(s)!, 0.99),
+      })),
     };
   });
   onStop(async () => {

@@ -8,7 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import express from 'express';
-import { config } from '../../src/shared/config';
+import { config } from '../../src/shared/platform/config';
 import { createApp, webChecks } from '../../src/web/app';
 import { createWebDeps } from '../../src/web/web-deps';
 import { onStop, run, send } from './ipc';
@@ -21,7 +21,7 @@ run(async () => {
 
   const fallback = express.Router();
   fallback.get('/bench/evidence', async (req, res) => {
-    const object = await evidence.get(String(req.query.key), req.get('range'));
+    const object = await evidence.get(typeof req.query.key === 'string' ? req.query.key : '', req.get('range'));
     res.status(object.partial ? 206 : 200).set({
       'Content-Type': object.contentType,
       'Content-Length': String(object.contentLength),

@@ -3,7 +3,7 @@
  * recovery sweeper), configured by the environment the bench passes (ARCHIVE_CONCURRENCY,
  * ARCHIVE_RATE_PER_SECOND=0, the simulator as WeBank, fauxqs as S3).
  */
-import { config } from '../../src/shared/config';
+import { config } from '../../src/shared/platform/config';
 import { startWorkerRuntime } from '../../src/workers/main';
 import { onStop, run, send } from './ipc';
 

@@ -50,7 +50,10 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 /** Reads a line from the terminal in raw mode, echoing nothing. */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) return Promise.reject(new CliError('no terminal to prompt on; pipe the password with --password-stdin', EXIT.usage));
+  if (!stdin.isTTY)
+    return Promise.reject(
+      new CliError('no terminal to prompt on; pipe the password with --password-stdin', EXIT.usage),
+    );
   process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { AppError } from '../shared/errors';
+import { AppError } from '../shared/platform/errors';
 import { exportCommands } from './commands/export';
 import { orderCommands } from './commands/orders';
 import { registerCommands } from './commands/register';
@@ -10,18 +10,22 @@ import { CliServices } from './services';
 
 function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
-  if (err instanceof AppError) return err.status === 503 ? EXIT.unavailable : err.status < 500 ? EXIT.usage : EXIT.failed;
+  if (err instanceof AppError)
+    return err.status === 503 ? EXIT.unavailable : err.status < 500 ? EXIT.usage : EXIT.failed;
   const name = (err as Error)?.name ?? '';
   if (/ZodError/.test(name)) return EXIT.usage;
-  if (/PrismaClientInitializationError|ECONNREFUSED/.test(`${name} ${(err as Error)?.message}`)) return EXIT.unavailable;
+  if (/PrismaClientInitializationError|ECONNREFUSED/.test(`${name} ${(err as Error)?.message}`))
+    return EXIT.unavailable;
   return EXIT.failed;
 }
 
 function messageOf(err: unknown): string {
   if (err instanceof CliError || err instanceof AppError) return err.message;
   const e = err as { name?: string; issues?: { path: unknown[]; message: string }[]; message?: string };
-  if (e?.name === 'ZodError' && e.issues) return e.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
-  if (e?.name?.startsWith('PrismaClient')) return 'the database is unavailable or refused the request (check DATABASE_URL)';
+  if (e?.name === 'ZodError' && e.issues)
+    return e.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+  if (e?.name?.startsWith('PrismaClient'))
+    return 'the database is unavailable or refused the request (check DATABASE_URL)';
   return e?.message ?? String(err);
 }
 

@@ -1,12 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../shared/audit';
-import { ConfigError, loadConfig, type Config } from '../shared/config';
-import { createDb, type Db } from '../shared/db';
-import { AppError } from '../shared/errors';
-import { EvidenceStore } from '../shared/evidence-store';
-import { createArchiveQueue, type ArchiveJobData } from '../shared/queues';
-import { createRedis } from '../shared/redis';
+import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../shared/compliance/audit';
+import { ConfigError, loadConfig, type Config } from '../shared/platform/config';
+import { createDb, type Db } from '../shared/platform/db';
+import { AppError } from '../shared/platform/errors';
+import { EvidenceStore } from '../shared/evidence/evidence-store';
+import { createArchiveQueue, type ArchiveJobData } from '../shared/orders/archive-queue';
+import { createRedis } from '../shared/platform/redis';
 import { CliError, EXIT, type CliIo } from './io';
 
 /**
@@ -65,7 +65,11 @@ export class CliServices {
    * Runs an audited command: the command writes its row on success; if it throws first, a
    * failure row is written here (when the database is reachable at all).
    */
-  async audited<T>(action: AuditAction, run: (done: () => void) => Promise<T>, order?: () => AuditWrite['order']): Promise<T> {
+  async audited<T>(
+    action: AuditAction,
+    run: (done: () => void) => Promise<T>,
+    order?: () => AuditWrite['order'],
+  ): Promise<T> {
     let audited = false;
     try {
       return await run(() => {
@@ -75,7 +79,12 @@ export class CliServices {
       if (!audited && this.dbValue) {
         const code = err instanceof AppError ? err.code : err instanceof CliError ? 'cli_error' : 'internal';
         const message = err instanceof AppError || err instanceof CliError ? err.message.slice(0, 200) : undefined;
-        await this.audit({ action, outcome: 'failure', order: order?.() ?? null, detail: { error: code, message } }).catch(() => undefined);
+        await this.audit({
+          action,
+          outcome: 'failure',
+          order: order?.() ?? null,
+          detail: { error: code, message },
+        }).catch(() => undefined);
       }
       throw err;
     }

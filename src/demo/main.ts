@@ -11,15 +11,15 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Client } from 'pg';
 import { startSimulator } from '../simulator';
-import { loadConfig, type Config } from '../shared/config';
-import { createDb } from '../shared/db';
-import { EvidenceStore } from '../shared/evidence-store';
-import { createMetrics } from '../shared/metrics';
-import { migrate } from '../shared/migrate';
-import { createArchiveQueue } from '../shared/queues';
-import { createRedis } from '../shared/redis';
-import { TicketStore } from '../shared/tickets/ticket-store';
-import { dataKey } from '../shared/sealed';
+import { loadConfig, type Config } from '../shared/platform/config';
+import { createDb } from '../shared/platform/db';
+import { EvidenceStore } from '../shared/evidence/evidence-store';
+import { createMetrics } from '../shared/platform/metrics';
+import { migrate } from '../shared/platform/migrate';
+import { createArchiveQueue } from '../shared/orders/archive-queue';
+import { createRedis } from '../shared/platform/redis';
+import { TicketStore } from '../shared/webank/tickets/ticket-store';
+import { dataKey } from '../shared/platform/sealed';
 import { createApp } from '../web/app';
 import { startWorkerRuntime } from '../workers/main';
 import { startFauxqs } from '../dev/fauxqs';
@@ -112,28 +112,38 @@ async function main(): Promise<void> {
   const back = finish.headers.get('location');
   if (finish.status !== 302 || !back) throw new Error(`the simulator did not redirect (HTTP ${finish.status})`);
   const answer = await fetch(back, { redirect: 'manual' });
-  say(`7. WeBank redirected the browser to our callback: HTTP ${answer.status} ${(await answer.text()).match(/<p id="message">(.*?)<\/p>/)?.[1] ?? answer.headers.get('location') ?? ''}`);
+  say(
+    `7. WeBank redirected the browser to our callback: HTTP ${answer.status} ${(await answer.text()).match(/<p id="message">(.*?)<\/p>/)?.[1] ?? answer.headers.get('location') ?? ''}`,
+  );
 
   const deadline = Date.now() + 60_000;
   let last = '';
   for (;;) {
-    const order = await db.order.findUnique({ where: { appId_orderNo: { appId, orderNo } }, include: { evidence: true } });
+    const order = await db.order.findUnique({
+      where: { appId_orderNo: { appId, orderNo } },
+      include: { evidence: true },
+    });
     if (order && order.status !== last) {
       last = order.status;
       say(`   order ${orderNo}: ${order.status}`);
     }
     if (order && ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED'].includes(order.status)) {
-      say(`8. result: code ${order.resultCode}, liveRate ${order.liveRate}, similarity ${order.similarity}, bizSeqNo ${order.bizSeqNo}`);
+      say(
+        `8. result: code ${order.resultCode}, liveRate ${order.liveRate}, similarity ${order.similarity}, bizSeqNo ${order.bizSeqNo}`,
+      );
       say('9. evidence:');
       const store = EvidenceStore.fromConfig(cfg);
       for (const e of order.evidence) {
         const check = await store.verify(e.key, e.sha256);
-        say(`   ${e.kind.padEnd(6)} s3://${cfg.S3_BUCKET}/${e.key}  ${e.bytes} bytes  ${e.contentType}  sha256 ${e.sha256}  re-read: ${check.ok ? 'intact' : 'MISMATCH'}`);
+        say(
+          `   ${e.kind.padEnd(6)} s3://${cfg.S3_BUCKET}/${e.key}  ${e.bytes} bytes  ${e.contentType}  sha256 ${e.sha256}  re-read: ${check.ok ? 'intact' : 'MISMATCH'}`,
+        );
       }
       store.client.destroy();
       break;
     }
-    if (Date.now() > deadline) throw new Error(`order did not finish archiving within 60 s (status ${order?.status ?? 'none'})`);
+    if (Date.now() > deadline)
+      throw new Error(`order did not finish archiving within 60 s (status ${order?.status ?? 'none'})`);
     await new Promise((r) => setTimeout(r, 200));
   }
   await close();

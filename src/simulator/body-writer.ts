@@ -111,7 +111,8 @@ export async function writePlan(res: ServerResponse, pieces: readonly Piece[], o
   const emit = async (text: string, ascii = false): Promise<boolean> => {
     if (res.destroyed) return false;
     let out: string | Buffer = ascii ? text : Buffer.from(text, 'utf8');
-    if (written + out.length > limit) out = typeof out === 'string' ? out.slice(0, limit - written) : out.subarray(0, limit - written);
+    if (written + out.length > limit)
+      out = typeof out === 'string' ? out.slice(0, limit - written) : out.subarray(0, limit - written);
     written += out.length;
     if (out.length && !res.write(out, 'latin1')) await waitDrain(res);
     return written < limit && !res.destroyed;

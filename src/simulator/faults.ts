@@ -48,7 +48,7 @@ export class FaultInjector {
           throw new Error('paths must be a list of strings');
         }
         if (v === undefined) delete next.paths;
-        else next.paths = [...(v as string[])];
+        else next.paths = [...v];
       } else if (k in NONE) {
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (k !== 'latencyMs' && v > 1)) {
           throw new Error(`${k} must be ${k === 'latencyMs' ? 'a non-negative number' : 'between 0 and 1'}`);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Response } from 'express';
-import { componentLogger } from '../shared/logger';
+import { componentLogger } from '../shared/platform/logger';
 import { callbackSign } from '../shared/webank/signature';
 import { FaultInjector } from './faults';
 import { collect } from './media';

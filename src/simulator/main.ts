@@ -1,4 +1,4 @@
-import { componentLogger } from '../shared/logger';
+import { componentLogger } from '../shared/platform/logger';
 import { type SimulatorApp, type SimulatorOptions, startSimulator } from './index';
 
 /**
@@ -15,7 +15,12 @@ function apps(env: NodeJS.ProcessEnv): SimulatorApp[] {
   if (raw) {
     if (raw.startsWith('[')) {
       const parsed = JSON.parse(raw) as unknown;
-      if (!Array.isArray(parsed) || !parsed.every((a) => typeof a?.appId === 'string' && typeof a?.secret === 'string')) {
+      const isApp = (a: unknown) =>
+        typeof a === 'object' &&
+        a !== null &&
+        typeof (a as SimulatorApp).appId === 'string' &&
+        typeof (a as SimulatorApp).secret === 'string';
+      if (!Array.isArray(parsed) || !parsed.every(isApp)) {
         throw new Error('SIM_APPS: expected [{"appId":"...","secret":"..."}]');
       }
       return parsed as SimulatorApp[];
@@ -39,7 +44,11 @@ function num(env: NodeJS.ProcessEnv, name: string): number | undefined {
 }
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SimulatorOptions {
-  const opts: SimulatorOptions = { apps: apps(env), port: num(env, 'SIM_PORT') ?? 8090, host: env.SIM_HOST || '127.0.0.1' };
+  const opts: SimulatorOptions = {
+    apps: apps(env),
+    port: num(env, 'SIM_PORT') ?? 8090,
+    host: env.SIM_HOST || '127.0.0.1',
+  };
   const map = {
     ticketPeriodMs: 'SIM_TICKET_PERIOD_MS',
     ticketGraceMs: 'SIM_TICKET_GRACE_MS',

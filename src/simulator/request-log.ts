@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { componentLogger } from '../shared/logger';
+import { componentLogger } from '../shared/platform/logger';
 import type { RequestRecord } from './types';
 
 const log = componentLogger('simulator');
@@ -26,7 +26,13 @@ export class RequestLog {
   /** Middleware recording every request it sees; status and code are filled when the answer ends. */
   middleware() {
     return (req: Request, res: Response, next: NextFunction) => {
-      const record: RequestRecord = { at: new Date(), method: req.method, path: req.path, query: flatQuery(req.query), status: 0 };
+      const record: RequestRecord = {
+        at: new Date(),
+        method: req.method,
+        path: req.path,
+        query: flatQuery(req.query),
+        status: 0,
+      };
       this.records.push(record);
       if (this.records.length > MAX_RECORDS) this.records.splice(0, this.records.length - MAX_RECORDS);
       res.locals.record = record;
@@ -36,7 +42,13 @@ export class RequestLog {
         settled = true;
         record.status = finished && !res.locals.reset ? res.statusCode : 0;
         // Path, status and code only: the query holds secrets, tickets and signatures.
-        log.debug('request', { method: record.method, path: record.path, status: record.status, code: record.code, faults: record.faults });
+        log.debug('request', {
+          method: record.method,
+          path: record.path,
+          status: record.status,
+          code: record.code,
+          faults: record.faults,
+        });
       };
       res.once('finish', () => settle(true));
       res.once('close', () => settle(res.writableFinished));

@@ -5,7 +5,8 @@ import type { FaultInjector, FaultPlan } from './faults';
 import type { MediaSource } from './media';
 import type { FaultKind, RequestRecord } from './types';
 
-const MALFORMED = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>';
+const MALFORMED =
+  '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>';
 
 function noteFault(res: Response, kind: FaultKind): void {
   const record = res.locals.record as RequestRecord | undefined;
@@ -38,7 +39,11 @@ export function faultGate(faults: FaultInjector, hanging: Set<Response>) {
 }
 
 /** Sends a WeBank JSON answer (HTTP 200, like WeBank), streaming its media and applying body faults. */
-export async function sendWebank(res: Response, body: Record<string, unknown>, media: Record<string, MediaSource> = {}): Promise<void> {
+export async function sendWebank(
+  res: Response,
+  body: Record<string, unknown>,
+  media: Record<string, MediaSource> = {},
+): Promise<void> {
   const record = res.locals.record as RequestRecord | undefined;
   const fault = res.locals.fault as FaultPlan | undefined;
   if (record && typeof body.code === 'string') record.code = body.code;

@@ -45,7 +45,12 @@ function outcome(scan: ScanRecord): { code: string; msg: string } {
 }
 
 /** `/api/server/sync` (faceid). */
-export function syncResult(scan: ScanRecord, getFile: string | undefined, ready: boolean, available: Record<string, MediaSource | undefined>): ResultBody {
+export function syncResult(
+  scan: ScanRecord,
+  getFile: string | undefined,
+  ready: boolean,
+  available: Record<string, MediaSource | undefined>,
+): ResultBody {
   const { values, media } = attach(['photo', 'video'], wantedFaceFields(getFile), ready, available);
   return {
     ...outcome(scan),
@@ -68,7 +73,12 @@ export function syncResult(scan: ScanRecord, getFile: string | undefined, ready:
 }
 
 /** `/api/server/getLiveResult` (liveness). */
-export function liveResult(scan: ScanRecord, getFile: string | undefined, ready: boolean, available: Record<string, MediaSource | undefined>): ResultBody {
+export function liveResult(
+  scan: ScanRecord,
+  getFile: string | undefined,
+  ready: boolean,
+  available: Record<string, MediaSource | undefined>,
+): ResultBody {
   const { values, media } = attach(['photo', 'video'], wantedFaceFields(getFile), ready, available);
   return {
     ...outcome(scan),
@@ -87,7 +97,12 @@ export function liveResult(scan: ScanRecord, getFile: string | undefined, ready:
 const OCR_IMAGES = ['frontPhoto', 'backPhoto', 'frontCrop', 'backCrop', 'headPhoto'];
 
 /** `/api/server/getOcrResult` (ocr): images only with get_file=1; a failed side has no data nor images. */
-export function ocrResult(scan: ScanRecord, getFile: string | undefined, ready: boolean, available: Record<string, MediaSource | undefined>): ResultBody {
+export function ocrResult(
+  scan: ScanRecord,
+  getFile: string | undefined,
+  ready: boolean,
+  available: Record<string, MediaSource | undefined>,
+): ResultBody {
   const wanted = new Set(getFile === '1' ? OCR_IMAGES : []);
   const { values, media } = attach(OCR_IMAGES, wanted, ready, available);
   const { front, back } = scan.ocr;

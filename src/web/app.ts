@@ -1,18 +1,18 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Queue } from 'bullmq';
-import type { Config } from '../shared/config';
-import type { Db } from '../shared/db';
-import { AppError } from '../shared/errors';
-import { componentLogger } from '../shared/logger';
-import type { Metrics } from '../shared/metrics';
-import type { ArchiveJobData } from '../shared/queues';
-import type { TicketStore } from '../shared/tickets/ticket-store';
-import { TicketCandidateCache, type CandidateSource } from '../shared/tickets/candidate-cache';
+import type { Config } from '../shared/platform/config';
+import type { Db } from '../shared/platform/db';
+import { AppError } from '../shared/platform/errors';
+import { componentLogger } from '../shared/platform/logger';
+import type { Metrics } from '../shared/platform/metrics';
+import type { ArchiveJobData } from '../shared/orders/archive-queue';
+import type { TicketStore } from '../shared/webank/tickets/ticket-store';
+import { TicketCandidateCache, type CandidateSource } from '../shared/webank/tickets/candidate-cache';
 import { ResultRecorder } from './result-recorder';
 import type { Redis } from 'ioredis';
-import type { EvidenceStore } from '../shared/evidence-store';
-import { healthRouter, type Check } from '../shared/health';
+import type { EvidenceStore } from '../shared/evidence/evidence-store';
+import { healthRouter, type Check } from '../shared/platform/health';
 import { createAuth } from './auth';
 import { callbackRouter } from './callback';
 import { createConsoleRouter } from './console';
@@ -43,7 +43,9 @@ export interface AppDeps {
 }
 
 /** What /readyz checks in the web process. */
-export function webChecks(deps: Pick<AppDeps, 'db' | 'redis' | 'evidence' | 'cfg'> & { tickets: Pick<TicketStore, 'current'> }): Check[] {
+export function webChecks(
+  deps: Pick<AppDeps, 'db' | 'redis' | 'evidence' | 'cfg'> & { tickets: Pick<TicketStore, 'current'> },
+): Check[] {
   return [
     { name: 'postgres', run: () => deps.db.$queryRaw`SELECT 1` },
     { name: 'redis', run: () => deps.redis.ping() },
@@ -87,7 +89,10 @@ export function createApp(deps: AppDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   app.use(partnerApiRouter({ ...verifyDeps, auth: createAuth(deps), ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE }));
-  app.use('/console', createConsoleRouter({ db: deps.db, cfg: deps.cfg, evidence: deps.evidence, archiveQueue: deps.archiveQueue }));
+  app.use(
+    '/console',
+    createConsoleRouter({ db: deps.db, cfg: deps.cfg, evidence: deps.evidence, archiveQueue: deps.archiveQueue }),
+  );
   for (const router of deps.extraRouters ?? []) app.use(router);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such route' });
@@ -98,7 +103,7 @@ export function createApp(deps: AppDeps): express.Express {
 
 /** The one place errors become responses: AppError as-is, anything else as a 500 without details. */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
-  const status = err instanceof AppError ? err.status : (err as { status?: number }).status ?? 500;
+  const status = err instanceof AppError ? err.status : ((err as { status?: number }).status ?? 500);
   if (status >= 500) log.error('request failed', { method: req.method, path: req.path, err });
   if (res.headersSent) {
     res.end();

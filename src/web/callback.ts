@@ -1,11 +1,11 @@
 import { Router, type Request, type Response } from 'express';
-import { appByKey, type Config } from '../shared/config';
-import { componentLogger } from '../shared/logger';
-import { recordRejectedCallback } from '../shared/orders';
+import { appByKey, type Config } from '../shared/platform/config';
+import { componentLogger } from '../shared/platform/logger';
+import { recordRejectedCallback } from '../shared/orders/callback-results';
 import { readCallbackQuery } from './callback-params';
 import { verifyAndRecord, type VerifyDeps } from './verify-result';
 import { renderResultPage } from './result-page';
-import type { Metrics } from '../shared/metrics';
+import type { Metrics } from '../shared/platform/metrics';
 
 const log = componentLogger('callback');
 
@@ -31,7 +31,8 @@ async function handle(deps: CallbackDeps, appKey: string, req: Request, res: Res
   const started = process.hrtime.bigint();
   const verdict = await process_(deps, appKey, req, res).catch((err: unknown) => {
     log.error('callback failed', { err });
-    if (!res.headersSent) renderResultPage(res, 503, 'Service temporarily unavailable', 'Please try again in a moment.');
+    if (!res.headersSent)
+      renderResultPage(res, 503, 'Service temporarily unavailable', 'Please try again in a moment.');
     return 'error';
   });
   deps.metrics?.callbackTotal.inc({ verdict });
@@ -45,14 +46,28 @@ async function process_(deps: CallbackDeps, appKey: string, req: Request, res: R
   const parsed = readCallbackQuery(req.query);
   if (!app) {
     await recordRejectedCallback(db, {
-      channel: 'redirect', verdict: 'invalid', reason: 'unknown app key', params: parsed.params, ...who,
+      channel: 'redirect',
+      verdict: 'invalid',
+      reason: 'unknown app key',
+      params: parsed.params,
+      ...who,
     });
-    renderResultPage(res, 404, 'Unknown verification channel', 'This link does not belong to a configured application.');
+    renderResultPage(
+      res,
+      404,
+      'Unknown verification channel',
+      'This link does not belong to a configured application.',
+    );
     return 'unknown_app';
   }
   if (!parsed.ok) {
     await recordRejectedCallback(db, {
-      channel: 'redirect', appId: app.appId, verdict: 'invalid', reason: parsed.reason, params: parsed.params, ...who,
+      channel: 'redirect',
+      appId: app.appId,
+      verdict: 'invalid',
+      reason: parsed.reason,
+      params: parsed.params,
+      ...who,
     });
     renderResultPage(res, 400, 'Invalid verification result', parsed.reason);
     return 'invalid';
@@ -60,7 +75,12 @@ async function process_(deps: CallbackDeps, appKey: string, req: Request, res: R
   const p = parsed.value;
   const result = await verifyAndRecord(deps, app, p, 'redirect', parsed.params, who);
   if (result.verdict === 'unverifiable') {
-    renderResultPage(res, 503, 'Service temporarily unavailable', 'Your result could not be confirmed yet. Please try again in a moment.');
+    renderResultPage(
+      res,
+      503,
+      'Service temporarily unavailable',
+      'Your result could not be confirmed yet. Please try again in a moment.',
+    );
   } else if (result.verdict === 'rejected') {
     renderResultPage(res, 403, 'Verification result rejected', 'The result could not be authenticated.');
   } else {

@@ -1,10 +1,10 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { appByKey, PRODUCTS, type WebankApp } from '../shared/config';
-import { badRequest, forbidden, notFound, tooManyRequests, unavailable, AppError } from '../shared/errors';
-import { registerExpectedOrder } from '../shared/expected-orders';
-import { rateLimitHit } from '../shared/rate-limit';
+import { appByKey, PRODUCTS, type WebankApp } from '../shared/platform/config';
+import { badRequest, forbidden, notFound, tooManyRequests, unavailable, AppError } from '../shared/platform/errors';
+import { registerExpectedOrder } from '../shared/orders/registration';
+import { rateLimitHit } from '../shared/platform/rate-limit';
 import { partnerMayUseApp, type Auth } from './auth';
 import type { PartnerPrincipal } from './auth';
 import { verifyAndRecord, type VerifyDeps } from './verify-result';
@@ -16,24 +16,37 @@ export interface PartnerApiDeps extends VerifyDeps {
   ratePerMinute?: number;
 }
 
-const appKey = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('default');
+const appKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,32}$/)
+  .default('default');
 const orderNo = z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'letters and digits, at most 32');
 
-const verifyBody = z.object({
-  appKey,
-  orderNo,
-  code: z.string().regex(/^[A-Za-z0-9]{1,16}$/),
-  sign: z.string().regex(/^[0-9A-Fa-f]{40}$/, '40 hex characters'),
-  h5faceId: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional(),
-}).strict();
+const verifyBody = z
+  .object({
+    appKey,
+    orderNo,
+    code: z.string().regex(/^[A-Za-z0-9]{1,16}$/),
+    sign: z.string().regex(/^[0-9A-Fa-f]{40}$/, '40 hex characters'),
+    h5faceId: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,64}$/)
+      .optional(),
+  })
+  .strict();
 
-const registerBody = z.object({
-  appKey,
-  orderNo,
-  product: z.enum(PRODUCTS).optional(),
-  userRef: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
-  startedAt: z.coerce.date().optional(),
-}).strict();
+const registerBody = z
+  .object({
+    appKey,
+    orderNo,
+    product: z.enum(PRODUCTS).optional(),
+    userRef: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+      .optional(),
+    startedAt: z.coerce.date().optional(),
+  })
+  .strict();
 
 /**
  * The partner backend's API, authenticated by partner API tokens and rate-limited per token:
@@ -54,7 +67,8 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
     const who = { clientIp: req.ip, userAgent: req.get('user-agent')?.slice(0, 256) };
     const result = await verifyAndRecord(deps, app, { ...body, signature: body.sign }, 'app_sdk', params, who);
     if (result.verdict === 'unverifiable') throw unavailable('no valid SIGN ticket held; retry shortly');
-    if (result.verdict === 'rejected') throw new AppError('signature_rejected', 403, 'the signature does not match this result');
+    if (result.verdict === 'rejected')
+      throw new AppError('signature_rejected', 403, 'the signature does not match this result');
     res.status(result.verdict === 'accepted' ? 201 : 200).json({
       orderNo: body.orderNo,
       verdict: result.verdict,
@@ -76,7 +90,12 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
 function rateLimit(deps: PartnerApiDeps, limit: number) {
   return async (_req: Request, res: Response, next: NextFunction) => {
     const partner = res.locals.partner as PartnerPrincipal;
-    const decision = await rateLimitHit(deps.redis, `${deps.cfg.QUEUE_PREFIX}:rl:partner:${partner.tokenId}`, limit, 60);
+    const decision = await rateLimitHit(
+      deps.redis,
+      `${deps.cfg.QUEUE_PREFIX}:rl:partner:${partner.tokenId}`,
+      limit,
+      60,
+    );
     res.set('RateLimit-Limit', String(limit)).set('RateLimit-Remaining', String(decision.remaining));
     if (!decision.allowed) {
       res.set('Retry-After', String(decision.resetSeconds));

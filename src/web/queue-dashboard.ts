@@ -4,9 +4,9 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import helmet from 'helmet';
-import type { Config } from '../shared/config';
-import type { Db } from '../shared/db';
-import { AppError } from '../shared/errors';
+import type { Config } from '../shared/platform/config';
+import type { Db } from '../shared/platform/db';
+import { AppError } from '../shared/platform/errors';
 import { createAuth } from './auth';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';

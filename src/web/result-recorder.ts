@@ -1,9 +1,15 @@
 import type { Queue } from 'bullmq';
-import { Batcher, ItemFailed } from '../shared/batcher';
-import type { Db } from '../shared/db';
-import { componentLogger } from '../shared/logger';
-import { markEnqueuedMany, recordVerifiedResult, recordVerifiedResults, type RecordOutcome, type VerifiedResult } from '../shared/orders';
-import { enqueueArchiveMany, type ArchiveJobData } from '../shared/queues';
+import { Batcher, ItemFailed } from '../shared/platform/batcher';
+import type { Db } from '../shared/platform/db';
+import { componentLogger } from '../shared/platform/logger';
+import {
+  markEnqueuedMany,
+  recordVerifiedResult,
+  recordVerifiedResults,
+  type RecordOutcome,
+  type VerifiedResult,
+} from '../shared/orders/callback-results';
+import { enqueueArchiveMany, type ArchiveJobData } from '../shared/orders/archive-queue';
 
 const log = componentLogger('verify');
 
@@ -36,15 +42,23 @@ export class ResultRecorder {
       } catch (err) {
         if (items.length === 1) throw err;
         // One bad row or a dropped connection must not fail the others: each on its own.
-        log.warn('batched recording failed; recording one by one', { count: items.length, error: (err as Error).message });
+        log.warn('batched recording failed; recording one by one', {
+          count: items.length,
+          error: (err as Error).message,
+        });
         const out: (RecordOutcome | ItemFailed)[] = [];
-        for (const item of items) out.push(await recordVerifiedResult(db, item).catch((e: unknown) => new ItemFailed(e)));
+        for (const item of items)
+          out.push(await recordVerifiedResult(db, item).catch((e: unknown) => new ItemFailed(e)));
         return out;
       }
     }, batching);
     this.enqueues = new Batcher(async (items) => {
       try {
-        await enqueueArchiveMany(queue, items.map((i) => i.job), { timeoutMs: opts.enqueueTimeoutMs ?? 300 });
+        await enqueueArchiveMany(
+          queue,
+          items.map((i) => i.job),
+          { timeoutMs: opts.enqueueTimeoutMs ?? 300 },
+        );
       } catch (err) {
         log.warn('enqueue deferred to the outbox relay', { count: items.length, error: (err as Error).message });
         return items.map(() => false);
@@ -54,12 +68,18 @@ export class ResultRecorder {
       for (const i of items) void this.marks.submit(i.orderId);
       return items.map(() => true);
     }, batching);
-    this.marks = new Batcher(async (ids) => {
-      await markEnqueuedMany(db, ids).catch((err: unknown) => {
-        log.warn('could not clear outbox marks; the relay will', { count: ids.length, error: (err as Error).message });
-      });
-      return ids.map(() => undefined);
-    }, { maxBatch: 500, maxConcurrent: 1 });
+    this.marks = new Batcher(
+      async (ids) => {
+        await markEnqueuedMany(db, ids).catch((err: unknown) => {
+          log.warn('could not clear outbox marks; the relay will', {
+            count: ids.length,
+            error: (err as Error).message,
+          });
+        });
+        return ids.map(() => undefined);
+      },
+      { maxBatch: 500, maxConcurrent: 1 },
+    );
   }
 
   /** Records one verified result (order, outbox mark and event, atomically). */

@@ -1,6 +1,6 @@
-import { config } from '../shared/config';
-import { componentLogger } from '../shared/logger';
-import { closeServer, onShutdown } from '../shared/runtime';
+import { config } from '../shared/platform/config';
+import { componentLogger } from '../shared/platform/logger';
+import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { createApp, webChecks } from './app';
 import { createWebDeps } from './web-deps';
 import { queueDashboardRouter } from './queue-dashboard';
@@ -15,16 +15,28 @@ export async function main(): Promise<void> {
   let draining = false;
   const checks = [
     // Fails first on SIGTERM so a load balancer stops routing here while requests drain.
-    { name: 'accepting', run: async () => { if (draining) throw new Error('shutting down'); } },
+    {
+      name: 'accepting',
+      run: async () => {
+        if (draining) throw new Error('shutting down');
+      },
+    },
     ...webChecks({ db, redis, evidence, cfg, tickets }),
   ];
   const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
   const app = createApp({ ...deps, checks, extraRouters });
-  const server = app.listen(cfg.PORT, () => log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }));
+  const server = app.listen(cfg.PORT, () =>
+    log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }),
+  );
   relay.start();
   onShutdown(
     [
-      { name: 'readiness', close: async () => { draining = true; } },
+      {
+        name: 'readiness',
+        close: async () => {
+          draining = true;
+        },
+      },
       { name: 'http', close: () => closeServer(server) },
       // Requests still open at the deadline may have batches in flight: let them land.
       { name: 'result recorder', close: () => recorder.drain() },

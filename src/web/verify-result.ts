@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
-import type { Config, WebankApp } from '../shared/config';
-import type { Db } from '../shared/db';
-import { componentLogger } from '../shared/logger';
-import { recordRejectedCallback, type RecordOutcome } from '../shared/orders';
-import type { ArchiveJobData } from '../shared/queues';
-import type { CandidateSource } from '../shared/tickets/candidate-cache';
+import type { Config, WebankApp } from '../shared/platform/config';
+import type { Db } from '../shared/platform/db';
+import { componentLogger } from '../shared/platform/logger';
+import { recordRejectedCallback, type RecordOutcome } from '../shared/orders/callback-results';
+import type { ArchiveJobData } from '../shared/orders/archive-queue';
+import type { CandidateSource } from '../shared/webank/tickets/candidate-cache';
 import type { ResultRecorder } from './result-recorder';
 import { verifyCallback, type TicketCandidate } from '../shared/webank/signature';
 
@@ -42,9 +42,7 @@ export interface Requester {
 }
 
 export type VerifyOutcome =
-  | { verdict: 'unverifiable' }
-  | { verdict: 'rejected' }
-  | (RecordOutcome & { ticketMatched: string });
+  { verdict: 'unverifiable' } | { verdict: 'rejected' } | (RecordOutcome & { ticketMatched: string });
 
 /**
  * The one verification path for a result WeBank signed, whether it came by the H5 redirect or
@@ -78,8 +76,16 @@ export async function verifyAndRecord(
     const second = await verifyAfterRefresh(deps, app.appId, signed, tickets);
     if (second === 'unknown') {
       // WeBank's current ticket could not be fetched: neither accept nor refuse; the browser retries.
-      await recordRejectedCallback(db, { ...base, verdict: 'unverifiable', reason: 'signature matched no held ticket and the refresh failed' });
-      log.warn('result not verifiable now: ticket refresh failed', { appId: app.appId, orderNo: claim.orderNo, channel });
+      await recordRejectedCallback(db, {
+        ...base,
+        verdict: 'unverifiable',
+        reason: 'signature matched no held ticket and the refresh failed',
+      });
+      log.warn('result not verifiable now: ticket refresh failed', {
+        appId: app.appId,
+        orderNo: claim.orderNo,
+        channel,
+      });
       return { verdict: 'unverifiable' };
     }
     matched = second;
@@ -90,13 +96,23 @@ export async function verifyAndRecord(
     return { verdict: 'rejected' };
   }
   const outcome = await deps.recorder.record({
-    ...base, product: app.product, h5faceId: claim.h5faceId, ticketMatched: matched.label,
+    ...base,
+    product: app.product,
+    h5faceId: claim.h5faceId,
+    ticketMatched: matched.label,
   });
   if (outcome.verdict === 'conflict') {
-    log.warn('second verified result with a different code; first kept', { appId: app.appId, orderNo: claim.orderNo, channel });
+    log.warn('second verified result with a different code; first kept', {
+      appId: app.appId,
+      orderNo: claim.orderNo,
+      channel,
+    });
   }
   if (outcome.enqueue) {
-    await deps.recorder.enqueue({ appId: app.appId, orderNo: claim.orderNo, product: app.product, reason: channel }, outcome.orderId);
+    await deps.recorder.enqueue(
+      { appId: app.appId, orderNo: claim.orderNo, product: app.product, reason: channel },
+      outcome.orderId,
+    );
   }
   return { ...outcome, ticketMatched: matched.label };
 }
@@ -122,7 +138,9 @@ async function verifyAfterRefresh(
       deps.ticketRefresher!.refreshNow(appId, 'callback signature matched no held ticket').catch(() => 'failed'),
       deadline,
     );
-    const fresh = (await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS, { fresh: true })).filter((t) => !known.has(t.value));
+    const fresh = (
+      await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS, { fresh: true })
+    ).filter((t) => !known.has(t.value));
     const matched = fresh.length ? verifyCallback(signed, fresh) : undefined;
     if (matched) return matched;
     // A new ticket that does not match: this signature is not WeBank's. Nothing new because the

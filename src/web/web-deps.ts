@@ -1,13 +1,13 @@
-import type { Config } from '../shared/config';
-import { createDb } from '../shared/db';
-import { EvidenceStore } from '../shared/evidence-store';
-import { createMetrics } from '../shared/metrics';
-import { OutboxRelay } from '../shared/outbox-relay';
-import { createArchiveQueue } from '../shared/queues';
-import { createRedis } from '../shared/redis';
-import { dataKey } from '../shared/sealed';
-import { TicketKeeper } from '../shared/tickets/keeper';
-import { TicketStore } from '../shared/tickets/ticket-store';
+import type { Config } from '../shared/platform/config';
+import { createDb } from '../shared/platform/db';
+import { EvidenceStore } from '../shared/evidence/evidence-store';
+import { createMetrics } from '../shared/platform/metrics';
+import { OutboxRelay } from '../shared/orders/outbox-relay';
+import { createArchiveQueue } from '../shared/orders/archive-queue';
+import { createRedis } from '../shared/platform/redis';
+import { dataKey } from '../shared/platform/sealed';
+import { TicketKeeper } from '../shared/webank/tickets/keeper';
+import { TicketStore } from '../shared/webank/tickets/ticket-store';
 import { ResultRecorder } from './result-recorder';
 
 /**
@@ -24,7 +24,12 @@ export function createWebDeps(cfg: Config) {
   // signature matches no held ticket — one refresh cluster-wide, and none while the ticket is
   // younger than the keeper's minimum gap (5 s), so a flood of forgeries cannot hammer WeBank.
   const ticketRefresher = new TicketKeeper({ db, redis, config: cfg });
-  const relay = new OutboxRelay(db, archiveQueue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) }, metrics);
+  const relay = new OutboxRelay(
+    db,
+    archiveQueue,
+    { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) },
+    metrics,
+  );
   const evidence = EvidenceStore.fromConfig(cfg);
   const recorder = new ResultRecorder(db, archiveQueue);
   return { cfg, db, redis, archiveQueue, metrics, tickets, ticketRefresher, relay, evidence, recorder };

@@ -1,19 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Config, Product } from '../shared/config';
-import type { Db } from '../shared/db';
-import type { EvidenceStore } from '../shared/evidence-store';
-import { componentLogger } from '../shared/logger';
-import type { Metrics } from '../shared/metrics';
-import type { ArchiveJobData } from '../shared/queues';
-import { expectedKinds, resultColumns, type Envelope, type Scalars } from '../shared/results';
-import { dataKey } from '../shared/sealed';
-import { TicketMemo } from '../shared/tickets/ticket-memo';
+import type { Config, Product } from '../shared/platform/config';
+import type { Db } from '../shared/platform/db';
+import type { EvidenceStore } from '../shared/evidence/evidence-store';
+import { componentLogger } from '../shared/platform/logger';
+import type { Metrics } from '../shared/platform/metrics';
+import type { ArchiveJobData } from '../shared/orders/archive-queue';
+import { expectedKinds, resultColumns, type Envelope, type Scalars } from '../shared/webank/result-fields';
+import { dataKey } from '../shared/platform/sealed';
+import { TicketMemo } from '../shared/webank/tickets/ticket-memo';
 import type { WebankClient } from '../shared/webank/client';
 import { NO_RESULT_CODE, SIGNATURE_REJECTION_CODES, WebankError, isSignatureRejection } from '../shared/webank/errors';
 import { getFileFor, productSpec, type FileKind } from '../shared/webank/products';
 import { parseWebankStream } from '../shared/webank/response-stream';
-import { recordStep, startArchive, type StoredFile } from './archive-records';
+import { recordStep, startArchive, type StoredFile } from '../shared/orders/archive-records';
 import { storeEvidenceFile } from './store-evidence-file';
 
 const log = componentLogger('archiver');
@@ -102,7 +102,13 @@ export function archiveProcessor(given: ArchiverDeps) {
  * `signal` cancels the run between steps and mid-query: the WeBank request is destroyed, so a
  * file being uploaded is aborted (no object, no row) and the rerun fetches it again.
  */
-export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: string, product: Product, signal?: AbortSignal): Promise<Outcome> {
+export async function archiveOrder(
+  deps: ArchiverDeps,
+  appId: string,
+  orderNo: string,
+  product: Product,
+  signal?: AbortSignal,
+): Promise<Outcome> {
   const { db, cfg } = deps;
   // One statement: ARCHIVING, the attempt counted, `archive_started` on the timeline.
   const order = await startArchive(db, appId, orderNo);
@@ -158,7 +164,12 @@ export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: s
       throw new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
     }
 
-    const columns = resultColumns(product, envelope, result, cfg.PII_STORAGE === 'keep' ? dataKey(cfg.DATA_ENCRYPTION_KEY) : undefined);
+    const columns = resultColumns(
+      product,
+      envelope,
+      result,
+      cfg.PII_STORAGE === 'keep' ? dataKey(cfg.DATA_ENCRYPTION_KEY) : undefined,
+    );
     // A failed verification may come without files; keep what came and stop asking.
     const expected = envelope.code === '0' ? expectedKinds(product, result) : [];
     const missing = expected.filter((k) => !stored.has(k));
@@ -166,7 +177,13 @@ export async function archiveOrder(deps: ArchiverDeps, appId: string, orderNo: s
       // The files' rows, the result, the final status and `archived` together, in one statement.
       await recordStep(db, order.id, {
         files,
-        fields: { ...columns, status: 'ARCHIVED', resultCode: envelope.code, resultMsg: envelope.msg ?? null, lastError: null },
+        fields: {
+          ...columns,
+          status: 'ARCHIVED',
+          resultCode: envelope.code,
+          resultMsg: envelope.msg ?? null,
+          lastError: null,
+        },
         events: [{ type: 'archived', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
         archivedAt: true,
       });
@@ -208,7 +225,13 @@ async function queryOnce(
   const ticket = await deps.tickets.currentTicket(order.appId);
   const getFile = getFileFor(product, wanted);
   const started = performance.now();
-  const open = await deps.webank.openQuery(product, { appId: order.appId, orderNo: order.orderNo, ticket, getFile, signal });
+  const open = await deps.webank.openQuery(product, {
+    appId: order.appId,
+    orderNo: order.orderNo,
+    ticket,
+    getFile,
+    signal,
+  });
   const parsed = await parseWebankStream(open.body, {
     fileFields: spec.fileFields.map((f) => f.field),
     onFile: async (field, data) => {
@@ -228,7 +251,8 @@ async function queryOnce(
   deps.metrics?.webankSeconds.observe({ endpoint: spec.queryPath }, (performance.now() - started) / 1000);
   const { code, msg, bizSeqNo, transactionTime } = parsed.envelope;
   const envelope: Envelope = { code, msg, bizSeqNo, transactionTime };
-  if (envelope.code !== '0') deps.metrics?.webankErrors.inc({ endpoint: spec.queryPath, code: envelope.code.slice(0, 12) });
+  if (envelope.code !== '0')
+    deps.metrics?.webankErrors.inc({ endpoint: spec.queryPath, code: envelope.code.slice(0, 12) });
   // WeBank refused our sign (the ticket rotated under us): thrown from here so that archiveOrder's
   // refresh-and-ask-again path sees it; returned as an envelope it would only fail the attempt.
   if (SIGNATURE_REJECTION_CODES.has(envelope.code)) {
@@ -248,17 +272,27 @@ async function settleFailure(deps: ArchiverDeps, job: Job<ArchiveJobData>, err: 
   if (!order) return err;
   const horizon = (order.verifiedAt ?? order.createdAt).getTime() + deps.cfg.ARCHIVE_RETRY_HORIZON_MINUTES * 60_000;
   // An unknown WeBank code is unlikely to go away: retry it a few times, not for hours.
-  const attempts = err instanceof WebankError ? Math.min(UNKNOWN_CODE_ATTEMPTS, job.opts.attempts ?? 1) : (job.opts.attempts ?? 1);
+  const attempts =
+    err instanceof WebankError ? Math.min(UNKNOWN_CODE_ATTEMPTS, job.opts.attempts ?? 1) : (job.opts.attempts ?? 1);
   const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts || Date.now() >= horizon;
   const pending = err instanceof EvidencePendingError;
   const status = last ? (pending ? 'EVIDENCE_MISSING' : 'FAILED') : pending ? 'EVIDENCE_PENDING' : 'QUEUED';
   await recordStep(deps.db, order.id, {
     fields: { status, lastError: message },
-    events: [{ type: last ? 'archive_gave_up' : 'archive_retry', detail: { error: message, attempt: job.attemptsMade + 1 } }],
-  }).catch((e: unknown) => log.warn('could not record job failure', { orderId: order.id, error: (e as Error).message }));
+    events: [
+      { type: last ? 'archive_gave_up' : 'archive_retry', detail: { error: message, attempt: job.attemptsMade + 1 } },
+    ],
+  }).catch((e: unknown) =>
+    log.warn('could not record job failure', { orderId: order.id, error: (e as Error).message }),
+  );
   if (last && pending) deps.metrics?.evidenceMissing.inc();
   deps.metrics?.jobsTotal.inc({ product: job.data.product, outcome: last ? 'gave_up' : 'retry' });
-  log.warn(last ? 'archive gave up' : 'archive attempt failed; will retry', { appId, orderNo, error: message, attempt: job.attemptsMade + 1 });
+  log.warn(last ? 'archive gave up' : 'archive attempt failed; will retry', {
+    appId,
+    orderNo,
+    error: message,
+    attempt: job.attemptsMade + 1,
+  });
   // Past the horizon (or out of attempts for an unknown code) BullMQ must not retry again.
   return last && !(err instanceof UnrecoverableError) ? new UnrecoverableError(message) : err;
 }

@@ -1,9 +1,9 @@
 import { WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../shared/config';
-import { componentLogger } from '../shared/logger';
-import { addOrderEvent } from '../shared/orders';
-import { ARCHIVE_QUEUE, type ArchiveJobData } from '../shared/queues';
+import type { Config } from '../shared/platform/config';
+import { componentLogger } from '../shared/platform/logger';
+import { addOrderEvent } from '../shared/orders/callback-results';
+import { ARCHIVE_QUEUE, type ArchiveJobData } from '../shared/orders/archive-queue';
 import { archiveProcessor, type ArchiverDeps } from './archive-evidence';
 
 const log = componentLogger('archiver');
@@ -37,7 +37,9 @@ export function createArchiveWorker(deps: ArchiverDeps, connection: Redis, cfg: 
     maxStalledCount: 3,
   });
   worker.on('error', (err) => log.warn('worker connection error', { error: err.message }));
-  worker.on('completed', (job, outcome) => log.info('archive job done', { appId: job.data.appId, orderNo: job.data.orderNo, outcome }));
+  worker.on('completed', (job, outcome: unknown) =>
+    log.info('archive job done', { appId: job.data.appId, orderNo: job.data.orderNo, outcome }),
+  );
   return worker;
 }
 
@@ -51,7 +53,9 @@ async function release(deps: ArchiverDeps, job: Job<ArchiveJobData>, token: stri
     log.warn('could not release a cancelled job', { appId, orderNo, error: (err as Error).message });
     return cause;
   }
-  const order = await deps.db.order.findUnique({ where: { appId_orderNo: { appId, orderNo } }, select: { id: true } }).catch(() => null);
+  const order = await deps.db.order
+    .findUnique({ where: { appId_orderNo: { appId, orderNo } }, select: { id: true } })
+    .catch(() => null);
   if (order) {
     await deps.db.order
       .updateMany({ where: { id: order.id, status: 'ARCHIVING' }, data: { status: 'QUEUED' } })

@@ -1,7 +1,19 @@
-import type { Product } from '../shared/config';
-import type { Metrics } from '../shared/metrics';
-import { WebankClient, type OpenQuery, type QueryAnswer, type QueryParams, type WebankClientOptions } from '../shared/webank/client';
-import { WebankError, WebankHttpError, WebankNetworkError, WebankProtocolError, WebankTimeoutError } from '../shared/webank/errors';
+import type { Product } from '../shared/platform/config';
+import type { Metrics } from '../shared/platform/metrics';
+import {
+  WebankClient,
+  type OpenQuery,
+  type QueryAnswer,
+  type QueryParams,
+  type WebankClientOptions,
+} from '../shared/webank/client';
+import {
+  WebankError,
+  WebankHttpError,
+  WebankNetworkError,
+  WebankProtocolError,
+  WebankTimeoutError,
+} from '../shared/webank/errors';
 import { productSpec } from '../shared/webank/products';
 
 const COUNTED = Symbol('faceid.webank.counted');

@@ -1,16 +1,16 @@
 import type { Server } from 'node:http';
 import express from 'express';
-import { config, type Config } from '../shared/config';
-import { createDb, type Db } from '../shared/db';
-import { EvidenceStore } from '../shared/evidence-store';
-import { healthRouter } from '../shared/health';
-import { componentLogger } from '../shared/logger';
-import { createMetrics } from '../shared/metrics';
-import { OutboxRelay } from '../shared/outbox-relay';
-import { createArchiveQueue } from '../shared/queues';
-import { createRedis } from '../shared/redis';
-import { closeServer, onShutdown } from '../shared/runtime';
-import { TicketKeeper } from '../shared/tickets/keeper';
+import { config, type Config } from '../shared/platform/config';
+import { createDb, type Db } from '../shared/platform/db';
+import { EvidenceStore } from '../shared/evidence/evidence-store';
+import { healthRouter } from '../shared/platform/health';
+import { componentLogger } from '../shared/platform/logger';
+import { createMetrics } from '../shared/platform/metrics';
+import { OutboxRelay } from '../shared/orders/outbox-relay';
+import { createArchiveQueue } from '../shared/orders/archive-queue';
+import { createRedis } from '../shared/platform/redis';
+import { closeServer, onShutdown } from '../shared/platform/shutdown';
+import { TicketKeeper } from '../shared/webank/tickets/keeper';
 import { createArchiveWorker } from './archive-worker';
 import { InstrumentedWebankClient } from './instrumented-webank';
 import { Reconciler } from './reconciler';
@@ -37,11 +37,19 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   const workerRedis = createRedis(cfg.REDIS_URL, 'worker', 'archive-worker');
   const producerRedis = createRedis(cfg.REDIS_URL, 'producer', 'worker-producer');
   const metrics = createMetrics({ defaults: opts.port !== false });
-  const webank = new InstrumentedWebankClient({ apps: cfg.apps, timeoutMs: cfg.WEBANK_TIMEOUT_MS || undefined }, metrics);
+  const webank = new InstrumentedWebankClient(
+    { apps: cfg.apps, timeoutMs: cfg.WEBANK_TIMEOUT_MS || undefined },
+    metrics,
+  );
   const keeper = new TicketKeeper({ db, redis: producerRedis, config: cfg, client: webank });
   await keeper.start();
   const queue = createArchiveQueue(producerRedis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
-  const relay = new OutboxRelay(db, queue, { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) }, metrics);
+  const relay = new OutboxRelay(
+    db,
+    queue,
+    { intervalMs: cfg.OUTBOX_RELAY_INTERVAL_MS, appIds: cfg.apps.map((a) => a.appId) },
+    metrics,
+  );
   relay.start();
   const worker = createArchiveWorker({ cfg, db, webank, evidence, tickets: keeper, metrics }, workerRedis, cfg);
   const sweeper = new RecoverySweeper({ cfg, db, redis: producerRedis, webank, tickets: keeper, queue, metrics });

@@ -1,13 +1,13 @@
 import type { JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config, Product } from '../shared/config';
-import type { Db } from '../shared/db';
-import { componentLogger } from '../shared/logger';
-import type { Metrics } from '../shared/metrics';
-import { addOrderEvent, markEnqueued } from '../shared/orders';
-import { archiveJobId, enqueueArchive, type ArchiveJobData } from '../shared/queues';
-import { PeriodicTask } from '../shared/periodic-task';
-import { withLock } from '../shared/redis-lock';
+import type { Config, Product } from '../shared/platform/config';
+import type { Db } from '../shared/platform/db';
+import { componentLogger } from '../shared/platform/logger';
+import type { Metrics } from '../shared/platform/metrics';
+import { addOrderEvent, markEnqueued } from '../shared/orders/callback-results';
+import { archiveJobId, enqueueArchive, type ArchiveJobData } from '../shared/orders/archive-queue';
+import { PeriodicTask } from '../shared/platform/periodic-task';
+import { withLock } from '../shared/platform/redis-lock';
 import { OrderStatus } from '../generated/prisma/enums';
 
 const log = componentLogger('reconciler');
@@ -90,7 +90,16 @@ export class Reconciler {
       where: { appId: { in: apps }, status: { in: UNFINISHED }, updatedAt: { lt: new Date(now.getTime() - stuckMs) } },
       orderBy: { updatedAt: 'asc' },
       take: this.deps.batch ?? 200,
-      select: { id: true, appId: true, orderNo: true, product: true, status: true, enqueuedAt: true, createdAt: true, updatedAt: true },
+      select: {
+        id: true,
+        appId: true,
+        orderNo: true,
+        product: true,
+        status: true,
+        enqueuedAt: true,
+        createdAt: true,
+        updatedAt: true,
+      },
     });
     const report: ReconcileReport = { checked: candidates.length, requeued: 0, failed: 0 };
     if (candidates.length > 0) {
@@ -110,7 +119,10 @@ export class Reconciler {
             report.requeued++;
           }
         } catch (err) {
-          log.warn('could not reconcile an order; next pass tries again', { orderId: order.id, error: (err as Error).message });
+          log.warn('could not reconcile an order; next pass tries again', {
+            orderId: order.id,
+            error: (err as Error).message,
+          });
         }
       }
       if (report.requeued || report.failed) log.info('reconciler pass', { ...report });
@@ -124,7 +136,8 @@ export class Reconciler {
     for (const id of ids ?? []) {
       const job = await this.deps.queue.getJob(id);
       if (!job?.id) continue;
-      if (!latest || (job.finishedOn ?? 0) > (latest.finishedOn ?? 0)) latest = { id: job.id, finishedOn: job.finishedOn, failedReason: job.failedReason };
+      if (!latest || (job.finishedOn ?? 0) > (latest.finishedOn ?? 0))
+        latest = { id: job.id, finishedOn: job.finishedOn, failedReason: job.failedReason };
     }
     return latest;
   }
@@ -138,7 +151,12 @@ export class Reconciler {
     const { db, queue } = this.deps;
     const known = (await queue.getJobState(base)) !== 'unknown';
     const generation = known ? Date.now() : 0;
-    const data: ArchiveJobData = { appId: order.appId, orderNo: order.orderNo, product: order.product as Product, reason: 'reconciler' };
+    const data: ArchiveJobData = {
+      appId: order.appId,
+      orderNo: order.orderNo,
+      product: order.product as Product,
+      reason: 'reconciler',
+    };
     const jobId = archiveJobId(data.product, data.appId, data.orderNo, generation);
     // Claim and record first, then enqueue: once the job is in Redis a worker may start at once
     // and must find the order already moved and its timeline already saying why. Only if nothing
@@ -157,7 +175,12 @@ export class Reconciler {
     await enqueueArchive(queue, data, { generation, timeoutMs: 2000 });
     await markEnqueued(db, order.id);
     this.deps.metrics?.reconcilerActions.inc({ action: 'requeued' });
-    log.info('order had no live archive job; re-enqueued', { appId: order.appId, orderNo: order.orderNo, jobId, status: order.status });
+    log.info('order had no live archive job; re-enqueued', {
+      appId: order.appId,
+      orderNo: order.orderNo,
+      jobId,
+      status: order.status,
+    });
     return true;
   }
 
@@ -169,9 +192,19 @@ export class Reconciler {
       data: { status: 'FAILED', lastError, enqueuePending: false },
     });
     if (moved.count === 0) return false;
-    await addOrderEvent(db, order.id, 'reconciled', { action: 'failed', jobId, previousStatus: order.status, error: lastError });
+    await addOrderEvent(db, order.id, 'reconciled', {
+      action: 'failed',
+      jobId,
+      previousStatus: order.status,
+      error: lastError,
+    });
     this.deps.metrics?.reconcilerActions.inc({ action: 'failed' });
-    log.warn('archive job failed for good; order marked FAILED', { appId: order.appId, orderNo: order.orderNo, jobId, error: lastError });
+    log.warn('archive job failed for good; order marked FAILED', {
+      appId: order.appId,
+      orderNo: order.orderNo,
+      jobId,
+      error: lastError,
+    });
     return true;
   }
 

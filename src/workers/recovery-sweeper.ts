@@ -1,14 +1,14 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { recordAudit } from '../shared/audit';
-import type { Config, Product } from '../shared/config';
-import type { Db } from '../shared/db';
-import { componentLogger } from '../shared/logger';
-import type { Metrics } from '../shared/metrics';
-import { addOrderEvent, markEnqueued } from '../shared/orders';
-import { enqueueArchive, type ArchiveJobData } from '../shared/queues';
-import { PeriodicTask } from '../shared/periodic-task';
-import { withLock } from '../shared/redis-lock';
+import { recordAudit } from '../shared/compliance/audit';
+import type { Config, Product } from '../shared/platform/config';
+import type { Db } from '../shared/platform/db';
+import { componentLogger } from '../shared/platform/logger';
+import type { Metrics } from '../shared/platform/metrics';
+import { addOrderEvent, markEnqueued } from '../shared/orders/callback-results';
+import { enqueueArchive, type ArchiveJobData } from '../shared/orders/archive-queue';
+import { PeriodicTask } from '../shared/platform/periodic-task';
+import { withLock } from '../shared/platform/redis-lock';
 import type { WebankClient } from '../shared/webank/client';
 import { NO_RESULT_CODE, WebankError } from '../shared/webank/errors';
 import type { TicketSource } from './archive-evidence';
@@ -67,7 +67,15 @@ export class RecoverySweeper {
       where: { status: 'EXPECTED', nextSweepAt: { lte: now }, appId: { in: cfg.apps.map((a) => a.appId) } },
       orderBy: { nextSweepAt: 'asc' },
       take: this.deps.batch ?? 50,
-      select: { id: true, appId: true, orderNo: true, product: true, startedAt: true, createdAt: true, sweepCount: true },
+      select: {
+        id: true,
+        appId: true,
+        orderNo: true,
+        product: true,
+        startedAt: true,
+        createdAt: true,
+        sweepCount: true,
+      },
     });
     for (const order of due) {
       const windowEnd = (order.startedAt ?? order.createdAt).getTime() + cfg.RECOVERY_WINDOW_HOURS * 3600_000;
@@ -95,11 +103,18 @@ export class RecoverySweeper {
     return Math.round(base * (0.9 + 0.2 * (this.deps.random ?? Math.random)()));
   }
 
-  private async lookUp(order: { id: string; appId: string; orderNo: string; product: string }, next: Date): Promise<void> {
+  private async lookUp(
+    order: { id: string; appId: string; orderNo: string; product: string },
+    next: Date,
+  ): Promise<void> {
     const { db, webank, tickets } = this.deps;
     try {
       const ticket = await tickets.currentTicket(order.appId);
-      const answer = await webank.queryJson(order.product as Product, { appId: order.appId, orderNo: order.orderNo, ticket });
+      const answer = await webank.queryJson(order.product as Product, {
+        appId: order.appId,
+        orderNo: order.orderNo,
+        ticket,
+      });
       await this.recover(order, answer.code, answer.bizSeqNo);
     } catch (err) {
       const code = err instanceof WebankError ? err.code : undefined;
@@ -112,27 +127,51 @@ export class RecoverySweeper {
         await this.recover(order, err.code, err.bizSeqNo);
         return;
       }
-      log.warn('recovery lookup failed; will try again on schedule', { appId: order.appId, orderNo: order.orderNo, error: (err as Error).message });
-      await addOrderEvent(db, order.id, 'recovery_error', { error: (err as Error).message.slice(0, 300), nextLookupAt: next.toISOString() });
+      log.warn('recovery lookup failed; will try again on schedule', {
+        appId: order.appId,
+        orderNo: order.orderNo,
+        error: (err as Error).message,
+      });
+      await addOrderEvent(db, order.id, 'recovery_error', {
+        error: (err as Error).message.slice(0, 300),
+        nextLookupAt: next.toISOString(),
+      });
     }
   }
 
   /** Records the order as recovered (no callback) and queues it through the same archive path. */
-  private async recover(order: { id: string; appId: string; orderNo: string; product: string }, code: string, bizSeqNo?: string) {
+  private async recover(
+    order: { id: string; appId: string; orderNo: string; product: string },
+    code: string,
+    bizSeqNo?: string,
+  ) {
     const { db, queue } = this.deps;
     const updated = await db.order.updateMany({
       where: { id: order.id, status: 'EXPECTED' },
-      data: { status: 'QUEUED', recoveredAt: new Date(), enqueuePending: true, nextSweepAt: null, bizSeqNo: bizSeqNo ?? undefined },
+      data: {
+        status: 'QUEUED',
+        recoveredAt: new Date(),
+        enqueuePending: true,
+        nextSweepAt: null,
+        bizSeqNo: bizSeqNo ?? undefined,
+      },
     });
     if (updated.count === 0) return; // the browser came back meanwhile
     await addOrderEvent(db, order.id, 'recovered', { code, bizSeqNo: bizSeqNo ?? null });
     await recordAudit(db, {
-      actor: 'system:recovery-sweeper', action: 'recover', outcome: 'success',
-      order: { id: order.id, appId: order.appId, orderNo: order.orderNo }, detail: { code },
+      actor: 'system:recovery-sweeper',
+      action: 'recover',
+      outcome: 'success',
+      order: { id: order.id, appId: order.appId, orderNo: order.orderNo },
+      detail: { code },
     });
     log.info('order recovered without a callback', { appId: order.appId, orderNo: order.orderNo, code });
     try {
-      await enqueueArchive(queue, { appId: order.appId, orderNo: order.orderNo, product: order.product as Product, reason: 'recovery' }, { timeoutMs: 1000 });
+      await enqueueArchive(
+        queue,
+        { appId: order.appId, orderNo: order.orderNo, product: order.product as Product, reason: 'recovery' },
+        { timeoutMs: 1000 },
+      );
       await markEnqueued(db, order.id);
     } catch {
       // The outbox relay enqueues it once Redis answers.
@@ -148,7 +187,9 @@ export class RecoverySweeper {
     if (updated.count === 0) return;
     await addOrderEvent(db, order.id, 'expired_without_result');
     await recordAudit(db, {
-      actor: 'system:recovery-sweeper', action: 'expire', outcome: 'success',
+      actor: 'system:recovery-sweeper',
+      action: 'expire',
+      outcome: 'success',
       order: { id: order.id, appId: order.appId, orderNo: order.orderNo },
     });
     log.warn('registered order expired without a result', { appId: order.appId, orderNo: order.orderNo });

@@ -1,15 +1,15 @@
 import { DeleteObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
-import { auditData } from '../shared/audit';
-import type { Config, WebankApp } from '../shared/config';
-import type { Db } from '../shared/db';
-import { orderKeyPrefix } from '../shared/evidence-key';
-import type { EvidenceStore } from '../shared/evidence-store';
-import { componentLogger } from '../shared/logger';
-import type { Metrics } from '../shared/metrics';
-import { PeriodicTask } from '../shared/periodic-task';
-import { withLock } from '../shared/redis-lock';
-import type { OrderStatus, Prisma } from '../generated/prisma/client';
+import { auditData } from '../shared/compliance/audit';
+import type { Config, WebankApp } from '../shared/platform/config';
+import type { Db } from '../shared/platform/db';
+import { orderKeyPrefix } from '../shared/evidence/keys';
+import type { EvidenceStore } from '../shared/evidence/evidence-store';
+import { componentLogger } from '../shared/platform/logger';
+import type { Metrics } from '../shared/platform/metrics';
+import { PeriodicTask } from '../shared/platform/periodic-task';
+import { withLock } from '../shared/platform/redis-lock';
+import type { OrderStatus } from '../generated/prisma/client';
 
 const log = componentLogger('retention');
 
@@ -111,7 +111,9 @@ export class RetentionPurge {
             appId: app.appId,
             status: { in: FINISHED },
             createdAt: { lt: cutoff },
-            ...(after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {}),
+            ...(after
+              ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
+              : {}),
           },
           orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
           take: Math.min(pageSize, budget),
@@ -122,7 +124,10 @@ export class RetentionPurge {
           budget--;
           after = { createdAt: order.createdAt, id: order.id };
           const outcome = await this.purgeOrder(order, days, now, report).catch((err: unknown) => {
-            log.warn('could not purge an order; next pass tries again', { orderId: order.id, error: (err as Error).message });
+            log.warn('could not purge an order; next pass tries again', {
+              orderId: order.id,
+              error: (err as Error).message,
+            });
             return 'failed' as const;
           });
           if (outcome === 'purged') report.purged++;
@@ -148,10 +153,14 @@ export class RetentionPurge {
     const listed = await this.listOrderObjects(order);
     const keys = [...new Set([...rows.map((r) => r.key), ...listed])];
     const heads = await Promise.all(keys.map(async (key) => ({ key, head: await evidence.head(key) })));
-    const locked = heads.find(({ head }) => head?.retainUntil !== undefined && head.retainUntil.getTime() > now.getTime());
+    const locked = heads.find(
+      ({ head }) => head?.retainUntil !== undefined && head.retainUntil.getTime() > now.getTime(),
+    );
     if (locked) {
       log.info('evidence under S3 Object Lock; purge postponed', {
-        orderId: order.id, key: locked.key, retainUntil: locked.head?.retainUntil?.toISOString(),
+        orderId: order.id,
+        key: locked.key,
+        retainUntil: locked.head?.retainUntil?.toISOString(),
       });
       return 'skipped_locked';
     }
@@ -176,14 +185,22 @@ export class RetentionPurge {
       if (moved.count === 0) return true;
       if (rows.length) {
         await tx.evidenceTombstone.createMany({
-          data: rows.map((r) => ({ orderId: order.id, kind: r.kind, key: r.key, sha256: r.sha256, bytes: r.bytes, purgedAt: now, reason })),
+          data: rows.map((r) => ({
+            orderId: order.id,
+            kind: r.kind,
+            key: r.key,
+            sha256: r.sha256,
+            bytes: r.bytes,
+            purgedAt: now,
+            reason,
+          })),
           skipDuplicates: true,
         });
         await tx.evidence.deleteMany({ where: { orderId: order.id } });
       }
       // The end user's IP address and browser are personal data too.
       await tx.callbackEvent.updateMany({ where: { orderId: order.id }, data: { clientIp: null, userAgent: null } });
-      await tx.orderEvent.create({ data: { orderId: order.id, type: 'purged', detail: detail as Prisma.InputJsonValue } });
+      await tx.orderEvent.create({ data: { orderId: order.id, type: 'purged', detail: detail } });
       await tx.auditEntry.create({
         data: auditData({ actor: 'system:retention', action: 'purge', outcome: 'success', order: ref, detail }),
         select: { id: true },
@@ -198,11 +215,17 @@ export class RetentionPurge {
   /** Keys under the order's prefix. */
   private async listOrderObjects(order: ExpiredOrder): Promise<string[]> {
     const { evidence } = this.deps;
-    const prefix = orderKeyPrefix(evidence.prefix, { appId: order.appId, orderNo: order.orderNo, date: order.createdAt });
+    const prefix = orderKeyPrefix(evidence.prefix, {
+      appId: order.appId,
+      orderNo: order.orderNo,
+      date: order.createdAt,
+    });
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const res = await evidence.client.send(new ListObjectsV2Command({ Bucket: evidence.bucket, Prefix: prefix, ContinuationToken: token }));
+      const res = await evidence.client.send(
+        new ListObjectsV2Command({ Bucket: evidence.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key);
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import type { EvidenceStore } from '../shared/evidence-store';
-import { componentLogger } from '../shared/logger';
-import type { StoredFile, TimelineEvent } from './archive-records';
+import type { EvidenceStore } from '../shared/evidence/evidence-store';
+import { componentLogger } from '../shared/platform/logger';
+import type { StoredFile, TimelineEvent } from '../shared/orders/archive-records';
 
 const log = componentLogger('archiver');
 
@@ -28,7 +28,11 @@ export async function storeEvidenceFile(
   const events: TimelineEvent[] = [];
   const mismatch = isVideo ? saved.typeMismatch : !saved.detectedType || !IMAGE_TYPES.has(saved.detectedType);
   if (mismatch) {
-    log.warn('evidence type does not match its kind', { orderId: order.id, kind, detected: saved.detectedType ?? 'unknown' });
+    log.warn('evidence type does not match its kind', {
+      orderId: order.id,
+      kind,
+      detected: saved.detectedType ?? 'unknown',
+    });
     events.push({ type: 'type_mismatch', detail: { kind, detected: saved.detectedType ?? 'unknown' } });
   }
   events.push({ type: 'evidence_stored', detail: { kind, bytes: saved.bytes, sha256: saved.sha256 } });

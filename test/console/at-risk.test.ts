@@ -1,4 +1,4 @@
-import { registerExpectedOrder } from '../../src/shared/expected-orders';
+import { registerExpectedOrder } from '../../src/shared/orders/registration';
 import { call, createUser, login, startConsole, uid, type ConsoleHarness } from './harness';
 
 describe('orders at risk', () => {
@@ -8,7 +8,7 @@ describe('orders at risk', () => {
   });
   afterAll(async () => h.close());
 
-  test('when registered orders near the end of WeBank\'s window have no evidence, then they are listed most urgent first with the counts', async () => {
+  test("when registered orders near the end of WeBank's window have no evidence, then they are listed most urgent first with the counts", async () => {
     const app = h.cfg.apps[0]!;
     const hour = 3600_000;
     const urgent = uid('risk');
@@ -21,7 +21,10 @@ describe('orders at risk', () => {
     const viewer = await login(h, await createUser(h, 'viewer'));
     const res = await call(h, viewer, 'GET', '/api/orders-at-risk');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { orders: { orderNo: string; hoursLeft: number }[]; registered: Record<string, number> };
+    const body = (await res.json()) as {
+      orders: { orderNo: string; hoursLeft: number }[];
+      registered: Record<string, number>;
+    };
     const mine = body.orders.filter((o) => [urgent, later, fresh].includes(o.orderNo));
     expect(mine.map((o) => o.orderNo)).toEqual([urgent, later]);
     expect(mine[0]!.hoursLeft).toBeGreaterThan(1.5);

@@ -1,9 +1,21 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import { createAuth, partnerMayUseApp } from '../../src/web/auth';
-import { createApiToken, revokeApiToken } from '../../src/web/auth/tokens';
+import { createApiToken, revokeApiToken } from '../../src/shared/compliance/staff/api-tokens';
 import { errorHandler } from '../../src/web/app';
-import { auditRowsFor, call, createUser, fakeIp, login, seedOrder, startConsole, uid, type ConsoleHarness, type SeededOrder, type TestUser } from './harness';
+import {
+  auditRowsFor,
+  call,
+  createUser,
+  fakeIp,
+  login,
+  seedOrder,
+  startConsole,
+  uid,
+  type ConsoleHarness,
+  type SeededOrder,
+  type TestUser,
+} from './harness';
 
 let h: ConsoleHarness;
 let order: SeededOrder;
@@ -30,7 +42,10 @@ async function loginForm(ip: string) {
   const res = await fetch(`${h.base}/login`, { headers: { 'x-forwarded-for': ip } });
   const html = await res.text();
   const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c?.startsWith('fa_login_csrf='));
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .find((c) => c?.startsWith('fa_login_csrf='));
   return { token: token!, cookie: cookie! };
 }
 
@@ -43,8 +58,18 @@ describe('login', () => {
     const res = await fetch(`${h.base}/login`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie, 'x-forwarded-for': ip, 'user-agent': ua },
-      body: new URLSearchParams({ username: user.username, password: user.password, _csrf: form.token, next: '/console/audit' }).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: form.cookie,
+        'x-forwarded-for': ip,
+        'user-agent': ua,
+      },
+      body: new URLSearchParams({
+        username: user.username,
+        password: user.password,
+        _csrf: form.token,
+        next: '/console/audit',
+      }).toString(),
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/console/audit');
@@ -54,7 +79,13 @@ describe('login', () => {
     expect(session).toMatch(/Path=\//);
     const rows = await auditRowsFor(h, ua);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ action: 'login', outcome: 'success', actor: `user:${user.username}`, actorRole: 'viewer', ip });
+    expect(rows[0]).toMatchObject({
+      action: 'login',
+      outcome: 'success',
+      actor: `user:${user.username}`,
+      actorRole: 'viewer',
+      ip,
+    });
     // the database keeps only a hash of the session id
     const id = session.split(';')[0]!.split('=')[1]!;
     expect(await h.db.staffSession.findFirst({ where: { idHash: id } })).toBeNull();
@@ -83,7 +114,12 @@ describe('login', () => {
         method: 'POST',
         redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie, 'x-forwarded-for': ip },
-        body: new URLSearchParams({ username: user.username, password: user.password, _csrf: form.token, next }).toString(),
+        body: new URLSearchParams({
+          username: user.username,
+          password: user.password,
+          _csrf: form.token,
+          next,
+        }).toString(),
       });
       expect(res.headers.get('location')).toBe('/console/');
     }
@@ -97,7 +133,12 @@ describe('login', () => {
     expect(await res.json()).toEqual({ error: 'unauthorized', message: 'invalid username or password' });
     const rows = await auditRowsFor(h, ua);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ action: 'login', outcome: 'failure', target: `user:${user.username}`, detail: { reason: 'bad_password' } });
+    expect(rows[0]).toMatchObject({
+      action: 'login',
+      outcome: 'failure',
+      target: `user:${user.username}`,
+      detail: { reason: 'bad_password' },
+    });
   });
 
   test('when the username is unknown, then what was typed is not recorded (it may be a password)', async () => {
@@ -114,7 +155,8 @@ describe('login', () => {
 describe('login rate limit (3 failures per user, 5 per IP in this file)', () => {
   test('when a username has failed 3 times from different IPs, then even the right password gets 429 with Retry-After', async () => {
     const user = await createUser(h, 'viewer');
-    for (let i = 0; i < 3; i++) expect((await apiLogin({ ...user, password: 'wrong-password-123' }, fakeIp())).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await apiLogin({ ...user, password: 'wrong-password-123' }, fakeIp())).status).toBe(401);
     const ua = uid('ua-');
     const res = await apiLogin(user, fakeIp(), ua);
     expect(res.status).toBe(429);
@@ -126,27 +168,37 @@ describe('login rate limit (3 failures per user, 5 per IP in this file)', () => 
 
   test('when a login succeeds, then earlier failures of that user no longer count', async () => {
     const user = await createUser(h, 'viewer');
-    for (let i = 0; i < 2; i++) expect((await apiLogin({ ...user, password: 'wrong-password-123' }, fakeIp())).status).toBe(401);
+    for (let i = 0; i < 2; i++)
+      expect((await apiLogin({ ...user, password: 'wrong-password-123' }, fakeIp())).status).toBe(401);
     expect((await apiLogin(user, fakeIp())).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await apiLogin({ ...user, password: 'wrong-password-123' }, fakeIp())).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await apiLogin({ ...user, password: 'wrong-password-123' }, fakeIp())).status).toBe(401);
     expect((await apiLogin(user, fakeIp())).status).toBe(429);
   });
 
   test('when one IP fails 5 times over many usernames, then its next attempt gets 429', async () => {
     const ip = fakeIp();
-    for (let i = 0; i < 5; i++) expect((await apiLogin({ username: uid('nobody-'), password: 'x-password-x' }, ip)).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await apiLogin({ username: uid('nobody-'), password: 'x-password-x' }, ip)).status).toBe(401);
     const user = await createUser(h, 'viewer');
     expect((await apiLogin(user, ip)).status).toBe(429);
     expect((await apiLogin(user, fakeIp())).status).toBe(200);
   });
 
   test('when failures are spread over two web replicas, then the limit still holds (it lives in PostgreSQL)', async () => {
-    const other = await startConsole({ CONSOLE_LOGIN_MAX_FAILURES_PER_USER: '3', CONSOLE_LOGIN_MAX_FAILURES_PER_IP: '5' });
+    const other = await startConsole({
+      CONSOLE_LOGIN_MAX_FAILURES_PER_USER: '3',
+      CONSOLE_LOGIN_MAX_FAILURES_PER_IP: '5',
+    });
     try {
       const user = await createUser(h, 'viewer');
       const bad = { ...user, password: 'wrong-password-123' };
       const at = (base: string) =>
-        fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': fakeIp() }, body: JSON.stringify(bad) });
+        fetch(`${base}/api/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': fakeIp() },
+          body: JSON.stringify(bad),
+        });
       expect((await at(h.base)).status).toBe(401);
       expect((await at(other.base)).status).toBe(401);
       expect((await at(h.base)).status).toBe(401);
@@ -167,7 +219,10 @@ describe('CSRF', () => {
     const s = await login(h, user);
     for (const headers of [{}, { 'x-csrf-token': 'forged' }] as Record<string, string>[]) {
       const ua = uid('ua-');
-      const res = await call(h, s, 'POST', `/api/orders/${order.id}/verify`, { csrf: false, headers: { ...headers, 'user-agent': ua } });
+      const res = await call(h, s, 'POST', `/api/orders/${order.id}/verify`, {
+        csrf: false,
+        headers: { ...headers, 'user-agent': ua },
+      });
       expect(res.status).toBe(403);
       expect(((await res.json()) as { error: string }).error).toBe('csrf');
       const rows = await auditRowsFor(h, ua);
@@ -188,7 +243,11 @@ describe('CSRF', () => {
   });
 
   test('when a staff API token is used, then no CSRF token is needed (no ambient credential)', async () => {
-    const { token } = await createApiToken(h.db, h.cfg, { kind: 'staff', name: 'ci', staffUserId: (await h.db.staffUser.findUniqueOrThrow({ where: { username: user.username } })).id });
+    const { token } = await createApiToken(h.db, h.cfg, {
+      kind: 'staff',
+      name: 'ci',
+      staffUserId: (await h.db.staffUser.findUniqueOrThrow({ where: { username: user.username } })).id,
+    });
     const res = await call(h, { bearer: token }, 'POST', `/api/orders/${order.id}/verify`);
     expect(res.status).toBe(200);
   });
@@ -249,7 +308,11 @@ describe('requirePartnerToken', () => {
     const app = express();
     app.set('trust proxy', 'loopback');
     app.get('/api/probe', auth.requirePartnerToken(), (_req, res) => {
-      res.json({ partner: res.locals.partner, shop: partnerMayUseApp(res.locals.partner!, 'shop'), default: partnerMayUseApp(res.locals.partner!, 'default') });
+      res.json({
+        partner: res.locals.partner,
+        shop: partnerMayUseApp(res.locals.partner!, 'shop'),
+        default: partnerMayUseApp(res.locals.partner!, 'default'),
+      });
     });
     app.use(errorHandler);
     server = await new Promise((resolve) => {
@@ -263,9 +326,17 @@ describe('requirePartnerToken', () => {
   });
 
   test('when a partner token restricted to an app is presented, then res.locals.partner carries it', async () => {
-    const { token, info } = await createApiToken(h.db, h.cfg, { kind: 'partner', name: 'shop backend', appKey: 'shop' });
+    const { token, info } = await createApiToken(h.db, h.cfg, {
+      kind: 'partner',
+      name: 'shop backend',
+      appKey: 'shop',
+    });
     const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-    expect(await res.json()).toEqual({ partner: { tokenId: info.id, name: 'shop backend', appKey: 'shop' }, shop: true, default: false });
+    expect(await res.json()).toEqual({
+      partner: { tokenId: info.id, name: 'shop backend', appKey: 'shop' },
+      shop: true,
+      default: false,
+    });
   });
 
   test('when the token is missing, revoked or a staff token, then 401 and each refusal is audited', async () => {

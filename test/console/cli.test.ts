@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { CliIo } from '../../src/cli/io';
 import { runCli } from '../../src/cli/program';
-import { hashToken } from '../../src/web/auth/tokens';
+import { hashToken } from '../../src/shared/compliance/staff/api-tokens';
 import { fakeIp, PHOTO, seedOrder, startConsole, uid, VIDEO, type ConsoleHarness } from './harness';
 import { rezip } from './zip-tools';
 
@@ -31,7 +31,10 @@ interface Run {
 }
 
 /** Runs the CLI in-process against the harness's database, S3 and Redis. */
-async function cli(args: string[], opts: { stdin?: string; env?: Record<string, string | undefined> } = {}): Promise<Run> {
+async function cli(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string | undefined> } = {},
+): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   const osUser = uid('op-');
@@ -62,24 +65,38 @@ async function apiLogin(username: string, password: string) {
 describe('user', () => {
   test('when an admin is added with --password-stdin, then they can log in and one row is audited as cli:<os user>', async () => {
     const name = uid('first-admin-');
-    const run = await cli(['user', 'add', name, '--role', 'admin', '--password-stdin'], { stdin: 'correct horse battery\n' });
+    const run = await cli(['user', 'add', name, '--role', 'admin', '--password-stdin'], {
+      stdin: 'correct horse battery\n',
+    });
     expect(run).toMatchObject({ code: 0, out: [`created admin ${name}`] });
     expect((await apiLogin(name, 'correct horse battery')).status).toBe(200);
     const rows = await auditOf(run);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ action: 'user.create', outcome: 'success', target: `user:${name}`, actorRole: 'cli' });
+    expect(rows[0]).toMatchObject({
+      action: 'user.create',
+      outcome: 'success',
+      target: `user:${name}`,
+      actorRole: 'cli',
+    });
     const stored = await h.db.staffUser.findUniqueOrThrow({ where: { username: name } });
     expect(stored.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
   });
 
   test('when input is bad, then exit 2 with a clear message', async () => {
     const name = uid('u-');
-    expect((await cli(['user', 'add', name, '--role', 'king', '--password-stdin'], { stdin: 'long enough password' })).code).toBe(2);
+    expect(
+      (await cli(['user', 'add', name, '--role', 'king', '--password-stdin'], { stdin: 'long enough password' })).code,
+    ).toBe(2);
     const short = await cli(['user', 'add', name, '--role', 'viewer', '--password-stdin'], { stdin: 'short' });
     expect(short.code).toBe(2);
     expect(short.err.join('\n')).toMatch(/at least 12 characters/);
-    expect((await cli(['user', 'add', name, '--role', 'viewer', '--password-stdin'], { stdin: 'long enough password' })).code).toBe(0);
-    const dup = await cli(['user', 'add', name, '--role', 'viewer', '--password-stdin'], { stdin: 'long enough password' });
+    expect(
+      (await cli(['user', 'add', name, '--role', 'viewer', '--password-stdin'], { stdin: 'long enough password' }))
+        .code,
+    ).toBe(0);
+    const dup = await cli(['user', 'add', name, '--role', 'viewer', '--password-stdin'], {
+      stdin: 'long enough password',
+    });
     expect(dup.code).toBe(2);
     expect(dup.err.join('\n')).toMatch(/already exists/);
     expect(await auditOf(dup)).toMatchObject([{ action: 'user.create', outcome: 'failure' }]);
@@ -104,8 +121,12 @@ describe('token', () => {
     expect(token).toMatch(/^fa_[A-Za-z0-9_-]{43}$/);
     const row = await h.db.apiToken.findUniqueOrThrow({ where: { tokenHash: hashToken(token) } });
     expect(row).toMatchObject({ kind: 'partner', appKey: 'shop', name: 'shop backend', revokedAt: null });
-    expect(await auditOf(run)).toMatchObject([{ action: 'token.create', outcome: 'success', target: `token:${row.id}` }]);
-    expect(JSON.stringify(await auditOf(run), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(token);
+    expect(await auditOf(run)).toMatchObject([
+      { action: 'token.create', outcome: 'success', target: `token:${row.id}` },
+    ]);
+    expect(
+      JSON.stringify(await auditOf(run), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+    ).not.toContain(token);
 
     const revoke = await cli(['token', 'revoke', row.id]);
     expect(revoke.code).toBe(0);
@@ -144,7 +165,9 @@ describe('evidence, export, requeue', () => {
     const good = await cli(['evidence', 'verify', o.orderNo]);
     expect(good.code).toBe(0);
     expect(good.out.join('\n')).toMatch(/integrity check passed/);
-    await h.s3.client.send(new PutObjectCommand({ Bucket: h.s3.bucket, Key: o.videoKey, Body: Buffer.concat([VIDEO, Buffer.from('!')]) }));
+    await h.s3.client.send(
+      new PutObjectCommand({ Bucket: h.s3.bucket, Key: o.videoKey, Body: Buffer.concat([VIDEO, Buffer.from('!')]) }),
+    );
     const bad = await cli(['evidence', 'verify', o.orderNo]);
     expect(bad.code).toBe(1);
     expect(bad.out.join('\n')).toMatch(/MISMATCH video/);
@@ -171,12 +194,16 @@ describe('evidence, export, requeue', () => {
     const keyFile = path.join(dir, 'export-public.pem');
     writeFileSync(keyFile, h.publicKeyPem);
 
-    const ok = await cli(['export', 'check', file, '--public-key', keyFile], { env: { EXPORT_SIGNING_KEY: undefined } });
+    const ok = await cli(['export', 'check', file, '--public-key', keyFile], {
+      env: { EXPORT_SIGNING_KEY: undefined },
+    });
     expect(ok.code).toBe(0);
     expect(ok.out.at(-1)).toBe('PACKAGE OK');
 
     const tampered = path.join(dir, 'tampered.zip');
-    await rezip(file, tampered, (name, data) => (name === 'evidence/photo.jpg' ? Buffer.concat([data, Buffer.from('x')]) : data));
+    await rezip(file, tampered, (name, data) =>
+      name === 'evidence/photo.jpg' ? Buffer.concat([data, Buffer.from('x')]) : data,
+    );
     const bad = await cli(['export', 'check', tampered, '--public-key', keyFile]);
     expect(bad.code).toBe(1);
     expect(bad.out.join('\n')).toMatch(/MISMATCH\s+evidence\/photo.jpg/);
@@ -205,14 +232,24 @@ describe('evidence, export, requeue', () => {
     const file = path.join(dir, `${uid('pkg-')}.zip`);
     expect((await cli(['export', o.orderNo, '--out', file])).code).toBe(0);
     const tampered = path.join(dir, `${uid('bad-')}.zip`);
-    await rezip(file, tampered, (name, data) => (name === 'manifest.json' ? Buffer.from(data.toString().replace('"status": "ARCHIVED"', '"status": "FAILED"')) : data));
+    await rezip(file, tampered, (name, data) =>
+      name === 'manifest.json'
+        ? Buffer.from(data.toString().replace('"status": "ARCHIVED"', '"status": "FAILED"'))
+        : data,
+    );
     const keyFile = path.join(dir, 'real-process-public.pem');
     writeFileSync(keyFile, h.publicKeyPem);
     // Offline: no configuration at all in the environment.
     const check = (f: string) =>
-      spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/main.ts', 'export', 'check', f, '--public-key', keyFile], {
-        cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' },
-      });
+      spawnSync(
+        process.execPath,
+        [require.resolve('tsx/cli'), 'src/cli/main.ts', 'export', 'check', f, '--public-key', keyFile],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '' },
+        },
+      );
     const bad = check(tampered);
     expect(bad.stdout).toMatch(/signature INVALID/);
     expect(bad.status).toBe(1);
@@ -243,7 +280,10 @@ describe('orders register', () => {
     expect(run.err.join('\n')).toMatch(/line 5: orderNo/);
     const rows = await h.db.order.findMany({ where: { orderNo: { in: [a, b, known] } }, orderBy: { orderNo: 'asc' } });
     expect(rows.map((r) => r.status)).toEqual(['EXPECTED', 'EXPECTED', 'EXPECTED']);
-    expect(rows.find((r) => r.orderNo === b)).toMatchObject({ userRef: 'user-7', startedAt: new Date('2026-11-20T08:00:00Z') });
+    expect(rows.find((r) => r.orderNo === b)).toMatchObject({
+      userRef: 'user-7',
+      startedAt: new Date('2026-11-20T08:00:00Z'),
+    });
     const audit = await auditOf(run);
     expect(audit.map((r) => [r.action, r.outcome])).toEqual([['register', 'failure']]);
   });

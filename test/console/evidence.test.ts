@@ -4,8 +4,22 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { rezip } from './zip-tools';
-import { checkExportPackage } from '../../src/shared/export-package';
-import { auditRowsFor, call, createUser, login, PHOTO, seedOrder, signingKeys, startConsole, uid, VIDEO, type ConsoleHarness, type SeededOrder, type Session } from './harness';
+import { checkExportPackage } from '../../src/shared/compliance/export-package';
+import {
+  auditRowsFor,
+  call,
+  createUser,
+  login,
+  PHOTO,
+  seedOrder,
+  signingKeys,
+  startConsole,
+  uid,
+  VIDEO,
+  type ConsoleHarness,
+  type SeededOrder,
+  type Session,
+} from './harness';
 
 let h: ConsoleHarness;
 let viewer: Session;
@@ -82,7 +96,9 @@ describe('evidence streaming with HTTP Range', () => {
 
   test('when the kind or the order does not exist, then 404 (audited as a failed download)', async () => {
     expect((await call(h, viewer, 'GET', `/api/orders/${order.id}/evidence/front_photo`)).status).toBe(404);
-    expect((await call(h, viewer, 'GET', `/api/orders/00000000-0000-4000-8000-000000000000/evidence/photo`)).status).toBe(404);
+    expect(
+      (await call(h, viewer, 'GET', `/api/orders/00000000-0000-4000-8000-000000000000/evidence/photo`)).status,
+    ).toBe(404);
     expect((await call(h, viewer, 'GET', `/api/orders/not-a-uuid/evidence/photo`)).status).toBe(404);
   });
 });
@@ -92,7 +108,9 @@ describe('personal data', () => {
     const json = (await (await call(h, viewer, 'GET', `/api/orders/${order.id}`)).json()) as Record<string, unknown>;
     expect(json.idNo).toBe('1101**********1234');
     expect(json.name).toBe('张*');
-    const page = await (await call(h, viewer, 'GET', `/orders/${order.id}`, { headers: { accept: 'text/html' } })).text();
+    const page = await (
+      await call(h, viewer, 'GET', `/orders/${order.id}`, { headers: { accept: 'text/html' } })
+    ).text();
     expect(page).toContain('1101**********1234');
     expect(page).not.toContain('110101199001011234');
     expect(page).not.toContain('张三');
@@ -135,11 +153,16 @@ describe('integrity', () => {
     const tampered = await seedOrder(h);
     const altered = Buffer.from(PHOTO);
     altered[200] = (altered[200]! + 1) % 256;
-    await h.s3.client.send(new PutObjectCommand({ Bucket: h.s3.bucket, Key: tampered.photoKey, Body: altered, ContentType: 'image/jpeg' }));
+    await h.s3.client.send(
+      new PutObjectCommand({ Bucket: h.s3.bucket, Key: tampered.photoKey, Body: altered, ContentType: 'image/jpeg' }),
+    );
 
     const ua = uid('ua-');
     const res = await call(h, viewer, 'POST', `/api/orders/${tampered.id}/verify`, { headers: { 'user-agent': ua } });
-    const report = (await res.json()) as { ok: boolean; files: { kind: string; verdict: string; actualSha256: string; expectedSha256: string }[] };
+    const report = (await res.json()) as {
+      ok: boolean;
+      files: { kind: string; verdict: string; actualSha256: string; expectedSha256: string }[];
+    };
     expect(report.ok).toBe(false);
     const photo = report.files.find((f) => f.kind === 'photo')!;
     expect(photo.verdict).toBe('mismatch');
@@ -160,7 +183,10 @@ describe('integrity', () => {
   test('when an object is gone from S3, then verify says missing', async () => {
     const gone = await seedOrder(h);
     await h.evidence.delete(gone.videoKey);
-    const report = (await (await call(h, viewer, 'POST', `/api/orders/${gone.id}/verify`)).json()) as { ok: boolean; files: { kind: string; verdict: string }[] };
+    const report = (await (await call(h, viewer, 'POST', `/api/orders/${gone.id}/verify`)).json()) as {
+      ok: boolean;
+      files: { kind: string; verdict: string }[];
+    };
     expect(report.ok).toBe(false);
     expect(report.files.find((f) => f.kind === 'video')!.verdict).toBe('missing');
   });
@@ -184,7 +210,13 @@ describe('export package', () => {
     expect(report.signature).toMatchObject({ ok: true, keySource: 'given', originProven: true });
     expect(report.files.map((f) => f.path).sort()).toEqual(['evidence/photo.jpg', 'evidence/video.mp4']);
     const m = report.manifest!;
-    expect(m.order).toMatchObject({ orderNo: order.orderNo, idNoMasked: '1101**********1234', nameMasked: '张*', resultCode: '0', liveRate: '99' });
+    expect(m.order).toMatchObject({
+      orderNo: order.orderNo,
+      idNoMasked: '1101**********1234',
+      nameMasked: '张*',
+      resultCode: '0',
+      liveRate: '99',
+    });
     expect(m.callbackEvents.map((c) => c.verdict)).toEqual(['accepted', 'rejected']);
     expect(m.timeline.length).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(m)).not.toContain('110101199001011234');
@@ -208,7 +240,9 @@ describe('export package', () => {
     const file = await exportZip(order);
     const bad = path.join(dir, 'tampered-manifest.zip');
     await rezip(file, bad, (name, data) =>
-      name === 'manifest.json' ? Buffer.from(data.toString('utf8').replace('"liveRate": "99"', '"liveRate": "98"')) : data,
+      name === 'manifest.json'
+        ? Buffer.from(data.toString('utf8').replace('"liveRate": "99"', '"liveRate": "98"'))
+        : data,
     );
     const report = await checkExportPackage(bad, { publicKeyPem: h.publicKeyPem });
     expect(report.ok).toBe(false);
@@ -261,7 +295,10 @@ describe('export package', () => {
       const s = await login(bare, await createUser(bare, 'auditor'));
       const res = await call(bare, s, 'POST', `/api/orders/${o.id}/export`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ error: 'export_not_configured', message: expect.stringContaining('EXPORT_SIGNING_KEY') });
+      expect(await res.json()).toMatchObject({
+        error: 'export_not_configured',
+        message: expect.stringContaining('EXPORT_SIGNING_KEY'),
+      });
     } finally {
       await bare.close();
     }

@@ -5,15 +5,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../../src/shared/config';
-import { createDb, type Db } from '../../src/shared/db';
-import { EvidenceStore } from '../../src/shared/evidence-store';
-import { createMetrics } from '../../src/shared/metrics';
-import { createArchiveQueue, type ArchiveJobData } from '../../src/shared/queues';
-import { createRedis } from '../../src/shared/redis';
-import { dataKey, seal } from '../../src/shared/sealed';
-import { createStaffUser } from '../../src/shared/staff/accounts';
-import type { Role } from '../../src/shared/staff/roles';
+import { loadConfig, type Config } from '../../src/shared/platform/config';
+import { createDb, type Db } from '../../src/shared/platform/db';
+import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
+import { createMetrics } from '../../src/shared/platform/metrics';
+import { createArchiveQueue, type ArchiveJobData } from '../../src/shared/orders/archive-queue';
+import { createRedis } from '../../src/shared/platform/redis';
+import { dataKey, seal } from '../../src/shared/platform/sealed';
+import { createStaffUser } from '../../src/shared/compliance/staff/accounts';
+import type { Role } from '../../src/shared/compliance/staff/roles';
 import { createApp } from '../../src/web/app';
 import type { OrderStatus } from '../../src/generated/prisma/client';
 import { startFauxqs, type FauxqsS3 } from '../support/fauxqs';
@@ -72,14 +72,31 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-console');
   const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
   // The lead's app mounts the console at /console (createConsoleRouter) with these deps.
-  const app = createApp({ cfg, db, archiveQueue: queue, tickets: { validAround: async () => [] }, metrics: createMetrics(), evidence, redis });
+  const app = createApp({
+    cfg,
+    db,
+    archiveQueue: queue,
+    tickets: { validAround: async () => [] },
+    metrics: createMetrics(),
+    evidence,
+    redis,
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
   return {
-    url, base: `${url}/console`, cfg, db, evidence, s3, queue, redis, publicKeyPem: keys.publicPem, env: merged,
+    url,
+    base: `${url}/console`,
+    cfg,
+    db,
+    evidence,
+    s3,
+    queue,
+    redis,
+    publicKeyPem: keys.publicPem,
+    env: merged,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -104,7 +121,15 @@ export interface SeededOrder {
 /** An archived order with a photo and a video in S3 and their rows, callback events (one forged) and a timeline. */
 export async function seedOrder(
   h: ConsoleHarness,
-  opts: { status?: OrderStatus; orderNo?: string; appId?: string; idNo?: string; name?: string; resultCode?: string; createdAt?: Date } = {},
+  opts: {
+    status?: OrderStatus;
+    orderNo?: string;
+    appId?: string;
+    idNo?: string;
+    name?: string;
+    resultCode?: string;
+    createdAt?: Date;
+  } = {},
 ): Promise<SeededOrder> {
   const appId = opts.appId ?? h.cfg.apps[0]!.appId;
   const orderNo = opts.orderNo ?? uid('ORD');
@@ -112,23 +137,65 @@ export async function seedOrder(
   const now = opts.createdAt ?? new Date();
   const order = await h.db.order.create({
     data: {
-      appId, orderNo, status: opts.status ?? 'ARCHIVED', source: 'CALLBACK', callbackCode: '0', h5faceId: uid('h5'),
-      verifiedAt: now, resultCode: opts.resultCode ?? '0', resultMsg: '成功', bizSeqNo: uid('biz'), liveRate: '99', similarity: '92.5',
-      occurredTime: '20261123120000', idType: '01',
-      idNoSealed: seal(opts.idNo ?? '110101199001011234', key), nameSealed: seal(opts.name ?? '张三', key),
-      archivedAt: now, createdAt: now,
+      appId,
+      orderNo,
+      status: opts.status ?? 'ARCHIVED',
+      source: 'CALLBACK',
+      callbackCode: '0',
+      h5faceId: uid('h5'),
+      verifiedAt: now,
+      resultCode: opts.resultCode ?? '0',
+      resultMsg: '成功',
+      bizSeqNo: uid('biz'),
+      liveRate: '99',
+      similarity: '92.5',
+      occurredTime: '20261123120000',
+      idType: '01',
+      idNoSealed: seal(opts.idNo ?? '110101199001011234', key),
+      nameSealed: seal(opts.name ?? '张三', key),
+      archivedAt: now,
+      createdAt: now,
     },
   });
   const stored: Record<string, string> = {};
-  for (const [kind, body, type] of [['photo', PHOTO, 'image/jpeg'], ['video', VIDEO, 'video/mp4']] as const) {
-    const put = await h.evidence.put({ key: { appId, orderNo, date: now, kind }, body: Readable.from([body]), contentType: type });
-    await h.db.evidence.create({ data: { orderId: order.id, kind, key: put.key, bytes: put.bytes, sha256: put.sha256, contentType: type } });
+  for (const [kind, body, type] of [
+    ['photo', PHOTO, 'image/jpeg'],
+    ['video', VIDEO, 'video/mp4'],
+  ] as const) {
+    const put = await h.evidence.put({
+      key: { appId, orderNo, date: now, kind },
+      body: Readable.from([body]),
+      contentType: type,
+    });
+    await h.db.evidence.create({
+      data: { orderId: order.id, kind, key: put.key, bytes: put.bytes, sha256: put.sha256, contentType: type },
+    });
     stored[kind] = put.key;
   }
   await h.db.callbackEvent.createMany({
     data: [
-      { orderId: order.id, channel: 'redirect', appId, orderNo, code: '0', verdict: 'accepted', ticketMatched: 'current', params: { code: '0', orderNo }, clientIp: '203.0.113.9' },
-      { orderId: order.id, channel: 'redirect', appId, orderNo, code: '0', verdict: 'rejected', reason: 'signature mismatch', params: { code: '0', orderNo }, clientIp: '198.51.100.66' },
+      {
+        orderId: order.id,
+        channel: 'redirect',
+        appId,
+        orderNo,
+        code: '0',
+        verdict: 'accepted',
+        ticketMatched: 'current',
+        params: { code: '0', orderNo },
+        clientIp: '203.0.113.9',
+      },
+      {
+        orderId: order.id,
+        channel: 'redirect',
+        appId,
+        orderNo,
+        code: '0',
+        verdict: 'rejected',
+        reason: 'signature mismatch',
+        params: { code: '0', orderNo },
+        clientIp: '198.51.100.66',
+      },
     ],
   });
   await h.db.orderEvent.createMany({
@@ -168,7 +235,10 @@ export async function login(h: ConsoleHarness, user: TestUser, ip = fakeIp()): P
   });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { csrfToken: string };
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0] ?? '').find((c) => c.startsWith('fa_console='));
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0] ?? '')
+    .find((c) => c.startsWith('fa_console='));
   if (!cookie) throw new Error('no session cookie');
   return { cookie, csrf: body.csrfToken, ip };
 }

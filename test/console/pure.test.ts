@@ -1,9 +1,9 @@
-import { csvCell } from '../../src/shared/audit';
-import { formatInstant, parseDayOrInstant } from '../../src/shared/staff/dates';
-import { decodeCursor, encodeCursor } from '../../src/shared/staff/keyset';
-import { maskIdNo, maskName } from '../../src/shared/staff/mask';
-import { hashPassword, verifyPassword } from '../../src/shared/staff/password';
-import { roleAtLeast } from '../../src/shared/staff/roles';
+import { csvCell } from '../../src/shared/compliance/audit';
+import { formatInstant, parseDayOrInstant } from '../../src/shared/platform/display-time';
+import { decodeCursor, encodeCursor } from '../../src/shared/platform/keyset';
+import { maskIdNo, maskName } from '../../src/shared/compliance/mask';
+import { hashPassword, verifyPassword } from '../../src/shared/compliance/staff/passwords';
+import { roleAtLeast } from '../../src/shared/compliance/staff/roles';
 import { parseRange } from '../../src/web/console/range';
 import { escapeHtml, html } from '../../src/web/console/html';
 
@@ -36,7 +36,8 @@ describe('parseRange (size 1000)', () => {
     ['bytes=x-y', { kind: 'full' }],
     ['pages=1-2', { kind: 'full' }],
   ])('%s', (header, expected) => expect(parseRange(header, 1000)).toEqual(expected));
-  test('any range of an empty object is unsatisfiable', () => expect(parseRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' }));
+  test('any range of an empty object is unsatisfiable', () =>
+    expect(parseRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' }));
 });
 
 describe('passwords', () => {

@@ -7,11 +7,11 @@ import { ZipFile } from 'yazl';
 export function readZip(file: string): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
+      if (err || !zip) return reject(err ?? new Error(`cannot open ${file}`));
       const out = new Map<string, Buffer>();
       zip.on('entry', (entry: yauzl.Entry) => {
         zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
+          if (e || !stream) return reject(e ?? new Error(`cannot read ${entry.fileName}`));
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('end', () => {
@@ -28,7 +28,12 @@ export function readZip(file: string): Promise<Map<string, Buffer>> {
 }
 
 /** Rebuilds a zip, letting `mutate` change entries and `extra` add some: how a forger would edit a package. */
-export async function rezip(src: string, dest: string, mutate: (name: string, data: Buffer) => Buffer, extra: [string, Buffer][] = []): Promise<void> {
+export async function rezip(
+  src: string,
+  dest: string,
+  mutate: (name: string, data: Buffer) => Buffer,
+  extra: [string, Buffer][] = [],
+): Promise<void> {
   const entries = await readZip(src);
   const zip = new ZipFile();
   for (const [name, data] of entries) zip.addBuffer(mutate(name, data), name);

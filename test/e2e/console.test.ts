@@ -1,6 +1,13 @@
 import type { Browser } from 'playwright-core';
-import { checkExportPackage } from '../../src/shared/export-package';
-import { createUser, seedOrder, startConsole, type ConsoleHarness, type SeededOrder, type TestUser } from '../console/harness';
+import { checkExportPackage } from '../../src/shared/compliance/export-package';
+import {
+  createUser,
+  seedOrder,
+  startConsole,
+  type ConsoleHarness,
+  type SeededOrder,
+  type TestUser,
+} from '../console/harness';
 import { artifactPath, launchChromium } from '../support/browser';
 
 /**
@@ -9,7 +16,10 @@ import { artifactPath, launchChromium } from '../support/browser';
  * test-artifacts/console-*.png.
  */
 // The callbacks below run inside Chromium; tsconfig has no DOM lib, so these declarations type them here only.
-interface Img { complete: boolean; naturalWidth: number }
+interface Img {
+  complete: boolean;
+  naturalWidth: number;
+}
 interface Video {
   muted: boolean;
   currentTime: number;
@@ -70,7 +80,9 @@ test('an auditor logs in, finds the order, sees the photo, plays and seeks the v
     const img = document.querySelector('#evidence-photo') as Img | null;
     return Boolean(img && img.complete && img.naturalWidth > 0);
   });
-  expect(await page.locator('#evidence-photo').evaluate((img) => (img as unknown as Img).naturalWidth)).toBeGreaterThan(0);
+  expect(await page.locator('#evidence-photo').evaluate((img) => (img as unknown as Img).naturalWidth)).toBeGreaterThan(
+    0,
+  );
 
   // The video plays, then seeks (the player issues Range requests).
   const played = await page.locator('#evidence-video').evaluate(async (el) => {
@@ -95,11 +107,15 @@ test('an auditor logs in, finds the order, sees the photo, plays and seeks the v
   // Masked until revealed.
   await expect(page.locator('#pii-idno').textContent()).resolves.toBe('1101**********1234');
   await page.click('button[data-action=reveal]');
-  await page.waitForFunction(() => (document.querySelector('#pii-idno') as { textContent: string } | null)?.textContent === '110101199001011234');
+  await page.waitForFunction(
+    () => (document.querySelector('#pii-idno') as { textContent: string } | null)?.textContent === '110101199001011234',
+  );
 
   // Verify integrity.
   await page.click('button[data-action=verify]');
-  await page.waitForFunction(() => /PASS/.test((document.querySelector('#verify-result') as { textContent: string } | null)?.textContent ?? ''));
+  await page.waitForFunction(() =>
+    /PASS/.test((document.querySelector('#verify-result') as { textContent: string } | null)?.textContent ?? ''),
+  );
   await page.screenshot({ path: artifactPath('console-3-order.png'), fullPage: true });
 
   // Export downloads a package that checks out.

@@ -29,7 +29,10 @@ describe('H5 face scan in a real browser', () => {
     await page.screenshot({ path: artifactPath('h5-callback.png') });
 
     const order = await eventually(async () => {
-      const o = await p.web.db.order.findUnique({ where: { appId_orderNo: { appId: p.appId, orderNo } }, include: { evidence: true } });
+      const o = await p.web.db.order.findUnique({
+        where: { appId_orderNo: { appId: p.appId, orderNo } },
+        include: { evidence: true },
+      });
       return o?.status === 'ARCHIVED' ? o : undefined;
     }, 10_000);
     expect(order.evidence.map((e) => e.kind).sort()).toEqual(['photo', 'video']);
@@ -43,7 +46,9 @@ describe('H5 face scan in a real browser', () => {
   test('when the user abandons, then no callback arrives and nothing is recorded', async () => {
     const orderNo = uid('e2e');
     const page = await browser.newPage();
-    await page.goto(`${p.sim.url}/h5/start?${new URLSearchParams({ appId: p.appId, orderNo, url: `${p.web.url}${p.cfg.CALLBACK_PATH}` })}`);
+    await page.goto(
+      `${p.sim.url}/h5/start?${new URLSearchParams({ appId: p.appId, orderNo, url: `${p.web.url}${p.cfg.CALLBACK_PATH}` })}`,
+    );
     await page.click('#abandon');
     await expect(page.locator('body').textContent()).resolves.toMatch(/left/i);
     expect(await p.web.db.order.count({ where: { appId: p.appId, orderNo } })).toBe(0);

@@ -61,7 +61,9 @@ describe(`fault suite (${profile.name} profile, FAULT_SEED=${seed})`, () => {
       writeFileSync(path.join(w.artifacts, 'summary.txt'), `${planSummary(plan, profile, w.runId)}\n${report}`);
       say(`[faults] logs and summary in ${path.relative(process.cwd(), w.artifacts)}`);
 
-      const failed: Pick<CheckRow, 'check' | 'details'>[] = rows.filter((r) => !r.ok).map(({ check, details }) => ({ check, details }));
+      const failed: Pick<CheckRow, 'check' | 'details'>[] = rows
+        .filter((r) => !r.ok)
+        .map(({ check, details }) => ({ check, details }));
       expect(failed).toEqual([]);
     },
     profile.windowMs + profile.settleMs + 180_000,

@@ -17,7 +17,9 @@ describe('fault suite log scan', () => {
     expect(scan('{"detail":"user 欧阳伟芳娜 failed"}')).toEqual(['name']);
     expect(scan(`GET /q?ticket=${'Ab3xQ9zR'.repeat(8)}&x=1`)).toEqual(['SIGN ticket']);
     expect(scan('sig=0123456789abcdef0123456789abcdef01234567')).toEqual(['signature']);
-    expect(scan(`key ${encodeURIComponent('q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8=')}`)).toEqual(['DATA_ENCRYPTION_KEY (URL-encoded)']);
+    expect(scan(`key ${encodeURIComponent('q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8=')}`)).toEqual([
+      'DATA_ENCRYPTION_KEY (URL-encoded)',
+    ]);
     expect(scan('bizSeqNo 9911010519900307421X77')).toEqual(['ID number']);
   });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { open, dataKey } from '../../src/shared/sealed';
-import { archiveJobId, enqueueArchive } from '../../src/shared/queues';
+import { open, dataKey } from '../../src/shared/platform/sealed';
+import { archiveJobId, enqueueArchive } from '../../src/shared/orders/archive-queue';
 import { eventually, redirectBack, startPipeline, type Pipeline } from '../support/pipeline';
 import { uid } from '../support/web-harness';
 
@@ -38,7 +38,13 @@ describe('evidence archiver', () => {
 
   test('when a passed scan comes back, then photo and video land in S3 byte-identical with their SHA-256 recorded', async () => {
     const orderNo = uid('o');
-    const scan = p.sim.createScan({ appId: p.appId, orderNo, outcome: 'pass', idNo: '110101199003074211', name: '王五' });
+    const scan = p.sim.createScan({
+      appId: p.appId,
+      orderNo,
+      outcome: 'pass',
+      idNo: '110101199003074211',
+      name: '王五',
+    });
     expect((await redirectBack(p, orderNo)).status).toBe(302);
     const order = await settled(p, orderNo);
 
@@ -62,13 +68,22 @@ describe('evidence archiver', () => {
       expect(head.Metadata?.sha256).toBe(ev.sha256);
       expect(head.ContentType).toBe(ev.kind === 'video' ? 'video/mp4' : 'image/jpeg');
     }
-    expect(order.evidence[0]!.key).toMatch(new RegExp(`^evidence/${p.appId}/\\d{4}/\\d{2}/\\d{2}/${orderNo}/photo\\.jpg$`));
+    expect(order.evidence[0]!.key).toMatch(
+      new RegExp(`^evidence/${p.appId}/\\d{4}/\\d{2}/\\d{2}/${orderNo}/photo\\.jpg$`),
+    );
     // The timeline, in order: started, each file once stored (with its hash), archived.
     const stored = (kind: string) => order.evidence.find((e) => e.kind === kind)!;
-    expect(order.timeline.map((e) => e.type)).toEqual(['archive_started', 'evidence_stored', 'evidence_stored', 'archived']);
+    expect(order.timeline.map((e) => e.type)).toEqual([
+      'archive_started',
+      'evidence_stored',
+      'evidence_stored',
+      'archived',
+    ]);
     expect(order.timeline[0]!.detail).toEqual({ attempt: 1 });
     expect(order.timeline.slice(1, 3).map((e) => e.detail)).toEqual(
-      expect.arrayContaining(['photo', 'video'].map((kind) => ({ kind, bytes: Number(stored(kind).bytes), sha256: stored(kind).sha256 }))),
+      expect.arrayContaining(
+        ['photo', 'video'].map((kind) => ({ kind, bytes: Number(stored(kind).bytes), sha256: stored(kind).sha256 })),
+      ),
     );
     expect(order.timeline[3]!.detail).toEqual({ code: '0', bizSeqNo: expect.any(String) });
     expect(order.archivedAt).toBeInstanceOf(Date);
@@ -86,8 +101,14 @@ describe('evidence archiver', () => {
     await redirectBack(p, orderNo);
     const before = await settled(p, orderNo);
     const requestsBefore = syncRequests(p, orderNo).length;
-    await enqueueArchive(p.web.queue, { appId: p.appId, orderNo, product: 'faceid', reason: 'test' }, { generation: 1 });
-    await eventually(async () => (await p.web.queue.getJob(archiveJobId('faceid', p.appId, orderNo, 1)))?.isCompleted());
+    await enqueueArchive(
+      p.web.queue,
+      { appId: p.appId, orderNo, product: 'faceid', reason: 'test' },
+      { generation: 1 },
+    );
+    await eventually(async () =>
+      (await p.web.queue.getJob(archiveJobId('faceid', p.appId, orderNo, 1)))?.isCompleted(),
+    );
     const after = await orderOf(p, orderNo);
     expect(syncRequests(p, orderNo)).toHaveLength(requestsBefore);
     expect(after.evidence).toEqual(before.evidence);
@@ -115,11 +136,16 @@ describe('evidence archiver', () => {
     expect(order.timeline.map((e) => e.type)).toContain('evidence_pending');
   });
 
-  test('when WeBank has no result (66660011), then the order ends NO_RESULT with WeBank\'s message', async () => {
+  test("when WeBank has no result (66660011), then the order ends NO_RESULT with WeBank's message", async () => {
     const orderNo = uid('o');
     p.sim.createScan({ appId: p.appId, orderNo, outcome: 'risk' });
     // A risk-controlled scan still redirects with a failure code in real life; sign one.
-    const q = new URLSearchParams({ code: '66660016', orderNo, h5faceId: uid('h'), newSign: p.sim.signCallback(p.appId, orderNo, '66660016') });
+    const q = new URLSearchParams({
+      code: '66660016',
+      orderNo,
+      h5faceId: uid('h'),
+      newSign: p.sim.signCallback(p.appId, orderNo, '66660016'),
+    });
     expect((await fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${q}`, { redirect: 'manual' })).status).toBe(302);
     const order = await settled(p, orderNo, ['NO_RESULT']);
     expect(order.resultCode).toBe('66660011');
@@ -162,7 +188,10 @@ describe('evidence archiver under WeBank faults', () => {
     const { failing } = await runThroughFault({ http5xxRate: 1 }, uid('o'));
     expect(failing.lastError).toMatch(/50\d|HTTP/);
     expect(failing.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['archive_started', 'archive_retry']));
-    expect(failing.timeline.find((e) => e.type === 'archive_retry')?.detail).toEqual({ error: failing.lastError, attempt: 1 });
+    expect(failing.timeline.find((e) => e.type === 'archive_retry')?.detail).toEqual({
+      error: failing.lastError,
+      attempt: 1,
+    });
   });
 
   test('when WeBank answers malformed JSON, then nothing is stored from it and a retry archives', async () => {
@@ -220,7 +249,15 @@ describe('evidence archiver when WeBank refuses the ticket it signed with', () =
     const orderNo = uid('o');
     p.sim.createScan({ appId: p.appId, orderNo });
     await p.web.db.order.create({
-      data: { appId: p.appId, orderNo, product: 'faceid', status: 'QUEUED', source: 'CALLBACK', callbackCode: '0', verifiedAt: new Date() },
+      data: {
+        appId: p.appId,
+        orderNo,
+        product: 'faceid',
+        status: 'QUEUED',
+        source: 'CALLBACK',
+        callbackCode: '0',
+        verifiedAt: new Date(),
+      },
     });
     const ticketCalls = p.sim.requests({ path: '/api/oauth2/api_ticket' }).length;
     await enqueueArchive(p.web.queue, { appId: p.appId, orderNo, product: 'faceid', reason: 'test' });

@@ -1,5 +1,5 @@
-import { archiveJobId } from '../../src/shared/queues';
-import type { VerifiedResult } from '../../src/shared/orders';
+import { archiveJobId } from '../../src/shared/orders/archive-queue';
+import type { VerifiedResult } from '../../src/shared/orders/callback-results';
 import { callbackSign } from '../../src/shared/webank/signature';
 import { ResultRecorder } from '../../src/web/result-recorder';
 import { eventually } from '../support/pipeline';
@@ -34,8 +34,19 @@ describe('batched recording of verified results', () => {
     const rows = await h.db.order.findMany({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo: { in: orders } } });
     expect(rows).toHaveLength(60);
     for (const row of rows) expect(row).toMatchObject({ status: 'QUEUED', callbackCode: '0', source: 'CALLBACK' });
-    await eventually(async () => (await h.db.order.count({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo: { in: orders }, enqueuePending: true } })) === 0, 3000, 20);
-    const events = await h.db.callbackEvent.groupBy({ by: ['orderNo', 'verdict'], where: { appId: h.cfg.WEBANK_APP_ID, orderNo: { in: orders } }, _count: true });
+    await eventually(
+      async () =>
+        (await h.db.order.count({
+          where: { appId: h.cfg.WEBANK_APP_ID, orderNo: { in: orders }, enqueuePending: true },
+        })) === 0,
+      3000,
+      20,
+    );
+    const events = await h.db.callbackEvent.groupBy({
+      by: ['orderNo', 'verdict'],
+      where: { appId: h.cfg.WEBANK_APP_ID, orderNo: { in: orders } },
+      _count: true,
+    });
     expect(events).toHaveLength(60);
     expect(events.every((e) => e.verdict === 'accepted' && e._count === 1)).toBe(true);
     const jobs = await Promise.all(orders.map((o) => h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, o))));
@@ -52,7 +63,10 @@ describe('batched recording of verified results', () => {
       ...others.map((o) => callback(o)),
     ]);
     expect(answers.every((r) => r.status === 302)).toBe(true);
-    const events = await h.db.callbackEvent.findMany({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo }, orderBy: { id: 'asc' } });
+    const events = await h.db.callbackEvent.findMany({
+      where: { appId: h.cfg.WEBANK_APP_ID, orderNo },
+      orderBy: { id: 'asc' },
+    });
     expect(events).toHaveLength(6);
     expect(events.filter((e) => e.verdict === 'accepted')).toHaveLength(1);
     const order = await h.db.order.findUniqueOrThrow({ where: where(orderNo) });
@@ -66,27 +80,58 @@ describe('batched recording of verified results', () => {
 
   test('when a registered order and new ones share a batch, then the registered one is taken over (accepted, queued) and keeps its source', async () => {
     const registered = uid('reg');
-    await h.db.order.create({ data: { appId: h.cfg.WEBANK_APP_ID, orderNo: registered, status: 'EXPECTED', source: 'REGISTRATION', nextSweepAt: new Date() } });
+    await h.db.order.create({
+      data: {
+        appId: h.cfg.WEBANK_APP_ID,
+        orderNo: registered,
+        status: 'EXPECTED',
+        source: 'REGISTRATION',
+        nextSweepAt: new Date(),
+      },
+    });
     const fresh = Array.from({ length: 8 }, () => uid('bat'));
     const answers = await Promise.all([callback(registered), ...fresh.map((o) => callback(o))]);
     expect(answers.every((r) => r.status === 302)).toBe(true);
     expect(await h.db.order.findUniqueOrThrow({ where: where(registered) })).toMatchObject({
-      status: 'QUEUED', source: 'REGISTRATION', callbackCode: '0', nextSweepAt: null,
+      status: 'QUEUED',
+      source: 'REGISTRATION',
+      callbackCode: '0',
+      nextSweepAt: null,
     });
-    await eventually(async () => !(await h.db.order.findUniqueOrThrow({ where: where(registered) })).enqueuePending, 3000, 20);
+    await eventually(
+      async () => !(await h.db.order.findUniqueOrThrow({ where: where(registered) })).enqueuePending,
+      3000,
+      20,
+    );
     expect(await h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, registered))).toBeDefined();
   });
 
   test('when one result in a batch cannot be stored, then the others are still recorded and only it fails', async () => {
     const recorder = new ResultRecorder(h.db, h.queue);
     const result = (orderNo: string): VerifiedResult => ({
-      appId: h.cfg.WEBANK_APP_ID, orderNo, product: 'faceid', code: '0', channel: 'redirect', ticketMatched: 'current', params: {},
+      appId: h.cfg.WEBANK_APP_ID,
+      orderNo,
+      product: 'faceid',
+      code: '0',
+      channel: 'redirect',
+      ticketMatched: 'current',
+      params: {},
     });
     const good = Array.from({ length: 5 }, () => uid('bat'));
     // PostgreSQL refuses a NUL character in text and jsonb: the batch statement fails as a whole.
     const poison = result(`${uid('bad')}\u0000`);
-    const outcomes = await Promise.allSettled([...good.map((o) => recorder.record(result(o))), recorder.record(poison)]);
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    const outcomes = await Promise.allSettled([
+      ...good.map((o) => recorder.record(result(o))),
+      recorder.record(poison),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+    ]);
     expect(await h.db.order.count({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo: { in: good } } })).toBe(5);
     await recorder.drain();
   });

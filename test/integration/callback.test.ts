@@ -1,16 +1,25 @@
 import { callbackSign } from '../../src/shared/webank/signature';
-import { createDb } from '../../src/shared/db';
-import { archiveJobId } from '../../src/shared/queues';
+import { createDb } from '../../src/shared/platform/db';
+import { archiveJobId } from '../../src/shared/orders/archive-queue';
 import { captureLogs } from '../support/log-capture';
 import { eventually } from '../support/pipeline';
 import { startWeb, testConfig, uid, type WebHarness } from '../support/web-harness';
 
 const TICKET = 'T1cketValueCurrent' + 'x'.repeat(46);
 
-function query(h: WebHarness, p: { orderNo: string; code?: string; ticket?: string; key?: 'newSign' | 'newSignature' }) {
+function query(
+  h: WebHarness,
+  p: { orderNo: string; code?: string; ticket?: string; key?: 'newSign' | 'newSignature' },
+) {
   const code = p.code ?? '0';
   const sign = callbackSign({ appId: h.cfg.WEBANK_APP_ID, orderNo: p.orderNo, ticket: p.ticket ?? TICKET, code });
-  return new URLSearchParams({ code, orderNo: p.orderNo, h5faceId: uid('h5'), [p.key ?? 'newSignature']: sign, liveRate: '99' });
+  return new URLSearchParams({
+    code,
+    orderNo: p.orderNo,
+    h5faceId: uid('h5'),
+    [p.key ?? 'newSignature']: sign,
+    liveRate: '99',
+  });
 }
 
 const get = (h: WebHarness, qs: URLSearchParams | string, path = h.cfg.CALLBACK_PATH) =>
@@ -45,14 +54,22 @@ describe('callback receiver', () => {
     const job = await h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, orderNo));
     expect(job?.data).toMatchObject({ appId: h.cfg.WEBANK_APP_ID, orderNo, product: 'faceid' });
     const [event] = await events(orderNo);
-    expect(event).toMatchObject({ verdict: 'accepted', ticketMatched: 'current', userAgent: 'jest-browser', channel: 'redirect' });
+    expect(event).toMatchObject({
+      verdict: 'accepted',
+      ticketMatched: 'current',
+      userAgent: 'jest-browser',
+      channel: 'redirect',
+    });
     expect(event?.params).toMatchObject({ liveRate: '99', newSignature: '[present]' });
   });
 
-  test.each(['newSign', 'newSignature'] as const)('when the signature comes as %s, then it is accepted', async (key) => {
-    const orderNo = uid('ord');
-    expect((await get(h, query(h, { orderNo, key }))).status).toBe(302);
-  });
+  test.each(['newSign', 'newSignature'] as const)(
+    'when the signature comes as %s, then it is accepted',
+    async (key) => {
+      const orderNo = uid('ord');
+      expect((await get(h, query(h, { orderNo, key }))).status).toBe(302);
+    },
+  );
 
   test('when the scan failed (code not 0) but the signature is good, then it is recorded and the outcome is failed', async () => {
     const orderNo = uid('ord');
@@ -65,7 +82,11 @@ describe('callback receiver', () => {
     ['code', (q: URLSearchParams) => q.set('code', '1')],
     ['orderNo', (q: URLSearchParams) => q.set('orderNo', uid('other'))],
     ['signature', (q: URLSearchParams) => q.set('newSignature', 'A'.repeat(40))],
-    ['ticket', (q: URLSearchParams) => q.set('newSignature', callbackSign({ appId: 'x', orderNo: q.get('orderNo')!, ticket: 'wrong', code: '0' }))],
+    [
+      'ticket',
+      (q: URLSearchParams) =>
+        q.set('newSignature', callbackSign({ appId: 'x', orderNo: q.get('orderNo')!, ticket: 'wrong', code: '0' })),
+    ],
   ])('when %s is tampered with, then 403, the attempt is recorded and nothing is queued', async (_name, tamper) => {
     const orderNo = uid('ord');
     const q = query(h, { orderNo });
@@ -73,7 +94,9 @@ describe('callback receiver', () => {
     const res = await get(h, q);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('rejected');
-    const recorded = await h.db.callbackEvent.findMany({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo: q.get('orderNo')! } });
+    const recorded = await h.db.callbackEvent.findMany({
+      where: { appId: h.cfg.WEBANK_APP_ID, orderNo: q.get('orderNo')! },
+    });
     expect(recorded.map((e) => e.verdict)).toEqual(['rejected']);
     expect(await h.db.order.count({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo: q.get('orderNo')! } })).toBe(0);
     expect(await h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, q.get('orderNo')!))).toBeUndefined();
@@ -96,7 +119,9 @@ describe('callback receiver', () => {
     await get(h, query(h, { orderNo, code: '0' }));
     const res = await get(h, query(h, { orderNo, code: '66660015' }));
     expect(new URL(res.headers.get('location') ?? '').searchParams.get('outcome')).toBe('verified');
-    const order = await h.db.order.findUniqueOrThrow({ where: { appId_orderNo: { appId: h.cfg.WEBANK_APP_ID, orderNo } } });
+    const order = await h.db.order.findUniqueOrThrow({
+      where: { appId_orderNo: { appId: h.cfg.WEBANK_APP_ID, orderNo } },
+    });
     expect(order.callbackCode).toBe('0');
     expect((await events(orderNo)).map((e) => e.verdict)).toEqual(['accepted', 'conflict']);
   });
@@ -116,7 +141,10 @@ describe('callback receiver', () => {
     const res = await get(h, q);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/parameter|signature/);
-    const recorded = await h.db.callbackEvent.findFirst({ where: { appId: h.cfg.WEBANK_APP_ID, verdict: 'invalid' }, orderBy: { id: 'desc' } });
+    const recorded = await h.db.callbackEvent.findFirst({
+      where: { appId: h.cfg.WEBANK_APP_ID, verdict: 'invalid' },
+      orderBy: { id: 'desc' },
+    });
     expect(recorded?.reason).toBeTruthy();
   });
 

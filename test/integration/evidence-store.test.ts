@@ -1,20 +1,24 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { DeleteBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { loadConfig } from '../../src/shared/platform/config';
+import { AppError } from '../../src/shared/platform/errors';
 import {
-  DeleteBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { loadConfig } from '../../src/shared/config';
-import { AppError } from '../../src/shared/errors';
-import { EvidenceStore, unsignedPayloadAllowed, type EvidenceStoreOptions } from '../../src/shared/evidence-store';
-import { evidenceKind } from '../../src/shared/evidence-key';
+  EvidenceStore,
+  unsignedPayloadAllowed,
+  type EvidenceStoreOptions,
+} from '../../src/shared/evidence/evidence-store';
+import { evidenceKind } from '../../src/shared/evidence/keys';
 import { parseWebankStream } from '../../src/shared/webank/response-stream';
 import { startFauxqs, type FauxqsS3 } from '../support/fauxqs';
 
 const MiB = 1024 * 1024;
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), randomBytes(2000), Buffer.from([0xff, 0xd9])]);
+const JPEG = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+  Buffer.from('JFIF\0'),
+  randomBytes(2000),
+  Buffer.from([0xff, 0xd9]),
+]);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(500)]);
 const ORDER = { appId: 'TIDAtest0001', orderNo: 'ORDER20240501x1', date: new Date('2024-05-01T23:30:00Z') };
 
@@ -52,7 +56,10 @@ function mp4Like(size: number, failAfter?: number): { stream: Readable; hash: ()
     let i = 0;
     while (sent < size) {
       if (failAfter !== undefined && sent >= failAfter) throw new Error('camera feed lost');
-      const chunk = Buffer.from(i === 0 ? Buffer.concat([head, block]).subarray(0, block.length) : block).subarray(0, size - sent);
+      const chunk = Buffer.from(i === 0 ? Buffer.concat([head, block]).subarray(0, block.length) : block).subarray(
+        0,
+        size - sent,
+      );
       chunk.writeUInt32BE(i++, chunk.length >= 40 ? 36 : 0);
       hash.update(chunk);
       sent += chunk.length;
@@ -70,12 +77,17 @@ function mp4LikeChunks(data: Buffer): Readable {
 }
 
 /** Observes the requests a client really sends (command name and HTTP headers); no stubbing. */
-function recordRequests(client: S3Client): Array<{ command: string; headers: Record<string, string>; bodySha256?: string }> {
+function recordRequests(
+  client: S3Client,
+): Array<{ command: string; headers: Record<string, string>; bodySha256?: string }> {
   const seen: Array<{ command: string; headers: Record<string, string>; bodySha256?: string }> = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const request = args.request as { headers?: Record<string, string>; body?: unknown };
-      const body = request.body instanceof Uint8Array ? sha256(Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength)) : undefined;
+      const body =
+        request.body instanceof Uint8Array
+          ? sha256(Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength))
+          : undefined;
       seen.push({ command: String(context.commandName), headers: { ...(request.headers ?? {}) }, bodySha256: body });
       return next(args);
     },
@@ -97,7 +109,11 @@ afterAll(async () => {
 
 describe('EvidenceStore', () => {
   it('when a small JPEG is stored by its key parts, then it round-trips with its type, size and SHA-256', async () => {
-    const stored = await store.put({ key: { ...ORDER, kind: 'photo' }, body: Readable.from([JPEG]), expectedType: 'image/jpeg' });
+    const stored = await store.put({
+      key: { ...ORDER, kind: 'photo' },
+      body: Readable.from([JPEG]),
+      expectedType: 'image/jpeg',
+    });
     expect(stored).toEqual({
       key: 'evidence/TIDAtest0001/2024/05/01/ORDER20240501x1/photo.jpg',
       bytes: JPEG.length,
@@ -108,9 +124,18 @@ describe('EvidenceStore', () => {
     });
     const raw = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: stored.key }));
     expect(raw.Metadata).toEqual({ sha256: sha256(JPEG) });
-    expect(await store.head(stored.key)).toMatchObject({ bytes: JPEG.length, contentType: 'image/jpeg', sha256: sha256(JPEG) });
+    expect(await store.head(stored.key)).toMatchObject({
+      bytes: JPEG.length,
+      contentType: 'image/jpeg',
+      sha256: sha256(JPEG),
+    });
     const read = await store.get(stored.key);
-    expect(read).toMatchObject({ contentLength: JPEG.length, totalBytes: JPEG.length, partial: false, contentType: 'image/jpeg' });
+    expect(read).toMatchObject({
+      contentLength: JPEG.length,
+      totalBytes: JPEG.length,
+      partial: false,
+      contentType: 'image/jpeg',
+    });
     expect(await readAll(read.body)).toEqual(JPEG);
     await expect(store.verify(stored.key, sha256(JPEG))).resolves.toMatchObject({ ok: true, bytes: JPEG.length });
   });
@@ -119,7 +144,10 @@ describe('EvidenceStore', () => {
     const observed = storeOn(s3.bucket);
     const requests = recordRequests(observed.client);
     const exact = Buffer.concat([JPEG, randomBytes(5 * MiB - JPEG.length)]);
-    const stored = await observed.put({ key: { ...ORDER, orderNo: 'ONEPART1', kind: 'photo' }, body: mp4LikeChunks(exact) });
+    const stored = await observed.put({
+      key: { ...ORDER, orderNo: 'ONEPART1', kind: 'photo' },
+      body: mp4LikeChunks(exact),
+    });
     observed.close();
     expect(stored).toMatchObject({ bytes: 5 * MiB, sha256: sha256(exact), contentType: 'image/jpeg' });
     expect(requests.map((r) => r.command)).toEqual(['PutObjectCommand']);
@@ -130,7 +158,11 @@ describe('EvidenceStore', () => {
     expect(put.headers['x-amz-content-sha256']).toBe(sha256(exact));
     expect(put.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-content-sha256/);
     const raw = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: stored.key }));
-    expect(raw).toMatchObject({ ContentLength: 5 * MiB, ContentType: 'image/jpeg', Metadata: { sha256: sha256(exact) } });
+    expect(raw).toMatchObject({
+      ContentLength: 5 * MiB,
+      ContentType: 'image/jpeg',
+      Metadata: { sha256: sha256(exact) },
+    });
     expect((await readAll((await store.get(stored.key)).body)).equals(exact)).toBe(true);
   });
 
@@ -140,7 +172,10 @@ describe('EvidenceStore', () => {
         const data = Buffer.concat([JPEG, randomBytes(Math.max(0, size - JPEG.length))]).subarray(0, size);
         const chunks: Buffer[] = [];
         for (let i = 0; i < data.length; i += chunk) chunks.push(data.subarray(i, i + chunk));
-        const stored = await store.put({ key: `evidence/tmp/sizes-${size}-${chunk}`, body: Readable.from(chunks, { objectMode: false }) });
+        const stored = await store.put({
+          key: `evidence/tmp/sizes-${size}-${chunk}`,
+          body: Readable.from(chunks, { objectMode: false }),
+        });
         expect(stored).toMatchObject({ bytes: size, sha256: sha256(data) });
         expect((await readAll((await store.get(stored.key)).body)).equals(data)).toBe(true);
         await store.delete(stored.key);
@@ -152,13 +187,24 @@ describe('EvidenceStore', () => {
     const observed = storeOn(s3.bucket);
     const requests = recordRequests(observed.client);
     const over = Buffer.concat([JPEG, randomBytes(5 * MiB + 1 - JPEG.length)]);
-    const stored = await observed.put({ key: { ...ORDER, orderNo: 'TWOPART1', kind: 'photo' }, body: mp4LikeChunks(over) });
+    const stored = await observed.put({
+      key: { ...ORDER, orderNo: 'TWOPART1', kind: 'photo' },
+      body: mp4LikeChunks(over),
+    });
     observed.close();
     expect(requests.map((r) => r.command)).toEqual([
-      'CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand', 'CopyObjectCommand',
+      'CreateMultipartUploadCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'CompleteMultipartUploadCommand',
+      'CopyObjectCommand',
     ]);
     expect(stored).toMatchObject({ bytes: over.length, sha256: sha256(over) });
-    expect(await store.head(stored.key)).toMatchObject({ bytes: over.length, sha256: sha256(over), contentType: 'image/jpeg' });
+    expect(await store.head(stored.key)).toMatchObject({
+      bytes: over.length,
+      sha256: sha256(over),
+      contentType: 'image/jpeg',
+    });
     expect((await readAll((await store.get(stored.key)).body)).equals(over)).toBe(true);
   });
 
@@ -184,10 +230,19 @@ describe('EvidenceStore', () => {
       const video = mp4Like(30 * MiB);
       const observed = storeOn(s3.bucket);
       requests = recordRequests(observed.client);
-      const stored = await observed.put({ key: { ...ORDER, kind: 'video' }, body: video.stream, expectedType: 'video/mp4' });
+      const stored = await observed.put({
+        key: { ...ORDER, kind: 'video' },
+        body: video.stream,
+        expectedType: 'video/mp4',
+      });
       observed.close();
       key = stored.key;
-      expect(stored).toMatchObject({ bytes: 30 * MiB, sha256: video.hash(), contentType: 'video/mp4', typeMismatch: false });
+      expect(stored).toMatchObject({
+        bytes: 30 * MiB,
+        sha256: video.hash(),
+        contentType: 'video/mp4',
+        typeMismatch: false,
+      });
       expect(key).toBe('evidence/TIDAtest0001/2024/05/01/ORDER20240501x1/video.mp4');
       content = await readAll((await store.get(key)).body);
     });
@@ -195,7 +250,9 @@ describe('EvidenceStore', () => {
     it('then it went up in 5 MiB parts (the S3 minimum, keeping memory low) and comes back byte-identical with its SHA-256 recorded', async () => {
       const commands = requests.map((r) => r.command);
       expect(commands.filter((c) => c === 'UploadPartCommand')).toHaveLength(6);
-      expect(commands).toEqual(expect.arrayContaining(['CreateMultipartUploadCommand', 'CompleteMultipartUploadCommand', 'CopyObjectCommand']));
+      expect(commands).toEqual(
+        expect.arrayContaining(['CreateMultipartUploadCommand', 'CompleteMultipartUploadCommand', 'CopyObjectCommand']),
+      );
       expect(content.length).toBe(30 * MiB);
       const head = await store.head(key);
       expect(head).toMatchObject({ contentType: 'video/mp4', bytes: 30 * MiB, sha256: sha256(content) });
@@ -213,7 +270,13 @@ describe('EvidenceStore', () => {
 
     it('then byte ranges are served for seeking', async () => {
       const first = await store.get(key, 'bytes=0-99');
-      expect(first).toMatchObject({ contentLength: 100, contentRange: `bytes 0-99/${30 * MiB}`, partial: true, totalBytes: 30 * MiB, contentType: 'video/mp4' });
+      expect(first).toMatchObject({
+        contentLength: 100,
+        contentRange: `bytes 0-99/${30 * MiB}`,
+        partial: true,
+        totalBytes: 30 * MiB,
+        contentType: 'video/mp4',
+      });
       expect(await readAll(first.body)).toEqual(content.subarray(0, 100));
       const middle = await store.get(key, 'bytes=20000000-20065535');
       expect(await readAll(middle.body)).toEqual(content.subarray(20000000, 20065536));
@@ -240,9 +303,13 @@ describe('EvidenceStore', () => {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
     const started = Date.now();
-    const stored = await store.put({ key: 'evidence/tmp/large.mp4', body: video.stream }).finally(() => clearInterval(sampler));
+    const stored = await store
+      .put({ key: 'evidence/tmp/large.mp4', body: video.stream })
+      .finally(() => clearInterval(sampler));
     const growth = peak - before;
-    console.log(`120 MiB put: ${((120 * 1000) / (Date.now() - started)).toFixed(0)} MiB/s, RSS growth ${(growth / MiB).toFixed(1)} MiB`);
+    console.log(
+      `120 MiB put: ${((120 * 1000) / (Date.now() - started)).toFixed(0)} MiB/s, RSS growth ${(growth / MiB).toFixed(1)} MiB`,
+    );
     expect(stored).toMatchObject({ bytes: 120 * MiB, sha256: video.hash() });
     expect(growth).toBeLessThan(80 * MiB);
     await store.delete(stored.key);
@@ -264,7 +331,12 @@ describe('EvidenceStore', () => {
     });
     expect(parsed.result).toEqual({ orderNo: 'STREAM1', liveRate: '99' });
     expect(parsed.files.photo).toMatchObject({ sha256: sha256(JPEG), contentType: 'image/jpeg', typeMismatch: false });
-    expect(parsed.files.video).toMatchObject({ sha256: sha256(video), bytes: video.length, contentType: 'video/mp4', typeMismatch: false });
+    expect(parsed.files.video).toMatchObject({
+      sha256: sha256(video),
+      bytes: video.length,
+      contentType: 'video/mp4',
+      typeMismatch: false,
+    });
     await expect(store.verify(parsed.files.video!.key, sha256(video))).resolves.toMatchObject({ ok: true });
   });
 
@@ -274,19 +346,36 @@ describe('EvidenceStore', () => {
     const key = store.keyFor({ ...ORDER, orderNo: 'CORRUPT1', kind: 'video' }, 'mp4');
     const err = await parseWebankStream(Readable.from([Buffer.from(text)], { objectMode: false }), {
       fileFields: ['video'],
-      onFile: (field, data) => store.put({ key: { ...ORDER, orderNo: 'CORRUPT1', kind: evidenceKind(field) }, body: data }),
+      onFile: (field, data) =>
+        store.put({ key: { ...ORDER, orderNo: 'CORRUPT1', kind: evidenceKind(field) }, body: data }),
     }).catch((e: unknown) => e);
     expect((err as Error).name).toBe('MalformedResponseError');
     expect(await store.exists(key)).toBe(false);
   });
 
   it('when the object is overwritten behind our back, then verify reports it', async () => {
-    const stored = await store.put({ key: { ...ORDER, orderNo: 'TAMPER1', kind: 'photo' }, body: Readable.from([JPEG]) });
+    const stored = await store.put({
+      key: { ...ORDER, orderNo: 'TAMPER1', kind: 'photo' },
+      body: Readable.from([JPEG]),
+    });
     const altered = Buffer.from(JPEG);
     altered[1000] = altered[1000]! ^ 0xff;
-    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: stored.key, Body: altered, ContentType: 'image/jpeg', Metadata: { sha256: stored.sha256 } }));
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: s3.bucket,
+        Key: stored.key,
+        Body: altered,
+        ContentType: 'image/jpeg',
+        Metadata: { sha256: stored.sha256 },
+      }),
+    );
     const result = await store.verify(stored.key, stored.sha256);
-    expect(result).toEqual({ ok: false, actualSha256: sha256(altered), bytes: JPEG.length, recordedSha256: stored.sha256 });
+    expect(result).toEqual({
+      ok: false,
+      actualSha256: sha256(altered),
+      bytes: JPEG.length,
+      recordedSha256: stored.sha256,
+    });
   });
 
   it('when the source fails midway through a multipart upload, then nothing is left: no object, no open upload', async () => {
@@ -341,20 +430,40 @@ describe('EvidenceStore', () => {
   });
 
   it('when the bytes are not what was expected, then the mismatch is reported and the truth is stored', async () => {
-    const png = await store.put({ key: { ...ORDER, orderNo: 'MISMATCH1', kind: 'photo' }, body: Readable.from([PNG]), expectedType: 'image/jpeg' });
+    const png = await store.put({
+      key: { ...ORDER, orderNo: 'MISMATCH1', kind: 'photo' },
+      body: Readable.from([PNG]),
+      expectedType: 'image/jpeg',
+    });
     expect(png).toMatchObject({ detectedType: 'image/png', typeMismatch: true, contentType: 'image/png' });
     expect(png.key.endsWith('/MISMATCH1/photo.png')).toBe(true);
     const html = Buffer.from('<html>error page</html>');
-    const unknown = await store.put({ key: { ...ORDER, orderNo: 'MISMATCH2', kind: 'video' }, body: Readable.from([html]), expectedType: 'video/mp4' });
-    expect(unknown).toMatchObject({ detectedType: undefined, typeMismatch: true, contentType: 'application/octet-stream' });
+    const unknown = await store.put({
+      key: { ...ORDER, orderNo: 'MISMATCH2', kind: 'video' },
+      body: Readable.from([html]),
+      expectedType: 'video/mp4',
+    });
+    expect(unknown).toMatchObject({
+      detectedType: undefined,
+      typeMismatch: true,
+      contentType: 'application/octet-stream',
+    });
     expect(unknown.key.endsWith('/MISMATCH2/video.bin')).toBe(true);
   });
 
   it('when SSE and Object Lock are configured, then the requests carry them (and the copy adds the hash)', async () => {
-    const locked = storeOn(s3.bucket, { sse: 'aws:kms', sseKmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/k1', objectLockDays: 30, objectLockMode: 'COMPLIANCE' });
+    const locked = storeOn(s3.bucket, {
+      sse: 'aws:kms',
+      sseKmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/k1',
+      objectLockDays: 30,
+      objectLockMode: 'COMPLIANCE',
+    });
     const requests = recordRequests(locked.client);
     const before = Date.now();
-    const stored = await locked.put({ key: { ...ORDER, orderNo: 'LOCKED1', kind: 'photo' }, body: Readable.from([JPEG]) });
+    const stored = await locked.put({
+      key: { ...ORDER, orderNo: 'LOCKED1', kind: 'photo' },
+      body: Readable.from([JPEG]),
+    });
     locked.close();
     const put = requests.find((r) => r.command === 'PutObjectCommand')!.headers;
     expect(put['x-amz-server-side-encryption']).toBe('aws:kms');

@@ -1,6 +1,6 @@
 import { callbackSign } from '../../src/shared/webank/signature';
-import { OutboxRelay } from '../../src/shared/outbox-relay';
-import { archiveJobId } from '../../src/shared/queues';
+import { OutboxRelay } from '../../src/shared/orders/outbox-relay';
+import { archiveJobId } from '../../src/shared/orders/archive-queue';
 import { ThrowawayRedis } from '../support/throwaway-redis';
 import { startWeb, testConfig, uid } from '../support/web-harness';
 
@@ -10,7 +10,12 @@ describe('transactional outbox', () => {
   test('when Redis is down during a callback, then the browser is answered, the order kept, and the relay enqueues it once Redis is back', async () => {
     const redis = await ThrowawayRedis.start();
     const h = await startWeb({ cfg: testConfig({ REDIS_URL: redis.url }) });
-    const relay = new OutboxRelay(h.db, h.queue, { intervalMs: 100, minAgeMs: 0, appIds: [h.cfg.WEBANK_APP_ID] }, h.metrics);
+    const relay = new OutboxRelay(
+      h.db,
+      h.queue,
+      { intervalMs: 100, minAgeMs: 0, appIds: [h.cfg.WEBANK_APP_ID] },
+      h.metrics,
+    );
     try {
       await h.tickets.save(h.cfg.WEBANK_APP_ID, TICKET, 3600);
       // Let the queue finish its first connection, then take Redis away.
@@ -19,7 +24,9 @@ describe('transactional outbox', () => {
 
       const orderNo = uid('ord');
       const qs = new URLSearchParams({
-        code: '0', orderNo, h5faceId: uid('h'),
+        code: '0',
+        orderNo,
+        h5faceId: uid('h'),
         newSign: callbackSign({ appId: h.cfg.WEBANK_APP_ID, orderNo, ticket: TICKET, code: '0' }),
       });
       const started = Date.now();
@@ -56,7 +63,14 @@ describe('transactional outbox', () => {
     try {
       const orderNo = uid('ord');
       await h.db.order.create({
-        data: { appId: h.cfg.WEBANK_APP_ID, orderNo, status: 'QUEUED', source: 'CALLBACK', enqueuePending: true, updatedAt: new Date(0) },
+        data: {
+          appId: h.cfg.WEBANK_APP_ID,
+          orderNo,
+          status: 'QUEUED',
+          source: 'CALLBACK',
+          enqueuePending: true,
+          updatedAt: new Date(0),
+        },
       });
       const a = new OutboxRelay(h.db, h.queue, { intervalMs: 1000, minAgeMs: 0, appIds: [h.cfg.WEBANK_APP_ID] });
       const b = new OutboxRelay(h.db, h.queue, { intervalMs: 1000, minAgeMs: 0, appIds: [h.cfg.WEBANK_APP_ID] });

@@ -1,6 +1,6 @@
 import { callbackSign } from '../../src/shared/webank/signature';
-import { createApiToken } from '../../src/web/auth/tokens';
-import { archiveJobId } from '../../src/shared/queues';
+import { createApiToken } from '../../src/shared/compliance/staff/api-tokens';
+import { archiveJobId } from '../../src/shared/orders/archive-queue';
 import { startWeb, testConfig, uid, type WebHarness } from '../support/web-harness';
 
 const TICKET = 'partner-api-ticket-' + 'z'.repeat(40);
@@ -28,7 +28,9 @@ describe('partner API', () => {
       body: JSON.stringify(body),
     });
   const signed = (orderNo: string, code = '0') => ({
-    orderNo, code, sign: callbackSign({ appId: h.cfg.WEBANK_APP_ID, orderNo, ticket: TICKET, code }),
+    orderNo,
+    code,
+    sign: callbackSign({ appId: h.cfg.WEBANK_APP_ID, orderNo, ticket: TICKET, code }),
   });
 
   test('when an App SDK result is signed correctly, then it is recorded and queued like a redirect', async () => {
@@ -36,7 +38,10 @@ describe('partner API', () => {
     const res = await post('/api/results/verify', signed(orderNo));
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ orderNo, verdict: 'accepted', outcome: 'verified', code: '0' });
-    const order = await h.db.order.findUniqueOrThrow({ where: { appId_orderNo: { appId: h.cfg.WEBANK_APP_ID, orderNo } }, include: { events: true } });
+    const order = await h.db.order.findUniqueOrThrow({
+      where: { appId_orderNo: { appId: h.cfg.WEBANK_APP_ID, orderNo } },
+      include: { events: true },
+    });
     expect(order.source).toBe('APP_SDK');
     expect(order.events[0]).toMatchObject({ channel: 'app_sdk', verdict: 'accepted' });
     expect(await h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, orderNo))).toBeDefined();
@@ -59,7 +64,11 @@ describe('partner API', () => {
     const res = await post('/api/results/verify', { ...signed(orderNo), orderNo: uid('x') });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: string }).error).toBe('signature_rejected');
-    expect(await h.db.callbackEvent.count({ where: { appId: h.cfg.WEBANK_APP_ID, channel: 'app_sdk', verdict: 'rejected' } })).toBeGreaterThan(0);
+    expect(
+      await h.db.callbackEvent.count({
+        where: { appId: h.cfg.WEBANK_APP_ID, channel: 'app_sdk', verdict: 'rejected' },
+      }),
+    ).toBeGreaterThan(0);
   });
 
   test.each([

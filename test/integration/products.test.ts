@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { dataKey, open } from '../../src/shared/sealed';
+import { dataKey, open } from '../../src/shared/platform/sealed';
 import { eventually, redirectBack, startPipeline, type Pipeline } from '../support/pipeline';
 import { uid } from '../support/web-harness';
 
@@ -28,7 +28,11 @@ describe('liveness and ID-card OCR products', () => {
       return o?.status === 'ARCHIVED' ? o : undefined;
     });
 
-  async function expectStoredAsServed(appId: string, orderNo: string, evidence: { kind: string; key: string; sha256: string }[]) {
+  async function expectStoredAsServed(
+    appId: string,
+    orderNo: string,
+    evidence: { kind: string; key: string; sha256: string }[],
+  ) {
     const served = p.sim.servedMedia(appId, orderNo);
     const byKind = (kind: string) => served[kind.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())]!;
     for (const e of evidence) {
@@ -49,7 +53,9 @@ describe('liveness and ID-card OCR products', () => {
     expect(order.liveRate).toBeTruthy();
     expect(order.evidence.map((e) => e.kind)).toEqual(['photo', 'video']);
     await expectStoredAsServed(appId, orderNo, order.evidence);
-    expect(p.sim.requests({ path: '/api/server/getLiveResult' }).some((r) => r.query.order_no === orderNo && r.code === '0')).toBe(true);
+    expect(
+      p.sim.requests({ path: '/api/server/getLiveResult' }).some((r) => r.query.order_no === orderNo && r.code === '0'),
+    ).toBe(true);
   });
 
   test('when an ID card is recognised on both sides, then its five images are archived and personal fields sealed', async () => {
@@ -58,7 +64,13 @@ describe('liveness and ID-card OCR products', () => {
     p.sim.createScan({ appId, orderNo, product: 'ocr', idNo: '11010119900307421X', name: '赵六' });
     await redirectBack(p, orderNo, 'ocr');
     const order = await archived(appId, orderNo);
-    expect(order.evidence.map((e) => e.kind)).toEqual(['back_crop', 'back_photo', 'front_crop', 'front_photo', 'head_photo']);
+    expect(order.evidence.map((e) => e.kind)).toEqual([
+      'back_crop',
+      'back_photo',
+      'front_crop',
+      'front_photo',
+      'head_photo',
+    ]);
     await expectStoredAsServed(appId, orderNo, order.evidence);
     expect(order.details).toMatchObject({ frontCode: '0', backCode: '0' });
     const key = dataKey(p.cfg.DATA_ENCRYPTION_KEY);
@@ -69,7 +81,7 @@ describe('liveness and ID-card OCR products', () => {
     expect(JSON.stringify(order.details)).not.toMatch(/赵六|11010119900307421X/);
   });
 
-  test('when only the front side is recognised, then its images are archived and the back side\'s code recorded', async () => {
+  test("when only the front side is recognised, then its images are archived and the back side's code recorded", async () => {
     const appId = p.appIds.ocr!;
     const orderNo = uid('oc');
     p.sim.createScan({ appId, orderNo, product: 'ocr', ocr: { front: true, back: false } });

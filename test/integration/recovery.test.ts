@@ -1,4 +1,4 @@
-import { registerExpectedOrder } from '../../src/shared/expected-orders';
+import { registerExpectedOrder } from '../../src/shared/orders/registration';
 import { eventually, redirectBack, startPipeline, type Pipeline } from '../support/pipeline';
 import { uid } from '../support/web-harness';
 
@@ -69,7 +69,8 @@ describe('orders that never come back', () => {
     expect(times.length).toBeGreaterThanOrEqual(2);
     expect(times.length).toBeLessThanOrEqual(4);
     expect(times[0]! - startedAt.getTime()).toBeGreaterThanOrEqual(900);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(0.9 * 1000 * 2 ** (i - 1) - 50);
+    for (let i = 1; i < times.length; i++)
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(0.9 * 1000 * 2 ** (i - 1) - 50);
     expect(await p.web.db.auditEntry.count({ where: { orderNo, action: 'expire' } })).toBe(1);
   });
 

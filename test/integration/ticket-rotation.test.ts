@@ -26,7 +26,10 @@ describe('callbacks signed with a ticket newer than ours', () => {
     expect((await p.web.tickets.current(p.appId))!.value).not.toBe(ours);
     expect(p.sim.requests({ path: '/api/oauth2/api_ticket' }).length - before).toBe(1);
     const order = await eventually(async () => {
-      const o = await p.web.db.order.findUnique({ where: { appId_orderNo: { appId: p.appId, orderNo } }, include: { events: true } });
+      const o = await p.web.db.order.findUnique({
+        where: { appId_orderNo: { appId: p.appId, orderNo } },
+        include: { events: true },
+      });
       return o?.status === 'ARCHIVED' ? o : undefined;
     });
     expect(order.events[0]?.verdict).toBe('accepted');
@@ -37,7 +40,12 @@ describe('callbacks signed with a ticket newer than ours', () => {
     const forged = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const orderNo = uid('fg');
-        const q = new URLSearchParams({ code: '0', orderNo, h5faceId: 'h', newSign: callbackSign({ appId: p.appId, orderNo, ticket: 'guess', code: '0' }) });
+        const q = new URLSearchParams({
+          code: '0',
+          orderNo,
+          h5faceId: 'h',
+          newSign: callbackSign({ appId: p.appId, orderNo, ticket: 'guess', code: '0' }),
+        });
         return (await fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${q}`, { redirect: 'manual' })).status;
       }),
     );

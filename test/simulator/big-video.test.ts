@@ -9,7 +9,9 @@ const VIDEO_BYTES = 64 * 1024 * 1024;
 const ROOT = path.resolve(__dirname, '../..');
 
 /** Reads a sync answer as a stream and decodes the video base64 as it arrives, keeping only a hash. */
-function streamVideo(url: string): Promise<{ size: number; sha256: string; head: Buffer; contentLength: number; tail: string }> {
+function streamVideo(
+  url: string,
+): Promise<{ size: number; sha256: string; head: Buffer; contentLength: number; tail: string }> {
   return new Promise((resolve, reject) => {
     get(url, (res) => {
       const hash = createHash('sha256');
@@ -46,7 +48,9 @@ function streamVideo(url: string): Promise<{ size: number; sha256: string; head:
           state = 'after';
         }
       });
-      res.on('end', () => resolve({ size, sha256: hash.digest('hex'), head, contentLength: Number(res.headers['content-length']), tail }));
+      res.on('end', () =>
+        resolve({ size, sha256: hash.digest('hex'), head, contentLength: Number(res.headers['content-length']), tail }),
+      );
       res.on('error', reject);
     }).on('error', reject);
   });
@@ -54,11 +58,15 @@ function streamVideo(url: string): Promise<{ size: number; sha256: string; head:
 
 /** Starts `npm run simulator`'s entry in its own process, so its memory is measured alone. */
 function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/simulator/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, SIM_PORT: '0', SIM_APPS: `${APP.appId}:${APP.secret}`, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/simulator/main.ts')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, SIM_PORT: '0', SIM_APPS: `${APP.appId}:${APP.secret}`, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {

@@ -71,7 +71,9 @@ describe('simulator: fault injection', () => {
   test('when the timeout rate is 1, then nothing answers until the client gives up, and close still returns', async () => {
     sim.setFaults({ timeoutRate: 1 });
     const started = Date.now();
-    await expect(fetch(queryUrl(sim, { orderNo: 'order-f1', ticket }), { signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    await expect(
+      fetch(queryUrl(sim, { orderNo: 'order-f1', ticket }), { signal: AbortSignal.timeout(300) }),
+    ).rejects.toThrow();
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     const other = await startSimulator({ apps: [APP] });
     other.setFaults({ timeoutRate: 1 });

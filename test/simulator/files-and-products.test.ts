@@ -55,11 +55,20 @@ describe('simulator: files, get_file and products', () => {
   test('when photos are PNG or sized, then the served bytes are a valid image of about that size', async () => {
     sim.createScan({ appId: APP.appId, orderNo: 'order-png', photoType: 'png' });
     sim.createScan({ appId: APP.appId, orderNo: 'order-bigjpg', photoBytes: 200_000 });
-    sim.createScan({ appId: APP.appId, orderNo: 'order-bigpng', photoType: 'png', photoBytes: 150_000, videoBytes: 300_000 });
+    sim.createScan({
+      appId: APP.appId,
+      orderNo: 'order-bigpng',
+      photoType: 'png',
+      photoBytes: 150_000,
+      videoBytes: 300_000,
+    });
     const png = await getJson(queryUrl(sim, { orderNo: 'order-png', ticket, getFile: '2' }));
     expect(Buffer.from(png.result.photo, 'base64')).toEqual(fixture('face.png'));
 
-    const jpg = Buffer.from((await getJson(queryUrl(sim, { orderNo: 'order-bigjpg', ticket, getFile: '2' }))).result.photo, 'base64');
+    const jpg = Buffer.from(
+      (await getJson(queryUrl(sim, { orderNo: 'order-bigjpg', ticket, getFile: '2' }))).result.photo,
+      'base64',
+    );
     expect(jpg.length).toBe(200_000);
     expect(jpg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     expect(jpg.subarray(-2)).toEqual(Buffer.from([0xff, 0xd9]));
@@ -78,23 +87,47 @@ describe('simulator: files, get_file and products', () => {
 
   test('when a liveness scan is queried, then getLiveResult answers and sync does not', async () => {
     sim.createScan({ appId: APP.appId, orderNo: 'order-live-1', product: 'liveness' });
-    const body = await getJson(queryUrl(sim, { path: '/api/server/getLiveResult', orderNo: 'order-live-1', ticket, getFile: '3' }));
+    const body = await getJson(
+      queryUrl(sim, { path: '/api/server/getLiveResult', orderNo: 'order-live-1', ticket, getFile: '3' }),
+    );
     expect(body.code).toBe('0');
-    expect(body.result).toMatchObject({ orderNo: 'order-live-1', liveRate: expect.any(String), occurredTime: expect.any(String), success: false });
+    expect(body.result).toMatchObject({
+      orderNo: 'order-live-1',
+      liveRate: expect.any(String),
+      occurredTime: expect.any(String),
+      success: false,
+    });
     expect(body.result.photo ?? null).toBeNull();
     expect(Buffer.from(body.result.video, 'base64')).toEqual(fixture('face.mp4'));
     expect(body.result.idNo).toBeUndefined();
     expect((await getJson(queryUrl(sim, { orderNo: 'order-live-1', ticket }))).code).toBe('66660011');
-    const unsigned = await getJson(queryUrl(sim, { path: '/api/server/getLiveResult', orderNo: 'order-live-1', ticket: 'wrong' }));
+    const unsigned = await getJson(
+      queryUrl(sim, { path: '/api/server/getLiveResult', orderNo: 'order-live-1', ticket: 'wrong' }),
+    );
     expect(unsigned.code).toBe('400101');
   });
 
   test('when both OCR sides succeed, then get_file=1 brings every image and other values none', async () => {
-    sim.createScan({ appId: APP.appId, orderNo: 'order-ocr-1', product: 'ocr', idNo: '11010519491231002X', name: '王五' });
+    sim.createScan({
+      appId: APP.appId,
+      orderNo: 'order-ocr-1',
+      product: 'ocr',
+      idNo: '11010519491231002X',
+      name: '王五',
+    });
     const path = '/api/server/getOcrResult';
     const body = await getJson(queryUrl(sim, { path, orderNo: 'order-ocr-1', ticket }));
     expect(body.code).toBe('0');
-    expect(body.result).toMatchObject({ orderNo: 'order-ocr-1', frontCode: '0', backCode: '0', Name: '王五', Idcard: '11010519491231002X', Birth: '19491231', Sex: '女', success: false });
+    expect(body.result).toMatchObject({
+      orderNo: 'order-ocr-1',
+      frontCode: '0',
+      backCode: '0',
+      Name: '王五',
+      Idcard: '11010519491231002X',
+      Birth: '19491231',
+      Sex: '女',
+      success: false,
+    });
     expect(body.result.validate).toBeTruthy();
     expect(body.result.Authority).toBeTruthy();
     for (const f of OCR_IMAGES) expect(Buffer.from(body.result[f], 'base64')).toEqual(fixture('face.jpg'));
@@ -109,19 +142,22 @@ describe('simulator: files, get_file and products', () => {
   test.each([
     ['front', { front: true, back: false }],
     ['back', { front: false, back: true }],
-  ])('when only the %s side succeeds, then the other side has a non-zero code, no data and no images', async (side, ocr) => {
-    const orderNo = `order-ocr-${side}`;
-    sim.createScan({ appId: APP.appId, orderNo, product: 'ocr', ocr });
-    const r = (await getJson(queryUrl(sim, { path: '/api/server/getOcrResult', orderNo, ticket }))).result;
-    const front = side === 'front';
-    expect(r.frontCode === '0').toBe(front);
-    expect(r.backCode === '0').toBe(!front);
-    expect(Boolean(r.Name)).toBe(front);
-    expect(Boolean(r.Authority)).toBe(!front);
-    for (const f of ['frontPhoto', 'frontCrop', 'headPhoto']) expect(typeof r[f] === 'string').toBe(front);
-    for (const f of ['backPhoto', 'backCrop']) expect(typeof r[f] === 'string').toBe(!front);
-    const served = sim.servedMedia(APP.appId, orderNo);
-    expect(served.frontPhoto === undefined).toBe(!front);
-    expect(served.backPhoto === undefined).toBe(front);
-  });
+  ])(
+    'when only the %s side succeeds, then the other side has a non-zero code, no data and no images',
+    async (side, ocr) => {
+      const orderNo = `order-ocr-${side}`;
+      sim.createScan({ appId: APP.appId, orderNo, product: 'ocr', ocr });
+      const r = (await getJson(queryUrl(sim, { path: '/api/server/getOcrResult', orderNo, ticket }))).result;
+      const front = side === 'front';
+      expect(r.frontCode === '0').toBe(front);
+      expect(r.backCode === '0').toBe(!front);
+      expect(Boolean(r.Name)).toBe(front);
+      expect(Boolean(r.Authority)).toBe(!front);
+      for (const f of ['frontPhoto', 'frontCrop', 'headPhoto']) expect(typeof r[f] === 'string').toBe(front);
+      for (const f of ['backPhoto', 'backCrop']) expect(typeof r[f] === 'string').toBe(!front);
+      const served = sim.servedMedia(APP.appId, orderNo);
+      expect(served.frontPhoto === undefined).toBe(!front);
+      expect(served.backPhoto === undefined).toBe(front);
+    },
+  );
 });

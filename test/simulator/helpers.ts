@@ -13,7 +13,12 @@ export async function getJson(url: string): Promise<Json> {
 }
 
 export async function fetchToken(sim: Simulator, app = APP): Promise<Json> {
-  const q = new URLSearchParams({ app_id: app.appId, secret: app.secret, grant_type: 'client_credential', version: '1.0.0' });
+  const q = new URLSearchParams({
+    app_id: app.appId,
+    secret: app.secret,
+    grant_type: 'client_credential',
+    version: '1.0.0',
+  });
   return getJson(`${sim.url}/api/oauth2/access_token?${q}`);
 }
 
@@ -25,13 +30,28 @@ export async function fetchTicket(sim: Simulator, accessToken: string, app = APP
 /** The URL of a signed result query, signed with `ticket` as a partner would. */
 export function queryUrl(
   sim: Simulator,
-  p: { path?: string; appId?: string; orderNo: string; ticket: string; getFile?: string; nonce?: string; version?: string },
+  p: {
+    path?: string;
+    appId?: string;
+    orderNo: string;
+    ticket: string;
+    getFile?: string;
+    nonce?: string;
+    version?: string;
+  },
 ): string {
   const appId = p.appId ?? APP.appId;
   const version = p.version ?? '1.0.0';
   const nonce = p.nonce ?? newNonce();
   const sign = querySign({ appId, orderNo: p.orderNo, version, ticket: p.ticket, nonce });
-  const q = new URLSearchParams({ app_id: appId, version, nonce, order_no: p.orderNo, sign, get_file: p.getFile ?? '1' });
+  const q = new URLSearchParams({
+    app_id: appId,
+    version,
+    nonce,
+    order_no: p.orderNo,
+    sign,
+    get_file: p.getFile ?? '1',
+  });
   return `${sim.url}${p.path ?? '/api/server/sync'}?${q}`;
 }
 

@@ -41,12 +41,28 @@ describe('simulator: token, ticket, sync and callback signing', () => {
   });
 
   test('when a scan passed, then sync answers code 0 with the person, photo and video', async () => {
-    const scan = sim.createScan({ appId: APP.appId, orderNo: 'order-sync-1', idNo: '11010519491231002X', name: '李四' });
+    const scan = sim.createScan({
+      appId: APP.appId,
+      orderNo: 'order-sync-1',
+      idNo: '11010519491231002X',
+      name: '李四',
+    });
     const body = await getJson(queryUrl(sim, { orderNo: scan.orderNo, ticket: sim.currentTicket(APP.appId) }));
-    expect(body).toMatchObject({ code: '0', bizSeqNo: expect.stringMatching(/^\d{32}$/), transactionTime: expect.stringMatching(/^\d{14}$/) });
+    expect(body).toMatchObject({
+      code: '0',
+      bizSeqNo: expect.stringMatching(/^\d{32}$/),
+      transactionTime: expect.stringMatching(/^\d{14}$/),
+    });
     expect(body.result).toMatchObject({
-      orderNo: scan.orderNo, bizSeqNo: scan.bizSeqNo, idNo: '11010519491231002X', idType: '01', name: '李四',
-      liveRate: expect.any(String), similarity: expect.any(String), occurredTime: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/), success: false,
+      orderNo: scan.orderNo,
+      bizSeqNo: scan.bizSeqNo,
+      idNo: '11010519491231002X',
+      idType: '01',
+      name: '李四',
+      liveRate: expect.any(String),
+      similarity: expect.any(String),
+      occurredTime: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      success: false,
     });
     expect(Buffer.from(body.result.photo, 'base64')).toEqual(fixture('face.jpg'));
     expect(Buffer.from(body.result.video, 'base64')).toEqual(fixture('face.mp4'));
@@ -92,19 +108,41 @@ describe('simulator: token, ticket, sync and callback signing', () => {
     expect(q).toMatchObject({ code: '0', orderNo: scan.orderNo, h5faceId: scan.h5faceId });
     expect(q.newSign).toBe(q.newSignature);
     const ticket = sim.currentTicket(APP.appId);
-    expect(verifyCallback({ appId: APP.appId, orderNo: scan.orderNo, code: '0', signature: q.newSignature! }, [{ value: ticket, label: 'current' }])).toBeDefined();
-    expect(signatureMatches(sim.signCallback(APP.appId, scan.orderNo, '0'), callbackSign({ appId: APP.appId, orderNo: scan.orderNo, code: '0', ticket }))).toBe(true);
+    expect(
+      verifyCallback({ appId: APP.appId, orderNo: scan.orderNo, code: '0', signature: q.newSignature! }, [
+        { value: ticket, label: 'current' },
+      ]),
+    ).toBeDefined();
+    expect(
+      signatureMatches(
+        sim.signCallback(APP.appId, scan.orderNo, '0'),
+        callbackSign({ appId: APP.appId, orderNo: scan.orderNo, code: '0', ticket }),
+      ),
+    ).toBe(true);
   });
 
   test('when signing the documented vector, then the documented signature comes out', async () => {
     const doc = await startSimulator({ apps: [{ appId: 'appId001', secret: 's' }] });
     try {
       // The simulator signs with its own tickets; the vector checks the shared signer it relies on.
-      expect(callbackSign({ appId: 'appId001', orderNo: 'test1480921551481', code: '0', ticket: 'duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe' }))
-        .toBe('526365E042766AE27A6E52D2E4829D4C6E156B5D');
+      expect(
+        callbackSign({
+          appId: 'appId001',
+          orderNo: 'test1480921551481',
+          code: '0',
+          ticket: 'duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe',
+        }),
+      ).toBe('526365E042766AE27A6E52D2E4829D4C6E156B5D');
       doc.createScan({ appId: 'appId001', orderNo: 'test1480921551481' });
       const sig = doc.signCallback('appId001', 'test1480921551481', '0');
-      expect(sig).toBe(callbackSign({ appId: 'appId001', orderNo: 'test1480921551481', code: '0', ticket: doc.currentTicket('appId001') }));
+      expect(sig).toBe(
+        callbackSign({
+          appId: 'appId001',
+          orderNo: 'test1480921551481',
+          code: '0',
+          ticket: doc.currentTicket('appId001'),
+        }),
+      );
     } finally {
       await doc.close();
     }

@@ -1,4 +1,4 @@
-import { migrate } from '../../src/shared/migrate';
+import { migrate } from '../../src/shared/platform/migrate';
 
 /** Brings the test database to the current schema before any suite runs. */
 export default async function globalSetup(): Promise<void> {

@@ -1,5 +1,5 @@
 import Transport from 'winston-transport';
-import { logger } from '../../src/shared/logger';
+import { logger } from '../../src/shared/platform/logger';
 
 /** Captures every log line (as the JSON the console would get) while a test runs. */
 export function captureLogs(): { lines: string[]; stop: () => void } {
@@ -8,7 +8,8 @@ export function captureLogs(): { lines: string[]; stop: () => void } {
   logger.level = 'debug';
   const transport = new (class extends Transport {
     override log(info: Record<string | symbol, unknown>, next: () => void) {
-      lines.push(String(info[Symbol.for('message')] ?? JSON.stringify(info)));
+      const message = info[Symbol.for('message')];
+      lines.push(typeof message === 'string' ? message : JSON.stringify(info));
       next();
     }
   })();

@@ -1,6 +1,6 @@
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
-import type { Config, Product } from '../../src/shared/config';
-import { EvidenceStore } from '../../src/shared/evidence-store';
+import type { Config, Product } from '../../src/shared/platform/config';
+import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
 import { startWorkerRuntime } from '../../src/workers/main';
 import { startFauxqs, type FauxqsS3 } from './fauxqs';
 import { startWeb, testConfig, uid, type WebHarness } from './web-harness';
@@ -55,7 +55,12 @@ export async function startPipeline(
   const web = await startWeb({ cfg, refresher: true });
   const evidence = EvidenceStore.fromConfig(cfg);
   const p: Pipeline = {
-    sim, s3, web, cfg, evidence, appId,
+    sim,
+    s3,
+    web,
+    cfg,
+    evidence,
+    appId,
     appIds: Object.fromEntries(cfg.apps.map((a) => [a.key, a.appId])),
     workers: undefined,
     async startWorkers() {
@@ -78,7 +83,11 @@ export async function startPipeline(
 }
 
 /** Polls until `fn` returns a truthy value or the time is up. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, stepMs = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+  stepMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -88,7 +97,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }

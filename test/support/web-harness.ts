@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../../src/shared/config';
-import { createDb, type Db } from '../../src/shared/db';
-import { createMetrics, type Metrics } from '../../src/shared/metrics';
-import { createArchiveQueue, type ArchiveJobData } from '../../src/shared/queues';
-import { createRedis } from '../../src/shared/redis';
-import { dataKey } from '../../src/shared/sealed';
-import { TicketStore } from '../../src/shared/tickets/ticket-store';
-import { TicketKeeper } from '../../src/shared/tickets/keeper';
+import { loadConfig, type Config } from '../../src/shared/platform/config';
+import { createDb, type Db } from '../../src/shared/platform/db';
+import { createMetrics, type Metrics } from '../../src/shared/platform/metrics';
+import { createArchiveQueue, type ArchiveJobData } from '../../src/shared/orders/archive-queue';
+import { createRedis } from '../../src/shared/platform/redis';
+import { dataKey } from '../../src/shared/platform/sealed';
+import { TicketStore } from '../../src/shared/webank/tickets/ticket-store';
+import { TicketKeeper } from '../../src/shared/webank/tickets/keeper';
 import { createApp, webChecks } from '../../src/web/app';
-import { EvidenceStore } from '../../src/shared/evidence-store';
+import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
 
 /** A unique id of letters and digits, for app ids and order numbers that no other test uses. */
 export function uid(prefix = ''): string {
@@ -50,7 +50,9 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const evidence = EvidenceStore.fromConfig(cfg);
   const checks = webChecks({ db, redis, evidence, cfg, tickets });
-  const ticketRefresher = opts.refresher ? new TicketKeeper({ db, redis, config: cfg, minForcedGapMs: 5000 }) : undefined;
+  const ticketRefresher = opts.refresher
+    ? new TicketKeeper({ db, redis, config: cfg, minForcedGapMs: 5000 })
+    : undefined;
   const app = createApp({ cfg, db, archiveQueue: queue, tickets, ticketRefresher, metrics, evidence, redis, checks });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -58,7 +60,12 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
-    cfg, db, redis, queue, tickets, metrics,
+    cfg,
+    db,
+    redis,
+    queue,
+    tickets,
+    metrics,
     close: async () => {
       await new Promise((r) => server.close(r));
       server.closeAllConnections();

@@ -106,7 +106,8 @@ describe('StrictBase64Decoder', () => {
       } catch (err) {
         expect(err).toBeInstanceOf(MalformedResponseError);
       }
-      if ((decoded !== undefined) !== expected) throw new Error(`${JSON.stringify(text.toString('latin1'))}: expected ${expected ? 'accepted' : 'refused'}`);
+      if ((decoded !== undefined) !== expected)
+        throw new Error(`${JSON.stringify(text.toString('latin1'))}: expected ${expected ? 'accepted' : 'refused'}`);
       if (!expected) refused++;
       if (decoded) expect(decoded.equals(Buffer.from(text.toString('latin1'), 'base64'))).toBe(true);
     }

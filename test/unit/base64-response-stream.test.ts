@@ -38,7 +38,14 @@ const collectAll = (fileFields = FACE_FILES): WebankStreamOptions<Buffer> => ({
 const photo = randomBytes(700);
 const video = randomBytes(1500);
 const response = (result: Record<string, unknown> | null, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ code: '0', msg: '请求成功', bizSeqNo: 'BIZ123', transactionTime: '20240501120000', result, ...extra });
+  JSON.stringify({
+    code: '0',
+    msg: '请求成功',
+    bizSeqNo: 'BIZ123',
+    transactionTime: '20240501120000',
+    result,
+    ...extra,
+  });
 const faceResult = {
   orderNo: 'ORDER0001',
   liveRate: '99',
@@ -63,11 +70,19 @@ describe('parseWebankStream', () => {
   it('when a face result arrives, then the envelope, the scalars and the decoded files come back apart', async () => {
     const out = await parseWebankStream(body(response(faceResult), 100), collectAll());
     expect(out.envelope).toEqual({
-      code: '0', msg: '请求成功', bizSeqNo: 'BIZ123', transactionTime: '20240501120000', extra: {},
+      code: '0',
+      msg: '请求成功',
+      bizSeqNo: 'BIZ123',
+      transactionTime: '20240501120000',
+      extra: {},
     });
     expect(out.result).toEqual({
-      orderNo: 'ORDER0001', liveRate: '99', similarity: '98.5', occurredTime: '20240501115959',
-      sdkVersion: null, riskInfo: { deviceRisk: '0', tags: ['a', 1] },
+      orderNo: 'ORDER0001',
+      liveRate: '99',
+      similarity: '98.5',
+      occurredTime: '20240501115959',
+      sdkVersion: null,
+      riskInfo: { deviceRisk: '0', tags: ['a', 1] },
     });
     expect(out.files.photo).toEqual(photo);
     expect(out.files.video).toEqual(video);
@@ -96,7 +111,11 @@ describe('parseWebankStream', () => {
 
   it('when an OCR result holds five images, then each is handed over under its field name', async () => {
     const images = Object.fromEntries(OCR_FILES.map((f) => [f, randomBytes(100 + f.length)]));
-    const text = response({ orderNo: 'O2', name: '张三', ...Object.fromEntries(OCR_FILES.map((f) => [f, images[f]!.toString('base64')])) });
+    const text = response({
+      orderNo: 'O2',
+      name: '张三',
+      ...Object.fromEntries(OCR_FILES.map((f) => [f, images[f]!.toString('base64')])),
+    });
     const seen: string[] = [];
     const out = await parseWebankStream(body(text, 33), {
       fileFields: OCR_FILES,
@@ -112,15 +131,27 @@ describe('parseWebankStream', () => {
 
   it('when file fields are null or empty, then there is no file and onFile is not called', async () => {
     const onFile = jest.fn(async (_f: string, d: Readable) => collect(d));
-    const out = await parseWebankStream(body(response({ orderNo: 'O3', photo: null, video: '' })), { fileFields: FACE_FILES, onFile });
+    const out = await parseWebankStream(body(response({ orderNo: 'O3', photo: null, video: '' })), {
+      fileFields: FACE_FILES,
+      onFile,
+    });
     expect(onFile).not.toHaveBeenCalled();
     expect(out.files).toEqual({});
     expect(out.result).toEqual({ orderNo: 'O3' });
   });
 
   it('when WeBank reports an error without result, then the envelope comes back with an empty result', async () => {
-    const out = await parseWebankStream(body('{"code":"66660011","msg":"无此订单","bizSeqNo":"B","result":null,"success":false}'), collectAll());
-    expect(out.envelope).toEqual({ code: '66660011', msg: '无此订单', bizSeqNo: 'B', transactionTime: undefined, extra: { success: false } });
+    const out = await parseWebankStream(
+      body('{"code":"66660011","msg":"无此订单","bizSeqNo":"B","result":null,"success":false}'),
+      collectAll(),
+    );
+    expect(out.envelope).toEqual({
+      code: '66660011',
+      msg: '无此订单',
+      bizSeqNo: 'B',
+      transactionTime: undefined,
+      extra: { success: false },
+    });
     expect(out.result).toEqual({});
     expect(out.files).toEqual({});
   });
@@ -145,11 +176,14 @@ describe('parseWebankStream', () => {
     ['a length not a multiple of 4', '"QUJDQ"'],
     ['a number instead of a string', '12'],
     ['an object instead of a string', '{"a":"QUJD"}'],
-  ])('when the photo holds %s, then the parse rejects with MalformedResponseError naming the field', async (_l, value) => {
-    const err = await rejection(parseWebankStream(body(`{"code":"0","result":{"photo":${value}}}`, 3), collectAll()));
-    expect(err).toBeInstanceOf(MalformedResponseError);
-    expect((err as MalformedResponseError).field).toBe('photo');
-  });
+  ])(
+    'when the photo holds %s, then the parse rejects with MalformedResponseError naming the field',
+    async (_l, value) => {
+      const err = await rejection(parseWebankStream(body(`{"code":"0","result":{"photo":${value}}}`, 3), collectAll()));
+      expect(err).toBeInstanceOf(MalformedResponseError);
+      expect((err as MalformedResponseError).field).toBe('photo');
+    },
+  );
 
   it('when bad base64 appears after data was handed over, then the consumer stream errors too', async () => {
     const good = randomBytes(300 * 1024).toString('base64');
@@ -274,7 +308,9 @@ describe('parseWebankStream', () => {
     const block = randomBytes(48 * 1024);
     const blocks = Math.ceil((50 * MB) / block.length);
     const expectedHash = createHash('sha256');
-    const head = Buffer.from('{"code":"0","msg":"ok","bizSeqNo":"B","transactionTime":"20240501120000","result":{"orderNo":"BIG","video":"');
+    const head = Buffer.from(
+      '{"code":"0","msg":"ok","bizSeqNo":"B","transactionTime":"20240501120000","result":{"orderNo":"BIG","video":"',
+    );
     const tail = Buffer.from('","liveRate":"99"}}');
     let base64Bytes = 0;
     function* generate() {
@@ -310,7 +346,9 @@ describe('parseWebankStream', () => {
     const growth = peak - before;
     const throughput = base64Bytes / MB / seconds;
     // Reported for the record (npx jest --verbose shows it).
-    console.log(`50 MB video: ${throughput.toFixed(0)} MiB/s of base64 (incl. SHA-256), RSS growth ${(growth / MB).toFixed(1)} MiB`);
+    console.log(
+      `50 MB video: ${throughput.toFixed(0)} MiB/s of base64 (incl. SHA-256), RSS growth ${(growth / MB).toFixed(1)} MiB`,
+    );
     expect(decodedBytes).toBe(blocks * block.length);
     expect(out.files.video).toBe(expectedHash.digest('hex'));
     expect(out.result).toEqual({ orderNo: 'BIG', liveRate: '99' });

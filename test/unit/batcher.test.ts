@@ -1,4 +1,4 @@
-import { Batcher, ItemFailed } from '../../src/shared/batcher';
+import { Batcher, ItemFailed } from '../../src/shared/platform/batcher';
 
 /** A run function that records the batches it saw and answers each item doubled, after a delay. */
 function recording(delayMs = 5) {
@@ -33,14 +33,17 @@ describe('Batcher (group commit)', () => {
     let flying = 0;
     let most = 0;
     const sizes: number[] = [];
-    const b = new Batcher(async (items: number[]) => {
-      flying++;
-      most = Math.max(most, flying);
-      sizes.push(items.length);
-      await new Promise((r) => setTimeout(r, 5));
-      flying--;
-      return items;
-    }, { maxBatch: 3, maxConcurrent: 2 });
+    const b = new Batcher(
+      async (items: number[]) => {
+        flying++;
+        most = Math.max(most, flying);
+        sizes.push(items.length);
+        await new Promise((r) => setTimeout(r, 5));
+        flying--;
+        return items;
+      },
+      { maxBatch: 3, maxConcurrent: 2 },
+    );
     const all = await Promise.all(Array.from({ length: 10 }, (_, i) => b.submit(i)));
     expect(all).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
@@ -50,10 +53,13 @@ describe('Batcher (group commit)', () => {
 
   test('when the run throws, then every item of that batch is rejected and later batches still run', async () => {
     let fail = true;
-    const b = new Batcher(async (items: number[]) => {
-      if (fail) throw new Error('database down');
-      return items;
-    }, { maxBatch: 10, maxConcurrent: 1 });
+    const b = new Batcher(
+      async (items: number[]) => {
+        if (fail) throw new Error('database down');
+        return items;
+      },
+      { maxBatch: 10, maxConcurrent: 1 },
+    );
     const results = await Promise.allSettled([b.submit(1), b.submit(2)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect((results[0] as PromiseRejectedResult).reason.message).toBe('database down');
@@ -62,7 +68,10 @@ describe('Batcher (group commit)', () => {
   });
 
   test('when the run marks one item failed, then only that item is rejected', async () => {
-    const b = new Batcher(async (items: number[]) => items.map((i) => (i === 2 ? new ItemFailed(new Error('bad row')) : i)), { maxBatch: 10, maxConcurrent: 1 });
+    const b = new Batcher(
+      async (items: number[]) => items.map((i) => (i === 2 ? new ItemFailed(new Error('bad row')) : i)),
+      { maxBatch: 10, maxConcurrent: 1 },
+    );
     const results = await Promise.allSettled([1, 2, 3].map((i) => b.submit(i)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });

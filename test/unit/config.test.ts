@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/shared/config';
+import { ConfigError, loadConfig } from '../../src/shared/platform/config';
 
 const base = {
   DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test',
@@ -28,17 +28,22 @@ describe('configuration', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const message = (err as Error).message;
-      for (const name of ['DATABASE_URL', 'WEBANK_SECRET', 'PORT', 'DATA_ENCRYPTION_KEY']) expect(message).toContain(name);
+      for (const name of ['DATABASE_URL', 'WEBANK_SECRET', 'PORT', 'DATA_ENCRYPTION_KEY'])
+        expect(message).toContain(name);
     }
   });
 
   test('when extra apps are configured, then each gets its key, product and host', () => {
     const cfg = loadConfig({
       ...base,
-      WEBANK_APPS: JSON.stringify([{ key: 'ocrapp', appId: 'TIDA0002', secret: 'x', product: 'ocr', baseUrl: 'https://idasc.webank.com' }]),
+      WEBANK_APPS: JSON.stringify([
+        { key: 'ocrapp', appId: 'TIDA0002', secret: 'x', product: 'ocr', baseUrl: 'https://idasc.webank.com' },
+      ]),
     });
     expect(cfg.apps[1]).toMatchObject({ key: 'ocrapp', product: 'ocr', baseUrl: 'https://idasc.webank.com' });
-    expect(() => loadConfig({ ...base, WEBANK_APPS: '[{"key":"default","appId":"A","secret":"s"}]' })).toThrow(/duplicate/);
+    expect(() => loadConfig({ ...base, WEBANK_APPS: '[{"key":"default","appId":"A","secret":"s"}]' })).toThrow(
+      /duplicate/,
+    );
     expect(() => loadConfig({ ...base, WEBANK_APPS: 'nope' })).toThrow(/WEBANK_APPS/);
   });
 });

@@ -1,6 +1,6 @@
-import { AppError } from '../../src/shared/errors';
-import { evidenceKey, evidenceKind, extensionFor, orderKeyPrefix } from '../../src/shared/evidence-key';
-import { JPEG } from '../../src/shared/media-type';
+import { AppError } from '../../src/shared/platform/errors';
+import { evidenceKey, evidenceKind, extensionFor, orderKeyPrefix } from '../../src/shared/evidence/keys';
+import { JPEG } from '../../src/shared/evidence/media-type';
 
 const parts = { appId: 'TIDA0001', orderNo: 'ord_2024-1', date: new Date('2024-01-09T16:30:00Z'), kind: 'front_photo' };
 
@@ -23,7 +23,11 @@ describe('evidence keys', () => {
 
   it('when a WeBank field name is given, then the kind is its snake_case form', () => {
     expect(['photo', 'video', 'frontPhoto', 'backCrop', 'headPhoto'].map(evidenceKind)).toEqual([
-      'photo', 'video', 'front_photo', 'back_crop', 'head_photo',
+      'photo',
+      'video',
+      'front_photo',
+      'back_crop',
+      'head_photo',
     ]);
   });
 

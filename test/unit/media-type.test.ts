@@ -1,4 +1,12 @@
-import { detectMediaType, JPEG, MediaSniffer, mediaTypeByMime, MP4, PNG, SNIFF_BYTES } from '../../src/shared/media-type';
+import {
+  detectMediaType,
+  JPEG,
+  MediaSniffer,
+  mediaTypeByMime,
+  MP4,
+  PNG,
+  SNIFF_BYTES,
+} from '../../src/shared/evidence/media-type';
 
 const jpegHead = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]);
 const pngHead = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]);

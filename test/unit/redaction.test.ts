@@ -1,13 +1,19 @@
-import { redact, REDACTED } from '../../src/shared/logger';
+import { redact, REDACTED } from '../../src/shared/platform/logger';
 import { captureLogs } from '../support/log-capture';
-import { componentLogger } from '../../src/shared/logger';
+import { componentLogger } from '../../src/shared/platform/logger';
 
 describe('log redaction', () => {
   test('when objects carry secrets or personal data at any depth, then their values are replaced', () => {
     const out = redact({
-      ticket: 'abc', nested: { idNo: '110101199003074211', Name: '张三', list: [{ access_token: 't' }] }, orderNo: 'keep',
+      ticket: 'abc',
+      nested: { idNo: '110101199003074211', Name: '张三', list: [{ access_token: 't' }] },
+      orderNo: 'keep',
     }) as Record<string, any>;
-    expect(out).toEqual({ ticket: REDACTED, nested: { idNo: REDACTED, Name: REDACTED, list: [{ access_token: REDACTED }] }, orderNo: 'keep' });
+    expect(out).toEqual({
+      ticket: REDACTED,
+      nested: { idNo: REDACTED, Name: REDACTED, list: [{ access_token: REDACTED }] },
+      orderNo: 'keep',
+    });
   });
 
   test('when free text carries a signed URL or an ID number, then those parts are replaced', () => {
@@ -19,7 +25,10 @@ describe('log redaction', () => {
   test('when a component logs an error holding a secret, then the line written has none of it', () => {
     const logs = captureLogs();
     try {
-      componentLogger('t').error('query failed', { err: new Error('bad https://h/api?access_token=SECRETTOKEN'), name: '李四' });
+      componentLogger('t').error('query failed', {
+        err: new Error('bad https://h/api?access_token=SECRETTOKEN'),
+        name: '李四',
+      });
     } finally {
       logs.stop();
     }

@@ -1,4 +1,11 @@
-import { callbackSign, newNonce, querySign, signatureMatches, verifyCallback, webankSign } from '../../src/shared/webank/signature';
+import {
+  callbackSign,
+  newNonce,
+  querySign,
+  signatureMatches,
+  verifyCallback,
+  webankSign,
+} from '../../src/shared/webank/signature';
 
 const vector = {
   appId: 'appId001',
@@ -13,15 +20,26 @@ describe('WeBank signatures', () => {
   });
 
   test('when comparing, then case is ignored and any other value fails', () => {
-    expect(signatureMatches('526365e042766ae27a6e52d2e4829d4c6e156b5d', '526365E042766AE27A6E52D2E4829D4C6E156B5D')).toBe(true);
-    expect(signatureMatches('526365E042766AE27A6E52D2E4829D4C6E156B5C', '526365E042766AE27A6E52D2E4829D4C6E156B5D')).toBe(false);
+    expect(
+      signatureMatches('526365e042766ae27a6e52d2e4829d4c6e156b5d', '526365E042766AE27A6E52D2E4829D4C6E156B5D'),
+    ).toBe(true);
+    expect(
+      signatureMatches('526365E042766AE27A6E52D2E4829D4C6E156B5C', '526365E042766AE27A6E52D2E4829D4C6E156B5D'),
+    ).toBe(false);
     expect(signatureMatches('526365E0', '526365E042766AE27A6E52D2E4829D4C6E156B5D')).toBe(false);
-    expect(signatureMatches('Z26365E042766AE27A6E52D2E4829D4C6E156B5D', '526365E042766AE27A6E52D2E4829D4C6E156B5D')).toBe(false);
+    expect(
+      signatureMatches('Z26365E042766AE27A6E52D2E4829D4C6E156B5D', '526365E042766AE27A6E52D2E4829D4C6E156B5D'),
+    ).toBe(false);
   });
 
-  test.each(['appId', 'orderNo', 'ticket', 'code'] as const)('when %s is tampered, then the signature differs', (field) => {
-    expect(callbackSign({ ...vector, [field]: `${vector[field]}x` })).not.toBe('526365E042766AE27A6E52D2E4829D4C6E156B5D');
-  });
+  test.each(['appId', 'orderNo', 'ticket', 'code'] as const)(
+    'when %s is tampered, then the signature differs',
+    (field) => {
+      expect(callbackSign({ ...vector, [field]: `${vector[field]}x` })).not.toBe(
+        '526365E042766AE27A6E52D2E4829D4C6E156B5D',
+      );
+    },
+  );
 
   test('when verifying against several tickets, then the matching one is reported', () => {
     const signature = callbackSign(vector);

@@ -110,7 +110,9 @@ describe('WebankClient against the simulator', () => {
   });
 
   test('when the sign uses a dead ticket, then code 400101 is a signature rejection', async () => {
-    const err = await client.queryJson('faceid', { appId, orderNo: 'o1', ticket: 'bogus-ticket' }).catch((e: unknown) => e);
+    const err = await client
+      .queryJson('faceid', { appId, orderNo: 'o1', ticket: 'bogus-ticket' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WebankError);
     expect(err).toMatchObject({ code: '400101', path: '/api/server/sync' });
     expect((err as WebankError).bizSeqNo).toMatch(/^\d+$/);
@@ -118,7 +120,9 @@ describe('WebankClient against the simulator', () => {
   });
 
   test('when there is no result, then WebankError 66660011', async () => {
-    const err = await client.queryJson('liveness', { appId, orderNo: 'nosuchorder', ticket: await ticket() }).catch((e: unknown) => e);
+    const err = await client
+      .queryJson('liveness', { appId, orderNo: 'nosuchorder', ticket: await ticket() })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: '66660011', path: '/api/server/getLiveResult' });
     expect(isRetryable(err)).toBe(false);
   });
@@ -137,7 +141,13 @@ describe('WebankClient against the simulator', () => {
     expect(Buffer.from(json.result.video, 'base64').length).toBe(sim.servedMediaDigest(appId, orderNo).video?.size);
     b.body.destroy();
     const [call] = sim.requests({ path: '/api/server/sync' }).filter((r) => r.query.nonce === a.nonce);
-    expect(call?.query).toMatchObject({ app_id: appId, order_no: orderNo, version: '1.0.0', get_file: '1', sign: a.sign });
+    expect(call?.query).toMatchObject({
+      app_id: appId,
+      order_no: orderNo,
+      version: '1.0.0',
+      get_file: '1',
+      sign: a.sign,
+    });
     expect(call?.ticket).toBe('current');
   });
 
@@ -146,7 +156,11 @@ describe('WebankClient against the simulator', () => {
     const orderNo = `o${randomBytes(6).toString('hex')}`;
     sim.createScan({ appId, orderNo, videoBytes: 4 * 1024 * 1024 });
     // Generous headers timeout (a loaded machine is slow to start 4 MB), short idle timeout: the pause is what is tested.
-    const patient = new WebankClient({ apps: [{ appId, baseUrl: sim.url }], timeoutMs: 10_000, bodyIdleTimeoutMs: 400 });
+    const patient = new WebankClient({
+      apps: [{ appId, baseUrl: sim.url }],
+      timeoutMs: 10_000,
+      bodyIdleTimeoutMs: 400,
+    });
     const q = await patient.openQuery('faceid', { appId, orderNo, ticket: t, getFile: '3' });
     await new Promise((r) => setTimeout(r, 900)); // backpressure, not WeBank's silence
     const body = await readAll(q.body);
@@ -164,13 +178,19 @@ describe('WebankClient body idle timeout', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const c = new WebankClient({ apps: [{ appId: 'TIDAstall', baseUrl: url }], timeoutMs: 1000, bodyIdleTimeoutMs: 300 });
+    const c = new WebankClient({
+      apps: [{ appId: 'TIDAstall', baseUrl: url }],
+      timeoutMs: 1000,
+      bodyIdleTimeoutMs: 300,
+    });
     try {
       const q = await c.openQuery('faceid', { appId: 'TIDAstall', orderNo: 'o1', ticket: 't' });
       const err = await readAll(q.body).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WebankTimeoutError);
       expect(err).toMatchObject({ phase: 'body', timeoutMs: 300 });
-      const err2 = await c.queryJson('faceid', { appId: 'TIDAstall', orderNo: 'o1', ticket: 't' }).catch((e: unknown) => e);
+      const err2 = await c
+        .queryJson('faceid', { appId: 'TIDAstall', orderNo: 'o1', ticket: 't' })
+        .catch((e: unknown) => e);
       expect(err2).toBeInstanceOf(WebankTimeoutError);
     } finally {
       c.close();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { appByKey } from '../../shared/config';
-import { registerExpectedOrder } from '../../shared/expected-orders';
+import { appByKey } from '../../shared/platform/config';
+import { registerExpectedOrder } from '../../shared/orders/registration';
 import { CliError, EXIT } from '../io';
 import type { CliServices } from '../services';
 
@@ -26,9 +26,11 @@ export function parseRegistrations(text: string): { rows: Line[]; invalid: { lin
     const [orderNo = '', userRef, startedAt, ...rest] = trimmed.split(',').map((p) => p.trim());
     if (rest.length) return void invalid.push({ line, reason: 'more than 3 fields' });
     if (!ORDER_NO.test(orderNo)) return void invalid.push({ line, reason: 'orderNo must be 1–32 letters or digits' });
-    if (userRef && !USER_REF.test(userRef)) return void invalid.push({ line, reason: 'userRef must be 1–64 of A-Z a-z 0-9 _ . : -' });
+    if (userRef && !USER_REF.test(userRef))
+      return void invalid.push({ line, reason: 'userRef must be 1–64 of A-Z a-z 0-9 _ . : -' });
     const started = startedAt ? new Date(startedAt) : undefined;
-    if (started && Number.isNaN(started.getTime())) return void invalid.push({ line, reason: 'startedAt is not a date' });
+    if (started && Number.isNaN(started.getTime()))
+      return void invalid.push({ line, reason: 'startedAt is not a date' });
     rows.push({ line, orderNo, userRef: userRef || undefined, startedAt: started });
   });
   return { rows, invalid };
@@ -49,7 +51,11 @@ export function registerCommands(program: Command, svc: () => CliServices): void
       const s = svc();
       await s.audited('register', async (done) => {
         const app = appByKey(s.cfg, opts.app);
-        if (!app) throw new CliError(`unknown app key ${opts.app}; configured: ${s.cfg.apps.map((a) => a.key).join(', ')}`, EXIT.usage);
+        if (!app)
+          throw new CliError(
+            `unknown app key ${opts.app}; configured: ${s.cfg.apps.map((a) => a.key).join(', ')}`,
+            EXIT.usage,
+          );
         const text = await readFile(file, 'utf8').catch((err: Error) => {
           throw new CliError(`cannot read ${file}: ${err.message}`, EXIT.usage);
         });
@@ -59,10 +65,14 @@ export function registerCommands(program: Command, svc: () => CliServices): void
           if ((await registerExpectedOrder(s.db, s.cfg, app, r)).created) created++;
         }
         for (const bad of invalid) s.io.err(`line ${bad.line}: ${bad.reason}`);
-        s.io.out(`registered ${created}, already known ${rows.length - created}, invalid ${invalid.length} (app ${app.key})`);
+        s.io.out(
+          `registered ${created}, already known ${rows.length - created}, invalid ${invalid.length} (app ${app.key})`,
+        );
         await s.audit({
-          action: 'register', outcome: invalid.length ? 'failure' : 'success',
-          target: `app:${app.key}`, detail: { created, known: rows.length - created, invalid: invalid.length },
+          action: 'register',
+          outcome: invalid.length ? 'failure' : 'success',
+          target: `app:${app.key}`,
+          detail: { created, known: rows.length - created, invalid: invalid.length },
         });
         done();
         if (invalid.length) throw new CliError(`${invalid.length} line(s) were not registered`, EXIT.failed);

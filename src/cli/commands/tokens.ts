@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
-import { findStaffUser } from '../../shared/staff/accounts';
-import { formatInstant } from '../../shared/staff/dates';
-import { createApiToken, listApiTokens, revokeApiToken } from '../../web/auth/tokens';
+import { findStaffUser } from '../../shared/compliance/staff/accounts';
+import { formatInstant } from '../../shared/platform/display-time';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../shared/compliance/staff/api-tokens';
 import { CliError, EXIT } from '../io';
 import type { CliServices } from '../services';
 
 export function tokenCommands(program: Command, svc: () => CliServices): void {
-  const token = program.command('token').description('API tokens for automation (staff) and partner backends (partner)');
+  const token = program
+    .command('token')
+    .description('API tokens for automation (staff) and partner backends (partner)');
 
   token
     .command('create')
@@ -18,7 +20,8 @@ export function tokenCommands(program: Command, svc: () => CliServices): void {
     .action(async (opts: { name: string; partner?: boolean; app?: string; user?: string }) => {
       const s = svc();
       const kind = opts.partner ? 'partner' : 'staff';
-      if (kind === 'staff' && !opts.user) throw new CliError('a staff token needs --user <username> (or pass --partner)', EXIT.usage);
+      if (kind === 'staff' && !opts.user)
+        throw new CliError('a staff token needs --user <username> (or pass --partner)', EXIT.usage);
       if (kind === 'partner' && opts.user) throw new CliError('--user applies to staff tokens only', EXIT.usage);
       if (kind === 'staff' && opts.app) throw new CliError('--app applies to partner tokens only', EXIT.usage);
       await s.audited('token.create', async (done) => {
@@ -28,13 +31,22 @@ export function tokenCommands(program: Command, svc: () => CliServices): void {
           if (!u || u.disabledAt) throw new CliError(`no active user ${opts.user}`, EXIT.usage);
           staffUserId = u.id;
         }
-        const { token: value, info } = await createApiToken(s.db, s.cfg, { kind, name: opts.name, staffUserId, appKey: opts.app });
+        const { token: value, info } = await createApiToken(s.db, s.cfg, {
+          kind,
+          name: opts.name,
+          staffUserId,
+          appKey: opts.app,
+        });
         await s.audit({
-          action: 'token.create', outcome: 'success', target: `token:${info.id}`,
+          action: 'token.create',
+          outcome: 'success',
+          target: `token:${info.id}`,
           detail: { kind, name: info.name, appKey: info.appKey, ...(opts.user ? { actsAs: `user:${opts.user}` } : {}) },
         });
         done();
-        s.io.err(`created ${kind} token ${info.id} (${info.name})${info.appKey ? ` for app ${info.appKey}` : ''}; store it now, it is not shown again:`);
+        s.io.err(
+          `created ${kind} token ${info.id} (${info.name})${info.appKey ? ` for app ${info.appKey}` : ''}; store it now, it is not shown again:`,
+        );
         s.io.out(value);
       });
     });
@@ -46,7 +58,12 @@ export function tokenCommands(program: Command, svc: () => CliServices): void {
       const s = svc();
       await s.audited('token.revoke', async (done) => {
         const info = await revokeApiToken(s.db, id);
-        await s.audit({ action: 'token.revoke', outcome: 'success', target: `token:${info.id}`, detail: { kind: info.kind, name: info.name } });
+        await s.audit({
+          action: 'token.revoke',
+          outcome: 'success',
+          target: `token:${info.id}`,
+          detail: { kind: info.kind, name: info.name },
+        });
         done();
         s.io.out(`revoked ${info.kind} token ${info.id} (${info.name})`);
       });
@@ -62,7 +79,16 @@ export function tokenCommands(program: Command, svc: () => CliServices): void {
         await s.audit({ action: 'token.list', outcome: 'success', detail: { tokens: tokens.length } });
         done();
         for (const t of tokens) {
-          s.io.out([t.id, t.kind, t.name, t.appKey ?? (t.kind === 'partner' ? 'all-apps' : '-'), t.revokedAt ? 'revoked' : 'active', formatInstant(t.lastUsedAt) || 'never used'].join('\t'));
+          s.io.out(
+            [
+              t.id,
+              t.kind,
+              t.name,
+              t.appKey ?? (t.kind === 'partner' ? 'all-apps' : '-'),
+              t.revokedAt ? 'revoked' : 'active',
+              formatInstant(t.lastUsedAt) || 'never used',
+            ].join('\t'),
+          );
         }
       });
     });

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
-import { createStaffUser, disableStaffUser, listStaffUsers, passwordSchema } from '../../shared/staff/accounts';
-import { isRole, ROLES } from '../../shared/staff/roles';
-import { formatInstant } from '../../shared/staff/dates';
+import {
+  createStaffUser,
+  disableStaffUser,
+  listStaffUsers,
+  passwordSchema,
+} from '../../shared/compliance/staff/accounts';
+import { isRole, ROLES } from '../../shared/compliance/staff/roles';
+import { formatInstant } from '../../shared/platform/display-time';
 import { CliError, EXIT } from '../io';
 import type { CliServices } from '../services';
 
@@ -32,7 +37,12 @@ export function userCommands(program: Command, svc: () => CliServices): void {
       if (!checked.success) throw new CliError(`password: ${checked.error.issues[0]?.message}`, EXIT.usage);
       await s.audited('user.create', async (done) => {
         const created = await createStaffUser(s.db, { username, role: opts.role as (typeof ROLES)[number], password });
-        await s.audit({ action: 'user.create', outcome: 'success', target: `user:${created.username}`, detail: { role: created.role } });
+        await s.audit({
+          action: 'user.create',
+          outcome: 'success',
+          target: `user:${created.username}`,
+          detail: { role: created.role },
+        });
         done();
         s.io.out(`created ${created.role} ${created.username}`);
       });
@@ -60,7 +70,8 @@ export function userCommands(program: Command, svc: () => CliServices): void {
         const users = await listStaffUsers(s.db);
         await s.audit({ action: 'user.list', outcome: 'success', detail: { users: users.length } });
         done();
-        for (const u of users) s.io.out(`${u.username}\t${u.role}\t${u.disabledAt ? `disabled ${formatInstant(u.disabledAt)}` : 'active'}`);
+        for (const u of users)
+          s.io.out(`${u.username}\t${u.role}\t${u.disabledAt ? `disabled ${formatInstant(u.disabledAt)}` : 'active'}`);
       });
     });
 }

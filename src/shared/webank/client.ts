@@ -1,8 +1,9 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import type { Config, Product } from '../config';
+import type { Config, Product } from '../platform/config';
 import { WebankError, WebankHttpError, WebankNetworkError, WebankProtocolError, WebankTimeoutError } from './errors';
+import { scalarText } from './json-value-capture';
 import { productSpec } from './products';
 import { newNonce, querySign } from './signature';
 
@@ -77,7 +78,12 @@ export class WebankClient {
   /** Step 1 of WeBank's auth: an access_token for the app (valid `expireIn` seconds). */
   async getAccessToken(appId: string, secret: string): Promise<{ accessToken: string; expireIn: number }> {
     const path = '/api/oauth2/access_token';
-    const body = await this.getJson(appId, path, { app_id: appId, secret, grant_type: 'client_credential', version: WEBANK_VERSION });
+    const body = await this.getJson(appId, path, {
+      app_id: appId,
+      secret,
+      grant_type: 'client_credential',
+      version: WEBANK_VERSION,
+    });
     const accessToken = body.access_token;
     if (typeof accessToken !== 'string' || accessToken === '') throw new WebankProtocolError(path, 'no access_token');
     return { accessToken, expireIn: seconds(body.expire_in, path) };
@@ -86,9 +92,15 @@ export class WebankClient {
   /** Step 2: the SIGN ticket for that token. Judge it by `expireIn` (seconds), never expire_time. */
   async getSignTicket(appId: string, accessToken: string): Promise<{ value: string; expireIn: number }> {
     const path = '/api/oauth2/api_ticket';
-    const body = await this.getJson(appId, path, { app_id: appId, access_token: accessToken, type: 'SIGN', version: WEBANK_VERSION });
+    const body = await this.getJson(appId, path, {
+      app_id: appId,
+      access_token: accessToken,
+      type: 'SIGN',
+      version: WEBANK_VERSION,
+    });
     const first: unknown = Array.isArray(body.tickets) ? body.tickets[0] : undefined;
-    if (!isRecord(first) || typeof first.value !== 'string' || first.value === '') throw new WebankProtocolError(path, 'no ticket in tickets[]');
+    if (!isRecord(first) || typeof first.value !== 'string' || first.value === '')
+      throw new WebankProtocolError(path, 'no ticket in tickets[]');
     return { value: first.value, expireIn: seconds(first.expire_in, path) };
   }
 
@@ -100,10 +112,21 @@ export class WebankClient {
     const path = productSpec(product).queryPath;
     const nonce = newNonce();
     const sign = querySign({ appId: p.appId, orderNo: p.orderNo, version: WEBANK_VERSION, ticket: p.ticket, nonce });
-    const query: Record<string, string> = { app_id: p.appId, version: WEBANK_VERSION, nonce, order_no: p.orderNo, sign };
+    const query: Record<string, string> = {
+      app_id: p.appId,
+      version: WEBANK_VERSION,
+      nonce,
+      order_no: p.orderNo,
+      sign,
+    };
     if (p.getFile !== undefined) query.get_file = p.getFile;
     const res = await this.request(p.appId, path, query, p.signal);
-    return { status: res.statusCode ?? 0, body: new IdleTimeoutBody(res, this.bodyIdleTimeoutMs, path, p.signal), nonce, sign };
+    return {
+      status: res.statusCode ?? 0,
+      body: new IdleTimeoutBody(res, this.bodyIdleTimeoutMs, path, p.signal),
+      nonce,
+      sign,
+    };
   }
 
   /** A query buffered and parsed: for small answers (no files, the recovery sweeper). Throws WebankError on code ≠ "0". */
@@ -112,8 +135,9 @@ export class WebankClient {
     const { body } = await this.openQuery(product, p);
     const json = await this.readJson(body, path);
     const result = json.result;
-    if (result !== undefined && result !== null && !isRecord(result)) throw new WebankProtocolError(path, 'result is not an object');
-    return { ...json, code: '0', msg: String(json.msg ?? ''), result: result ?? {} };
+    if (result !== undefined && result !== null && !isRecord(result))
+      throw new WebankProtocolError(path, 'result is not an object');
+    return { ...json, code: '0', msg: scalarText(json.msg), result: result ?? {} };
   }
 
   /** Closes idle keep-alive sockets (shutdown, tests). */
@@ -145,29 +169,38 @@ export class WebankClient {
     } catch (err) {
       throw new WebankProtocolError(path, `not JSON (${size} bytes): ${(err as Error).message}`);
     }
-    if (!isRecord(json) || json.code === undefined || json.code === null) throw new WebankProtocolError(path, 'no code field');
-    const code = String(json.code);
+    if (!isRecord(json) || json.code === undefined || json.code === null)
+      throw new WebankProtocolError(path, 'no code field');
+    const code = scalarText(json.code);
     if (code !== '0') {
       const bizSeqNo = typeof json.bizSeqNo === 'string' ? json.bizSeqNo : undefined;
-      throw new WebankError(code, String(json.msg ?? ''), path, bizSeqNo);
+      throw new WebankError(code, scalarText(json.msg), path, bizSeqNo);
     }
     return json;
   }
 
   /** GET with a deadline on connect + headers; non-2xx answers are drained and thrown. */
-  private request(appId: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
+  private request(
+    appId: string,
+    path: string,
+    query: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
     const base = this.baseUrls.get(appId);
     if (base === undefined) return Promise.reject(new Error(`no WeBank base URL configured for app ${appId}`));
     const url = new URL(`${base}${path}?${new URLSearchParams(query).toString()}`);
     const isHttps = url.protocol === 'https:';
     return new Promise<IncomingMessage>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
+      if (signal?.aborted) return reject(signal.reason as Error);
       const req = (isHttps ? https : http).request(url, {
         method: 'GET',
         agent: isHttps ? this.httpsAgent : this.httpAgent,
         headers: { accept: 'application/json' },
       });
-      const timer = setTimeout(() => req.destroy(new WebankTimeoutError(path, 'headers', this.timeoutMs)), this.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new WebankTimeoutError(path, 'headers', this.timeoutMs)),
+        this.timeoutMs,
+      );
       const onAbort = () => req.destroy(signal?.reason as Error);
       signal?.addEventListener('abort', onAbort, { once: true });
       const settle = () => {
@@ -178,7 +211,7 @@ export class WebankClient {
         settle();
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(res);
-        drain(res).finally(() => reject(new WebankHttpError(status, path)));
+        void drain(res).finally(() => reject(new WebankHttpError(status, path)));
       });
       req.on('error', (err) => {
         settle();
@@ -215,7 +248,8 @@ class IdleTimeoutBody extends Readable {
     });
     src.once('error', (err) => this.destroy(new WebankNetworkError(path, err)));
     src.once('close', () => {
-      if (!src.complete) this.destroy(new WebankNetworkError(path, new Error('connection closed before the answer was complete')));
+      if (!src.complete)
+        this.destroy(new WebankNetworkError(path, new Error('connection closed before the answer was complete')));
     });
     src.pause();
     signal?.addEventListener('abort', () => this.destroy(signal.reason as Error), { once: true });
@@ -262,7 +296,8 @@ function drain(res: IncomingMessage): Promise<void> {
 /** WeBank sends expire_in as a number or a numeric string; anything else is a protocol error. */
 function seconds(v: unknown, path: string): number {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) throw new WebankProtocolError(path, 'expire_in missing or not a positive number');
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0)
+    throw new WebankProtocolError(path, 'expire_in missing or not a positive number');
   return n;
 }
 

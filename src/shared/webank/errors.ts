@@ -95,7 +95,8 @@ export function isSignatureRejection(err: unknown): boolean {
  * WeBank business codes (no result, bad parameters, refused credentials) are not retryable.
  */
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof WebankTimeoutError || err instanceof WebankNetworkError || err instanceof WebankProtocolError) return true;
+  if (err instanceof WebankTimeoutError || err instanceof WebankNetworkError || err instanceof WebankProtocolError)
+    return true;
   if (err instanceof WebankHttpError) return err.status >= 500 || err.status === 429 || err.status === 408;
   if (err instanceof WebankError) return isSignatureRejection(err);
   return false;

@@ -1,5 +1,12 @@
 import { MalformedResponseError } from './malformed-response-error';
 
+/** A JSON scalar as text (objects and arrays as JSON), for fields that should be scalars but may not be. */
+export function scalarText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return v === null || v === undefined ? '' : JSON.stringify(v);
+}
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 const QUOTE = 0x22;

@@ -1,4 +1,4 @@
-import type { Product } from '../config';
+import type { Product } from '../platform/config';
 
 /** What an evidence file is, as stored (`evidence.kind`). */
 export type FileKind = 'photo' | 'video' | 'front_photo' | 'back_photo' | 'front_crop' | 'back_crop' | 'head_photo';
@@ -47,7 +47,12 @@ const OCR_FILES: readonly FileField[] = [
 
 export const PRODUCT_SPECS: Readonly<Record<Product, ProductSpec>> = Object.freeze({
   faceid: { product: 'faceid', queryPath: '/api/server/sync', fileFields: PHOTO_VIDEO, getFileFor: photoVideoGetFile },
-  liveness: { product: 'liveness', queryPath: '/api/server/getLiveResult', fileFields: PHOTO_VIDEO, getFileFor: photoVideoGetFile },
+  liveness: {
+    product: 'liveness',
+    queryPath: '/api/server/getLiveResult',
+    fileFields: PHOTO_VIDEO,
+    getFileFor: photoVideoGetFile,
+  },
   // OCR has only all-or-nothing: get_file=1 returns every image, anything else none.
   ocr: {
     product: 'ocr',

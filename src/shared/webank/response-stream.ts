@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { FileFieldStream } from './file-field-stream';
-import { isJsonSpace, JsonValueCapture, type JsonValue } from './json-value-capture';
+import { isJsonSpace, JsonValueCapture, scalarText, type JsonValue } from './json-value-capture';
 import { MalformedResponseError } from './malformed-response-error';
 import { StrictBase64Decoder } from './strict-base64-decoder';
 
@@ -186,9 +186,15 @@ class ResponseScanner<T> {
 
   output(): WebankStreamResult<T> {
     const { code, msg, bizSeqNo, transactionTime, ...extra } = this.top;
-    const str = (v: JsonValue | undefined) => (v === undefined || v === null ? undefined : String(v));
+    const str = (v: JsonValue | undefined) => (v === undefined || v === null ? undefined : scalarText(v));
     return {
-      envelope: { code: String(code), msg: str(msg), bizSeqNo: str(bizSeqNo), transactionTime: str(transactionTime), extra },
+      envelope: {
+        code: scalarText(code),
+        msg: str(msg),
+        bizSeqNo: str(bizSeqNo),
+        transactionTime: str(transactionTime),
+        extra,
+      },
       result: this.result,
       files: this.files,
       skipped: this.skipped,
@@ -326,7 +332,8 @@ class ResponseScanner<T> {
         pos += 1;
       }
     } catch (err) {
-      if (err instanceof MalformedResponseError && !err.field) throw new MalformedResponseError(err.message, file.field);
+      if (err instanceof MalformedResponseError && !err.field)
+        throw new MalformedResponseError(err.message, file.field);
       throw err;
     }
     return pos;
@@ -338,7 +345,8 @@ class ResponseScanner<T> {
   }
 
   private endFile(file: OpenFile<T>): void {
-    this.flushFile();
+    // The file's last bytes; its end follows at once, and the next chunk waits for the consumer.
+    void this.flushFile();
     if (file.consumer) {
       file.consumer.complete = true;
       if (!file.consumer.stream.destroyed) file.consumer.stream.push(null);

@@ -15,7 +15,13 @@ export function callbackSign(p: { appId: string; orderNo: string; ticket: string
 }
 
 /** Signature of a server query (`/api/server/sync`, `getLiveResult`, `getOcrResult`). */
-export function querySign(p: { appId: string; orderNo: string; version: string; ticket: string; nonce: string }): string {
+export function querySign(p: {
+  appId: string;
+  orderNo: string;
+  version: string;
+  ticket: string;
+  nonce: string;
+}): string {
   return webankSign([p.appId, p.orderNo, p.version, p.ticket, p.nonce]);
 }
 
@@ -56,7 +62,10 @@ export function verifyCallback(
 ): TicketCandidate | undefined {
   let matched: TicketCandidate | undefined;
   for (const t of tickets) {
-    const ok = signatureMatches(p.signature, callbackSign({ appId: p.appId, orderNo: p.orderNo, ticket: t.value, code: p.code }));
+    const ok = signatureMatches(
+      p.signature,
+      callbackSign({ appId: p.appId, orderNo: p.orderNo, ticket: t.value, code: p.code }),
+    );
     if (ok && !matched) matched = t;
   }
   return matched;

@@ -108,7 +108,8 @@ export class StrictBase64Decoder {
     const c = SEXTET[src[i + 2]!]!;
     const d = SEXTET[src[i + 3]!]!;
     if (a > 63) throw src[i] === PAD ? this.error('misplaced padding', at) : this.invalidChar(src[i]!, at);
-    if (b > 63) throw src[i + 1] === PAD ? this.error('misplaced padding', at + 1) : this.invalidChar(src[i + 1]!, at + 1);
+    if (b > 63)
+      throw src[i + 1] === PAD ? this.error('misplaced padding', at + 1) : this.invalidChar(src[i + 1]!, at + 1);
     if (c > 63 && src[i + 2] !== PAD) throw this.invalidChar(src[i + 2]!, at + 2);
     if (d > 63 && src[i + 3] !== PAD) throw this.invalidChar(src[i + 3]!, at + 3);
     if (c > 63 && d <= 63) throw this.error('misplaced padding', at + 2);
@@ -125,7 +126,8 @@ export class StrictBase64Decoder {
   }
 
   private invalidChar(byte: number, at: number): MalformedResponseError {
-    const shown = byte >= 0x21 && byte < 0x7f ? `'${String.fromCharCode(byte)}'` : `0x${byte.toString(16).padStart(2, '0')}`;
+    const shown =
+      byte >= 0x21 && byte < 0x7f ? `'${String.fromCharCode(byte)}'` : `0x${byte.toString(16).padStart(2, '0')}`;
     return this.error(`invalid character ${shown}`, at);
   }
 

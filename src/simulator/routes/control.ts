@@ -3,7 +3,10 @@ import type { FaultInjector } from '../faults';
 import type { TicketOffice } from '../ticket-office';
 import type { Faults, ScanInput, Simulator } from '../types';
 
-type Sim = Pick<Simulator, 'createScan' | 'getScan' | 'callbackQuery' | 'requests' | 'clearRequests' | 'currentTicket' | 'rotateTickets'>;
+type Sim = Pick<
+  Simulator,
+  'createScan' | 'getScan' | 'callbackQuery' | 'requests' | 'clearRequests' | 'currentTicket' | 'rotateTickets'
+>;
 
 const param = (req: Request, name: string) => String(req.params[name] ?? '');
 
@@ -69,7 +72,9 @@ export function controlRoutes(sim: Sim, faults: FaultInjector, office: TicketOff
 
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: number }).status ?? 400;
-    res.status(status >= 400 && status < 600 ? status : 400).json({ error: err instanceof Error ? err.message : String(err) });
+    res
+      .status(status >= 400 && status < 600 ? status : 400)
+      .json({ error: err instanceof Error ? err.message : String(err) });
   });
   return router;
 }

@@ -35,7 +35,12 @@ function httpUrl(raw: string | undefined): URL | undefined {
   }
 }
 
-interface Params { appId: string; orderNo: string; url: URL; product: SimProduct }
+interface Params {
+  appId: string;
+  orderNo: string;
+  url: URL;
+  product: SimProduct;
+}
 
 function params(q: Record<string, string>, deps: H5Deps): Params | string {
   const appId = q.appId ?? q.app_id ?? '';
@@ -59,7 +64,11 @@ export function h5Routes(deps: H5Deps): Router {
 
   router.get('/h5/start', (req: Request, res: Response) => {
     const p = params(flatQuery(req.query), deps);
-    if (typeof p === 'string') return void res.status(400).type('html').send(page('Bad request', `<p>${esc(p)}</p>`));
+    if (typeof p === 'string')
+      return void res
+        .status(400)
+        .type('html')
+        .send(page('Bad request', `<p>${esc(p)}</p>`));
     const hidden = (n: string, v: string) => `<input type="hidden" name="${n}" value="${esc(v)}">`;
     const options = FAIL_CODES.map(([c, m]) => `<option value="${c}">${c} ${esc(m)}</option>`).join('');
     res.type('html').send(
@@ -78,7 +87,11 @@ export function h5Routes(deps: H5Deps): Router {
   router.post('/h5/finish', express.urlencoded({ extended: false, limit: '16kb' }), (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, string>;
     const p = params(body, deps);
-    if (typeof p === 'string') return void res.status(400).type('html').send(page('Bad request', `<p>${esc(p)}</p>`));
+    if (typeof p === 'string')
+      return void res
+        .status(400)
+        .type('html')
+        .send(page('Bad request', `<p>${esc(p)}</p>`));
     const outcome = body.outcome;
     if (outcome !== 'pass' && outcome !== 'fail' && outcome !== 'abandon') {
       return void res.status(400).type('html').send(page('Bad request', '<p>Unknown outcome.</p>'));

@@ -44,7 +44,9 @@ export function oauthRoutes(office: TicketOffice): Router {
     return sendWebank(res, {
       ...CODES.ok,
       ...envelope,
-      tickets: [{ value: got.ticket, expire_in: expireIn(got.expiresAt, now), expire_time: compactTime(got.expiresAt) }],
+      tickets: [
+        { value: got.ticket, expire_in: expireIn(got.expiresAt, now), expire_time: compactTime(got.expiresAt) },
+      ],
     });
   });
 

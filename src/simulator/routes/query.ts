@@ -33,7 +33,8 @@ export function queryRoutes(office: TicketOffice, scans: ScanBook): Router {
       if (!appId || !orderNo || !version || !sign) {
         return sendWebank(res, { ...CODES.badRequest, ...envelope });
       }
-      if (!NONCE.test(nonce)) return sendWebank(res, { ...CODES.badRequest, msg: 'nonce 必须为32位字母和数字', ...envelope });
+      if (!NONCE.test(nonce))
+        return sendWebank(res, { ...CODES.badRequest, msg: 'nonce 必须为32位字母和数字', ...envelope });
       if (!office.knowsApp(appId)) return sendWebank(res, { ...CODES.badCredentials, ...envelope });
       let matched: 'current' | 'previous' | undefined;
       for (const t of office.validTickets(appId)) {

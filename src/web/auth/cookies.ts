@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Config } from '../../shared/config';
+import type { Config } from '../../shared/platform/config';
 
 /** Parses the Cookie header (no dependency needed for a handful of cookies). */
 export function readCookies(req: Request): Map<string, string> {

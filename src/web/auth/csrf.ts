@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { Config } from '../../shared/config';
+import type { Config } from '../../shared/platform/config';
 import { getCookie, setCookie } from './cookies';
 import type { StaffPrincipal } from './principal';
 

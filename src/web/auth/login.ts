@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { recordAudit } from '../../shared/audit';
-import type { Config } from '../../shared/config';
-import type { Db } from '../../shared/db';
-import { checkPassword, type StaffAccount } from '../../shared/staff/accounts';
+import { recordAudit } from '../../shared/compliance/audit';
+import type { Config } from '../../shared/platform/config';
+import type { Db } from '../../shared/platform/db';
+import { checkPassword, type StaffAccount } from '../../shared/compliance/staff/accounts';
 import { requestContext } from './principal';
 import { startSession } from './sessions';
 
@@ -36,7 +36,14 @@ export async function login(
   const since = new Date(now - cfg.CONSOLE_LOGIN_WINDOW_MINUTES * 60_000);
   const dayAgo = new Date(now - 24 * 3600_000);
 
-  await db.loginAttempt.deleteMany({ where: { OR: [{ username: who, createdAt: { lt: dayAgo } }, { ip, createdAt: { lt: dayAgo } }] } });
+  await db.loginAttempt.deleteMany({
+    where: {
+      OR: [
+        { username: who, createdAt: { lt: dayAgo } },
+        { ip, createdAt: { lt: dayAgo } },
+      ],
+    },
+  });
   const attempt = await db.loginAttempt.create({ data: { username: who, ip, success: false }, select: { id: true } });
   const lastOk = await db.loginAttempt.findFirst({
     where: { username: who, success: true, createdAt: { gte: since } },
@@ -44,7 +51,9 @@ export async function login(
     select: { id: true },
   });
   const [userFailures, ipFailures] = await Promise.all([
-    db.loginAttempt.count({ where: { username: who, success: false, createdAt: { gte: since }, ...(lastOk ? { id: { gt: lastOk.id } } : {}) } }),
+    db.loginAttempt.count({
+      where: { username: who, success: false, createdAt: { gte: since }, ...(lastOk ? { id: { gt: lastOk.id } } : {}) },
+    }),
     db.loginAttempt.count({ where: { ip, success: false, createdAt: { gte: since } } }),
   ]);
 
@@ -54,8 +63,15 @@ export async function login(
 
   if (userFailures > cfg.CONSOLE_LOGIN_MAX_FAILURES_PER_USER || ipFailures > cfg.CONSOLE_LOGIN_MAX_FAILURES_PER_IP) {
     await recordAudit(db, {
-      actor: 'anonymous', action: 'login', outcome: 'denied', target, ...ctx,
-      detail: { reason: 'rate_limited', scope: userFailures > cfg.CONSOLE_LOGIN_MAX_FAILURES_PER_USER ? 'username' : 'ip' },
+      actor: 'anonymous',
+      action: 'login',
+      outcome: 'denied',
+      target,
+      ...ctx,
+      detail: {
+        reason: 'rate_limited',
+        scope: userFailures > cfg.CONSOLE_LOGIN_MAX_FAILURES_PER_USER ? 'username' : 'ip',
+      },
     });
     const retryAfterSeconds = cfg.CONSOLE_LOGIN_WINDOW_MINUTES * 60;
     return { ok: false, status: 429, message: 'too many failed logins; try again later', retryAfterSeconds };
@@ -63,14 +79,26 @@ export async function login(
 
   const check = await checkPassword(db, username, input.password);
   if (!check.ok) {
-    await recordAudit(db, { actor: 'anonymous', action: 'login', outcome: 'failure', target, ...ctx, detail: { reason: check.reason } });
+    await recordAudit(db, {
+      actor: 'anonymous',
+      action: 'login',
+      outcome: 'failure',
+      target,
+      ...ctx,
+      detail: { reason: check.reason },
+    });
     return { ok: false, status: 401, message: INVALID };
   }
   await db.loginAttempt.update({ where: { id: attempt.id }, data: { success: true }, select: { id: true } });
   const { csrfToken } = await startSession(db, cfg, req, res, check.user);
   await recordAudit(db, {
-    actor: `user:${check.user.username}`, actorRole: check.user.role, action: 'login', outcome: 'success',
-    target: `user:${check.user.username}`, ...ctx, detail: { via: 'password' },
+    actor: `user:${check.user.username}`,
+    actorRole: check.user.role,
+    action: 'login',
+    outcome: 'success',
+    target: `user:${check.user.username}`,
+    ...ctx,
+    detail: { via: 'password' },
   });
   return { ok: true, user: check.user, csrfToken };
 }

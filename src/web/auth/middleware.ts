@@ -1,14 +1,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { recordAudit, type AuditAction } from '../../shared/audit';
-import type { Config } from '../../shared/config';
-import type { Db } from '../../shared/db';
-import { AppError, forbidden, unauthorized } from '../../shared/errors';
-import { componentLogger } from '../../shared/logger';
-import { roleAtLeast, type Role } from '../../shared/staff/roles';
+import { recordAudit, type AuditAction } from '../../shared/compliance/audit';
+import type { Config } from '../../shared/platform/config';
+import type { Db } from '../../shared/platform/db';
+import { AppError, forbidden, unauthorized } from '../../shared/platform/errors';
+import { componentLogger } from '../../shared/platform/logger';
+import { roleAtLeast, type Role } from '../../shared/compliance/staff/roles';
 import { csrfOk } from './csrf';
 import { requestContext, type PartnerPrincipal, type StaffPrincipal } from './principal';
 import { loadSession } from './sessions';
-import { bearerToken, findActiveToken, touchToken } from './tokens';
+import { bearerToken, findActiveToken, touchToken } from '../../shared/compliance/staff/api-tokens';
 
 const log = componentLogger('auth');
 
@@ -50,7 +50,12 @@ export function createAuth(deps: AuthDeps) {
     };
   }
 
-  async function deny(req: Request, staff: StaffPrincipal | undefined, action: AuditAction, detail: Record<string, unknown>) {
+  async function deny(
+    req: Request,
+    staff: StaffPrincipal | undefined,
+    action: AuditAction,
+    detail: Record<string, unknown>,
+  ) {
     await recordAudit(db, {
       actor: staff?.actor ?? 'anonymous',
       actorRole: staff?.role ?? null,
@@ -96,8 +101,12 @@ export function createAuth(deps: AuthDeps) {
       const row = bearer === undefined ? null : await findActiveToken(db, bearer);
       if (!row || row.kind !== 'partner') {
         await recordAudit(db, {
-          actor: 'anonymous', action: 'access', outcome: 'denied', target: `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300),
-          ...requestContext(req), detail: { status: 401, realm: 'partner', reason: bearer === undefined ? 'no_token' : 'invalid_token' },
+          actor: 'anonymous',
+          action: 'access',
+          outcome: 'denied',
+          target: `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300),
+          ...requestContext(req),
+          detail: { status: 401, realm: 'partner', reason: bearer === undefined ? 'no_token' : 'invalid_token' },
         });
         res.set('WWW-Authenticate', 'Bearer realm="partner"');
         throw unauthorized('a valid partner API token is required');

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Role } from '../../shared/staff/roles';
+import type { Role } from '../../shared/compliance/staff/roles';
 
 /** A staff member on a request, from a session cookie or a staff API token. */
 export interface StaffPrincipal {

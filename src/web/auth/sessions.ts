@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { Config } from '../../shared/config';
-import type { Db } from '../../shared/db';
-import type { StaffAccount } from '../../shared/staff/accounts';
+import type { Config } from '../../shared/platform/config';
+import type { Db } from '../../shared/platform/db';
+import type { StaffAccount } from '../../shared/compliance/staff/accounts';
 import { clearCookie, getCookie, setCookie } from './cookies';
 import type { StaffPrincipal } from './principal';
 
@@ -15,7 +15,13 @@ const SESSION_RE = /^[A-Za-z0-9_-]{43}$/;
  * Starts a session in PostgreSQL (so any replica can serve it) and sets the cookie. The cookie
  * holds 32 random bytes; the table holds their SHA-256, so a database dump cannot log anyone in.
  */
-export async function startSession(db: Db, cfg: Config, req: Request, res: Response, user: StaffAccount): Promise<{ csrfToken: string }> {
+export async function startSession(
+  db: Db,
+  cfg: Config,
+  req: Request,
+  res: Response,
+  user: StaffAccount,
+): Promise<{ csrfToken: string }> {
   const id = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const now = new Date();
@@ -25,8 +31,13 @@ export async function startSession(db: Db, cfg: Config, req: Request, res: Respo
     db.staffSession.deleteMany({ where: { expiresAt: { lt: now } } }),
     db.staffSession.create({
       data: {
-        idHash: sha256(id), userId: user.id, csrfToken, expiresAt, lastSeenAt: now,
-        ip: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 300) ?? null,
+        idHash: sha256(id),
+        userId: user.id,
+        csrfToken,
+        expiresAt,
+        lastSeenAt: now,
+        ip: req.ip ?? null,
+        userAgent: req.get('user-agent')?.slice(0, 300) ?? null,
       },
       select: { idHash: true },
     }),

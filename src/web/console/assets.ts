@@ -128,7 +128,10 @@ function asset(body: string, type: string) {
 /** Serves /static/console.js and /static/console.css with ETags. */
 export function assetRoutes(): Router {
   const r = Router();
-  const files = { 'console.js': asset(SCRIPT, 'text/javascript; charset=utf-8'), 'console.css': asset(STYLE, 'text/css; charset=utf-8') };
+  const files = {
+    'console.js': asset(SCRIPT, 'text/javascript; charset=utf-8'),
+    'console.css': asset(STYLE, 'text/css; charset=utf-8'),
+  };
   for (const [name, a] of Object.entries(files)) {
     r.get(`/static/${name}`, (req, res) => {
       res.set({ ETag: a.etag, 'Cache-Control': 'no-cache' });

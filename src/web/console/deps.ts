@@ -1,12 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/audit';
-import { AppError } from '../../shared/errors';
-import { componentLogger } from '../../shared/logger';
-import type { Config } from '../../shared/config';
-import type { Db } from '../../shared/db';
-import type { ArchiveJobData } from '../../shared/queues';
-import type { EvidenceAccess } from '../../shared/staff/evidence-access';
+import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/compliance/audit';
+import { AppError } from '../../shared/platform/errors';
+import { componentLogger } from '../../shared/platform/logger';
+import type { Config } from '../../shared/platform/config';
+import type { Db } from '../../shared/platform/db';
+import type { ArchiveJobData } from '../../shared/orders/archive-queue';
+import type { EvidenceAccess } from '../../shared/evidence/evidence-access';
 import { actorOf, requestContext, type StaffPrincipal } from '../auth/principal';
 import type { Auth } from '../auth/middleware';
 
@@ -50,7 +50,12 @@ export function auditContext(req: Request, res: Response): AuditContext {
 }
 
 /** Writes the one audit row of a request, with the staff token id when the request used one. */
-export async function audit(deps: ConsoleDeps, req: Request, res: Response, entry: Omit<AuditWrite, 'actor' | 'actorRole' | 'ip' | 'userAgent'>) {
+export async function audit(
+  deps: ConsoleDeps,
+  req: Request,
+  res: Response,
+  entry: Omit<AuditWrite, 'actor' | 'actorRole' | 'ip' | 'userAgent'>,
+) {
   const staff = res.locals.staff;
   const detail = staff?.tokenId ? { ...(entry.detail ?? {}), tokenId: staff.tokenId } : entry.detail;
   await recordAudit(deps.db, { ...auditContext(req, res), ...entry, detail });
@@ -67,7 +72,11 @@ export function markAudited(res: Response): void {
  * `audit`); if the handler throws first, the failure is recorded here (403 as denied, anything
  * else as failure) with the error code, never the request's values.
  */
-export function audited(deps: ConsoleDeps, action: AuditAction, handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
+export function audited(
+  deps: ConsoleDeps,
+  action: AuditAction,
+  handler: (req: Request, res: Response) => Promise<void>,
+): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       await handler(req, res);

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError } from '../../shared/errors';
-import { componentLogger } from '../../shared/logger';
+import { AppError } from '../../shared/platform/errors';
+import { componentLogger } from '../../shared/platform/logger';
 import { html } from './html';
 import { baseOf, page, sendPage } from './layout';
 
@@ -13,8 +13,14 @@ const log = componentLogger('console');
  */
 export function consoleErrorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const e = err as { status?: number; type?: string };
-  const status = err instanceof AppError ? err.status : typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
-  if (status >= 500) log.error('console request failed', { method: req.method, path: `${req.baseUrl}${req.path}`, err });
+  const status =
+    err instanceof AppError
+      ? err.status
+      : typeof e.status === 'number' && e.status >= 400 && e.status < 500
+        ? e.status
+        : 500;
+  if (status >= 500)
+    log.error('console request failed', { method: req.method, path: `${req.baseUrl}${req.path}`, err });
   if (res.headersSent) {
     res.destroy();
     return;
@@ -30,7 +36,18 @@ export function consoleErrorHandler(err: unknown, req: Request, res: Response, _
   res.set('Cache-Control', 'no-store');
   if (req.accepts(['json', 'html']) === 'html') {
     const login = status === 401 ? html` <a href="${baseOf(req)}/login">Log in</a>` : '';
-    sendPage(res, status, page(req, res, `Error ${status}`, html`<h1>${status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Error'}</h1><p class="error" role="alert">${body.message}</p><p>${login} <a href="${baseOf(req)}/">Back to orders</a></p>`));
+    sendPage(
+      res,
+      status,
+      page(
+        req,
+        res,
+        `Error ${status}`,
+        html`<h1>${status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Error'}</h1>
+          <p class="error" role="alert">${body.message}</p>
+          <p>${login} <a href="${baseOf(req)}/">Back to orders</a></p>`,
+      ),
+    );
     return;
   }
   res.status(status).json(body);

@@ -16,7 +16,9 @@ function render(value: unknown): string {
   if (value instanceof Html) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
   if (value === null || value === undefined || value === false) return '';
-  return escapeHtml(String(value));
+  if (typeof value === 'string') return escapeHtml(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return escapeHtml(JSON.stringify(value));
 }
 
 /** Tagged template: interpolated values are escaped unless they are Html; arrays are joined. */

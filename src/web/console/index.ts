@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import helmet from 'helmet';
-import { notFound } from '../../shared/errors';
+import { notFound } from '../../shared/platform/errors';
 import { createAuth } from '../auth/middleware';
 import { apiRoutes } from './api';
 import { assetRoutes } from './assets';

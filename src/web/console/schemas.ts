@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from '../../shared/audit';
-import { passwordSchema, roleSchema, usernameSchema } from '../../shared/staff/accounts';
-import { dayOrInstant } from '../../shared/staff/dates';
-import { orderNoSchema } from '../../shared/staff/order-lookup';
-import { tokenNameSchema } from '../auth/tokens';
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from '../../shared/compliance/audit';
+import { passwordSchema, roleSchema, usernameSchema } from '../../shared/compliance/staff/accounts';
+import { dayOrInstant } from '../../shared/platform/display-time';
+import { orderNoSchema } from '../../shared/compliance/order-lookup';
+import { tokenNameSchema } from '../../shared/compliance/staff/api-tokens';
 
 const emptyToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 const opt = <T extends z.ZodType>(s: T) => z.preprocess(emptyToUndefined, s.optional());
@@ -21,7 +21,9 @@ export const auditSearchSchema = z
   })
   .refine((f) => !f.from || !f.to || f.from < f.to, { message: '`from` must be before `to`', path: ['from'] });
 
-export const createUserSchema = z.object({ username: usernameSchema, role: roleSchema, password: passwordSchema }).strict();
+export const createUserSchema = z
+  .object({ username: usernameSchema, role: roleSchema, password: passwordSchema })
+  .strict();
 
 export const createTokenSchema = z
   .object({
@@ -34,8 +36,14 @@ export const createTokenSchema = z
   })
   .strict()
   .refine((t) => t.kind === 'partner' || t.username, { message: 'a staff token needs a username', path: ['username'] })
-  .refine((t) => t.kind === 'staff' || !t.username, { message: 'a partner token cannot act as a staff user', path: ['username'] })
-  .refine((t) => t.kind === 'partner' || !t.appKey, { message: 'appKey applies to partner tokens only', path: ['appKey'] });
+  .refine((t) => t.kind === 'staff' || !t.username, {
+    message: 'a partner token cannot act as a staff user',
+    path: ['username'],
+  })
+  .refine((t) => t.kind === 'partner' || !t.appKey, {
+    message: 'appKey applies to partner tokens only',
+    path: ['appKey'],
+  });
 
 export const loginSchema = z.object({ username: z.string().max(200), password: z.string().max(1024) });
 

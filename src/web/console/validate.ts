@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { badRequest } from '../../shared/errors';
+import { badRequest } from '../../shared/platform/errors';
 
 /**
  * Parses request input; on failure a 400 naming each bad field and what is expected. The

@@ -11,10 +11,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../../src/shared/config';
-import { createDb } from '../../../src/shared/db';
-import { migrate } from '../../../src/shared/migrate';
-import { orderSearchSchema, searchOrders } from '../../../src/shared/staff/order-search';
+import { loadConfig } from '../../../src/shared/platform/config';
+import { createDb } from '../../../src/shared/platform/db';
+import { migrate } from '../../../src/shared/platform/migrate';
+import { orderSearchSchema, searchOrders } from '../../../src/shared/compliance/order-search';
 
 async function main() {
   const url = process.env.DATABASE_URL;
@@ -27,13 +27,26 @@ async function main() {
     await db.$disconnect();
   }
   const cfg = loadConfig({
-    DATABASE_URL: url, REDIS_URL: 'redis://127.0.0.1:6379', WEBANK_APP_ID: 'TIDA0001', WEBANK_SECRET: 'x', S3_BUCKET: 'unused',
-    S3_ACCESS_KEY_ID: 'x', S3_SECRET_ACCESS_KEY: 'x', DATA_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
-    WEBANK_APPS: JSON.stringify([{ key: 'b', appId: 'TIDA0002', secret: 'x' }, { key: 'c', appId: 'TIDA0003', secret: 'x' }]),
+    DATABASE_URL: url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    WEBANK_APP_ID: 'TIDA0001',
+    WEBANK_SECRET: 'x',
+    S3_BUCKET: 'unused',
+    S3_ACCESS_KEY_ID: 'x',
+    S3_SECRET_ACCESS_KEY: 'x',
+    DATA_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+    WEBANK_APPS: JSON.stringify([
+      { key: 'b', appId: 'TIDA0002', secret: 'x' },
+      { key: 'c', appId: 'TIDA0003', secret: 'x' },
+    ]),
   });
   const db = createDb(url, 2);
   const total = await db.order.count();
-  const probe = await db.order.findFirst({ orderBy: { orderNo: 'asc' }, skip: Math.floor(total / 2), select: { orderNo: true } });
+  const probe = await db.order.findFirst({
+    orderBy: { orderNo: 'asc' },
+    skip: Math.floor(total / 2),
+    select: { orderNo: true },
+  });
   const month = (d: number) => new Date(Date.now() - d * 24 * 3600_000).toISOString().slice(0, 10);
   const cases: Record<string, Record<string, string>> = {
     'latest page, no filter': {},
@@ -51,14 +64,14 @@ async function main() {
     const f = orderSearchSchema.parse(q);
     await searchOrders(db, cfg, f);
     const times: number[] = [];
-    let first;
+    let first = await searchOrders(db, cfg, f);
     for (let i = 0; i < 15; i++) {
       const t = process.hrtime.bigint();
       first = await searchOrders(db, cfg, f);
       times.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     times.sort((a, b) => a - b);
-    let cursor = first!.nextCursor;
+    let cursor = first.nextCursor;
     let page = 1;
     let deep = 0;
     while (cursor && page < 20) {
@@ -68,7 +81,9 @@ async function main() {
       cursor = r.nextCursor;
       page++;
     }
-    console.log(`${name.padEnd(34)} rows ${String(first!.rows.length).padStart(2)}  median ${times[7]!.toFixed(1)} ms  page ${page}: ${deep.toFixed(1)} ms`);
+    console.log(
+      `${name.padEnd(34)} rows ${String(first.rows.length).padStart(2)}  median ${times[7]!.toFixed(1)} ms  page ${page}: ${deep.toFixed(1)} ms`,
+    );
   }
   await db.$disconnect();
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { archiveJobId } from '../../../src/shared/queues';
+import { archiveJobId } from '../../../src/shared/orders/archive-queue';
 import type { Plan, ValidOrder } from './plan';
 import type { ScenarioResult } from './scenario';
 import { findLeaks, type Needle } from './secrets-scan';
@@ -22,7 +22,13 @@ const FIELD_OF_KIND: Record<string, string> = { photo: 'photo', video: 'video' }
 const MAX_DETAILS = 12;
 
 const row = (check: string, expected: string, actual: string, ok: boolean, details: string[] = []): CheckRow => ({
-  check, expected, actual, ok, details: details.slice(0, MAX_DETAILS).concat(details.length > MAX_DETAILS ? [`… and ${details.length - MAX_DETAILS} more`] : []),
+  check,
+  expected,
+  actual,
+  ok,
+  details: details
+    .slice(0, MAX_DETAILS)
+    .concat(details.length > MAX_DETAILS ? [`… and ${details.length - MAX_DETAILS} more`] : []),
 });
 
 type OrderRow = Awaited<ReturnType<typeof loadOrders>>[number];
@@ -47,7 +53,11 @@ function expectedEnd(o: ValidOrder): { status: string; resultCode: string; kinds
 }
 
 /** Every end-of-run check of the issue, computed (not asserted) so the summary can show them all. */
-export async function runChecks(world: World, plan: Plan, sc: ScenarioResult): Promise<{ rows: CheckRow[]; stats: Record<string, string> }> {
+export async function runChecks(
+  world: World,
+  plan: Plan,
+  sc: ScenarioResult,
+): Promise<{ rows: CheckRow[]; stats: Record<string, string> }> {
   const rows: CheckRow[] = [];
   const orders = await loadOrders(world);
   const byNo = new Map<string, OrderRow>(orders.map((o) => [o.orderNo, o]));
@@ -58,11 +68,25 @@ export async function runChecks(world: World, plan: Plan, sc: ScenarioResult): P
 
   // 1. Every valid (WeBank-signed) redirect was accepted: a refused one is a verification lost at the door.
   const notAccepted = firsts.filter((d) => d.final !== 302);
-  rows.push(row('valid callbacks accepted (302)', String(plan.orders.length), String(firsts.length - notAccepted.length), notAccepted.length === 0 && firsts.length === plan.orders.length,
-    notAccepted.map((d) => `${d.orderNo}: ${d.attempts.map((a) => a.status || a.error).join(' → ')}`)));
+  rows.push(
+    row(
+      'valid callbacks accepted (302)',
+      String(plan.orders.length),
+      String(firsts.length - notAccepted.length),
+      notAccepted.length === 0 && firsts.length === plan.orders.length,
+      notAccepted.map((d) => `${d.orderNo}: ${d.attempts.map((a) => a.status || a.error).join(' → ')}`),
+    ),
+  );
   const reloadBad = reloads.filter((d) => d.final !== 302);
-  rows.push(row('repeated callbacks (reloads) answered 302', String(reloads.length), String(reloads.length - reloadBad.length), reloadBad.length === 0,
-    reloadBad.map((d) => `${d.orderNo}: ${d.attempts.map((a) => a.status || a.error).join(' → ')}`)));
+  rows.push(
+    row(
+      'repeated callbacks (reloads) answered 302',
+      String(reloads.length),
+      String(reloads.length - reloadBad.length),
+      reloadBad.length === 0,
+      reloadBad.map((d) => `${d.orderNo}: ${d.attempts.map((a) => a.status || a.error).join(' → ')}`),
+    ),
+  );
 
   // 2. Exactly one order per verified callback, and exactly one accepted event for it.
   const accepted = new Set(firsts.filter((d) => d.final === 302).map((d) => d.orderNo));
@@ -73,15 +97,40 @@ export async function runChecks(world: World, plan: Plan, sc: ScenarioResult): P
     if (!o) oneOrderBad.push(`${no}: no order`);
     else if (acceptedEvents !== 1) oneOrderBad.push(`${no}: ${acceptedEvents} accepted callback events`);
   }
-  rows.push(row('verified callbacks with exactly one order', String(accepted.size), String(accepted.size - oneOrderBad.length), oneOrderBad.length === 0, oneOrderBad));
+  rows.push(
+    row(
+      'verified callbacks with exactly one order',
+      String(accepted.size),
+      String(accepted.size - oneOrderBad.length),
+      oneOrderBad.length === 0,
+      oneOrderBad,
+    ),
+  );
 
   // 3. None lost, none stuck: every order final, with a reason when not archived.
   const validOrders = orders.filter((o) => validNos.has(o.orderNo));
   const stuck = validOrders.filter((o) => !TERMINAL.has(o.status));
-  const noReason = validOrders.filter((o) => TERMINAL.has(o.status) && o.status !== 'ARCHIVED' && !o.lastError && !o.resultCode);
-  rows.push(row('orders in a final state (none stuck)', String(validOrders.length), String(validOrders.length - stuck.length), stuck.length === 0,
-    stuck.map((o) => `${o.orderNo}: ${o.status} attempts=${o.archiveAttempts} lastError=${o.lastError ?? '-'}`)));
-  rows.push(row('non-archived final orders carry a reason', '0 without', String(noReason.length), noReason.length === 0, noReason.map((o) => `${o.orderNo}: ${o.status}`)));
+  const noReason = validOrders.filter(
+    (o) => TERMINAL.has(o.status) && o.status !== 'ARCHIVED' && !o.lastError && !o.resultCode,
+  );
+  rows.push(
+    row(
+      'orders in a final state (none stuck)',
+      String(validOrders.length),
+      String(validOrders.length - stuck.length),
+      stuck.length === 0,
+      stuck.map((o) => `${o.orderNo}: ${o.status} attempts=${o.archiveAttempts} lastError=${o.lastError ?? '-'}`),
+    ),
+  );
+  rows.push(
+    row(
+      'non-archived final orders carry a reason',
+      '0 without',
+      String(noReason.length),
+      noReason.length === 0,
+      noReason.map((o) => `${o.orderNo}: ${o.status}`),
+    ),
+  );
 
   // 4. Every fault was transient, so each order must end as its scan warrants (a pass archived with both files).
   const wrongEnd: string[] = [];
@@ -92,10 +141,20 @@ export async function runChecks(world: World, plan: Plan, sc: ScenarioResult): P
     const kinds = o.evidence.map((e) => e.kind).sort();
     const missingKinds = want.kinds.filter((k) => !kinds.includes(k));
     if (o.status !== want.status || o.resultCode !== want.resultCode || missingKinds.length) {
-      wrongEnd.push(`${p.orderNo} (${p.outcome}): ${o.status} code=${o.resultCode ?? '-'} files=[${kinds.join(',')}] lastError=${o.lastError ?? '-'}`);
+      wrongEnd.push(
+        `${p.orderNo} (${p.outcome}): ${o.status} code=${o.resultCode ?? '-'} files=[${kinds.join(',')}] lastError=${o.lastError ?? '-'}`,
+      );
     }
   }
-  rows.push(row('final state matches the scan (pass → ARCHIVED + photo + video)', String(accepted.size), String(accepted.size - wrongEnd.length), wrongEnd.length === 0, wrongEnd));
+  rows.push(
+    row(
+      'final state matches the scan (pass → ARCHIVED + photo + video)',
+      String(accepted.size),
+      String(accepted.size - wrongEnd.length),
+      wrongEnd.length === 0,
+      wrongEnd,
+    ),
+  );
 
   // 5-7. Objects: bytes hash to the recorded SHA-256 and equal what WeBank served; no orphans, no missing, no duplicates.
   const objects = await listObjects(world, `evidence/${world.appId}/`);
@@ -113,43 +172,96 @@ export async function runChecks(world: World, plan: Plan, sc: ScenarioResult): P
     const problems: string[] = [];
     if (sha !== e.sha256) problems.push(`sha256 ${sha.slice(0, 12)} ≠ recorded ${e.sha256.slice(0, 12)}`);
     if (bytes.length !== Number(e.bytes)) problems.push(`${bytes.length} B ≠ recorded ${e.bytes} B`);
-    if (head.Metadata?.sha256 !== e.sha256) problems.push(`object metadata sha256 ${head.Metadata?.sha256 ?? 'missing'}`);
+    if (head.Metadata?.sha256 !== e.sha256)
+      problems.push(`object metadata sha256 ${head.Metadata?.sha256 ?? 'missing'}`);
     if (!served) problems.push('simulator served no such file');
-    else if (served.sha256 !== sha || served.size !== bytes.length) problems.push(`differs from what WeBank served (${served.size} B)`);
+    else if (served.sha256 !== sha || served.size !== bytes.length)
+      problems.push(`differs from what WeBank served (${served.size} B)`);
     if (problems.length) integrityBad.push(`${e.key}: ${problems.join('; ')}`);
     else verified++;
   });
-  rows.push(row('stored objects = recorded SHA-256 = served media', `${evidence.length} rows`, `${verified} verified`, integrityBad.length === 0 && verified === evidence.filter((e) => objectKeys.has(e.key)).length, integrityBad));
+  rows.push(
+    row(
+      'stored objects = recorded SHA-256 = served media',
+      `${evidence.length} rows`,
+      `${verified} verified`,
+      integrityBad.length === 0 && verified === evidence.filter((e) => objectKeys.has(e.key)).length,
+      integrityBad,
+    ),
+  );
   const orphans = objects.filter((o) => !rowKeys.has(o.key));
-  rows.push(row('orphan objects (object without a row)', '0', String(orphans.length), orphans.length === 0, orphans.map((o) => `${o.key} (${o.size} B)`)));
+  rows.push(
+    row(
+      'orphan objects (object without a row)',
+      '0',
+      String(orphans.length),
+      orphans.length === 0,
+      orphans.map((o) => `${o.key} (${o.size} B)`),
+    ),
+  );
   const missing = evidence.filter((e) => !objectKeys.has(e.key));
-  rows.push(row('missing objects (row without an object)', '0', String(missing.length), missing.length === 0, missing.map((e) => e.key)));
+  rows.push(
+    row(
+      'missing objects (row without an object)',
+      '0',
+      String(missing.length),
+      missing.length === 0,
+      missing.map((e) => e.key),
+    ),
+  );
   const perSlot = new Map<string, string[]>();
   for (const o of objects) {
     const slot = o.key.replace(/\.[a-z0-9]+$/, '');
     perSlot.set(slot, [...(perSlot.get(slot) ?? []), o.key]);
   }
   const dups = [...perSlot.values()].filter((keys) => keys.length > 1);
-  rows.push(row('duplicate objects (one order and kind, several objects)', '0', String(dups.length), dups.length === 0, dups.map((k) => k.join(' + '))));
+  rows.push(
+    row(
+      'duplicate objects (one order and kind, several objects)',
+      '0',
+      String(dups.length),
+      dups.length === 0,
+      dups.map((k) => k.join(' + ')),
+    ),
+  );
 
   // 8-9. Forgeries: refused (403), recorded as rejected, and nothing queued for them.
-  const events = await world.db.callbackEvent.findMany({ where: { appId: world.appId }, select: { verdict: true, userAgent: true, orderNo: true, orderId: true } });
+  const events = await world.db.callbackEvent.findMany({
+    where: { appId: world.appId },
+    select: { verdict: true, userAgent: true, orderNo: true, orderId: true },
+  });
   const eventByUa = new Map(events.filter((e) => e.userAgent).map((e) => [e.userAgent as string, e]));
   const forgedBad: string[] = [];
   for (const d of forged) {
     const lastUa = d.userAgents[d.userAgents.length - 1] as string;
     const ev = eventByUa.get(lastUa);
-    if (d.final !== 403) forgedBad.push(`${d.id} ${d.kind} ${d.orderNo}: HTTP ${d.attempts.map((a) => a.status || a.error).join(' → ')}`);
-    else if (ev?.verdict !== 'rejected') forgedBad.push(`${d.id} ${d.kind} ${d.orderNo}: recorded as ${ev?.verdict ?? 'nothing'}`);
+    if (d.final !== 403)
+      forgedBad.push(`${d.id} ${d.kind} ${d.orderNo}: HTTP ${d.attempts.map((a) => a.status || a.error).join(' → ')}`);
+    else if (ev?.verdict !== 'rejected')
+      forgedBad.push(`${d.id} ${d.kind} ${d.orderNo}: recorded as ${ev?.verdict ?? 'nothing'}`);
   }
-  rows.push(row('forged callbacks refused (403) and recorded as rejected', String(plan.forgeries.length), String(forged.length - forgedBad.length), forgedBad.length === 0 && forged.length === plan.forgeries.length, forgedBad));
+  rows.push(
+    row(
+      'forged callbacks refused (403) and recorded as rejected',
+      String(plan.forgeries.length),
+      String(forged.length - forgedBad.length),
+      forgedBad.length === 0 && forged.length === plan.forgeries.length,
+      forgedBad,
+    ),
+  );
 
-  const jobs = await world.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'], 0, -1);
+  const jobs = await world.queue.getJobs(
+    ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'],
+    0,
+    -1,
+  );
   const jobsByOrder = new Map<string, string[]>();
-  for (const j of jobs) if (j) jobsByOrder.set(j.data.orderNo, [...(jobsByOrder.get(j.data.orderNo) ?? []), j.id ?? '?']);
+  for (const j of jobs)
+    if (j) jobsByOrder.set(j.data.orderNo, [...(jobsByOrder.get(j.data.orderNo) ?? []), j.id ?? '?']);
   const queuedBad: string[] = [];
   for (const f of plan.forgeries) {
-    const forgedNos = f.kind === 'replay-other-code' ? [] : [f.orderNo, ...(f.scannedOrderNo ? [f.scannedOrderNo] : [])];
+    const forgedNos =
+      f.kind === 'replay-other-code' ? [] : [f.orderNo, ...(f.scannedOrderNo ? [f.scannedOrderNo] : [])];
     for (const no of forgedNos) {
       if (byNo.has(no)) queuedBad.push(`${no} (${f.kind}): an order exists`);
       if (jobsByOrder.has(no)) queuedBad.push(`${no} (${f.kind}): job ${jobsByOrder.get(no)!.join(',')}`);
@@ -158,19 +270,36 @@ export async function runChecks(world: World, plan: Plan, sc: ScenarioResult): P
       const target = plan.orders[f.target!]!;
       const o = byNo.get(target.orderNo);
       const want = target.outcome === 'pass' ? '0' : (target.code ?? '66660011');
-      if (o && o.callbackCode !== want) queuedBad.push(`${target.orderNo} (replay): callback code became ${o.callbackCode}`);
+      if (o && o.callbackCode !== want)
+        queuedBad.push(`${target.orderNo} (replay): callback code became ${o.callbackCode}`);
     }
   }
   const strangers = [...jobsByOrder.keys()].filter((no) => !validNos.has(no));
   for (const no of strangers) queuedBad.push(`job for ${no}, which no valid callback named`);
-  rows.push(row('forged callbacks queued nothing (no order, no job)', '0', String(queuedBad.length), queuedBad.length === 0, queuedBad));
+  rows.push(
+    row(
+      'forged callbacks queued nothing (no order, no job)',
+      '0',
+      String(queuedBad.length),
+      queuedBad.length === 0,
+      queuedBad,
+    ),
+  );
   const jobsBad: string[] = [];
   for (const no of accepted) {
     const ids = jobsByOrder.get(no) ?? [];
     const want = archiveJobId('faceid', world.appId, no);
     if (ids.length !== 1 || ids[0] !== want) jobsBad.push(`${no}: jobs [${ids.join(', ')}]`);
   }
-  rows.push(row('one archive job per verified order', String(accepted.size), String(accepted.size - jobsBad.length), jobsBad.length === 0, jobsBad));
+  rows.push(
+    row(
+      'one archive job per verified order',
+      String(accepted.size),
+      String(accepted.size - jobsBad.length),
+      jobsBad.length === 0,
+      jobsBad,
+    ),
+  );
 
   // 10. The service processes died only when the suite killed them (a crash is restarted, like a process manager would, and reported here).
   const crashes = [world.web, ...world.workers].flatMap((svc) =>
@@ -181,9 +310,14 @@ export async function runChecks(world: World, plan: Plan, sc: ScenarioResult): P
   // 11. No PII or secret in any line the service processes wrote.
   const leaks = findLeaks(world.logs, needles(world, plan, sc));
   const leakLabels = new Map<string, number>();
-  for (const l of leaks) leakLabels.set(`${l.process}: ${l.label}`, (leakLabels.get(`${l.process}: ${l.label}`) ?? 0) + 1);
-  rows.push(row(`no PII or secret in ${world.logs.length} log lines`, '0 hits', `${leaks.length} hits`, leaks.length === 0,
-    [...[...leakLabels].map(([k, n]) => `${n}× ${k}`), ...leaks.slice(0, 3).map((l) => `e.g. ${l.process}: ${l.line}`)]));
+  for (const l of leaks)
+    leakLabels.set(`${l.process}: ${l.label}`, (leakLabels.get(`${l.process}: ${l.label}`) ?? 0) + 1);
+  rows.push(
+    row(`no PII or secret in ${world.logs.length} log lines`, '0 hits', `${leaks.length} hits`, leaks.length === 0, [
+      ...[...leakLabels].map(([k, n]) => `${n}× ${k}`),
+      ...leaks.slice(0, 3).map((l) => `e.g. ${l.process}: ${l.line}`),
+    ]),
+  );
 
   const statuses = new Map<string, number>();
   for (const o of validOrders) statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
@@ -222,9 +356,12 @@ function needles(world: World, plan: Plan, sc: ScenarioResult): Needle[] {
     { label: 'S3_SECRET_ACCESS_KEY', value: world.secrets.s3Secret },
   ];
   for (const t of sc.tickets) out.push({ label: 'SIGN ticket', value: t });
-  for (const r of world.sim.requests({ path: '/api/oauth2/api_ticket' })) if (r.query.access_token) out.push({ label: 'access_token', value: r.query.access_token });
-  for (const r of world.sim.requests({ path: '/api/server/sync' })) if (r.query.sign) out.push({ label: 'query sign', value: r.query.sign });
-  for (const d of sc.deliveries) if (d.signature) out.push({ label: `callback signature (${d.kind})`, value: d.signature });
+  for (const r of world.sim.requests({ path: '/api/oauth2/api_ticket' }))
+    if (r.query.access_token) out.push({ label: 'access_token', value: r.query.access_token });
+  for (const r of world.sim.requests({ path: '/api/server/sync' }))
+    if (r.query.sign) out.push({ label: 'query sign', value: r.query.sign });
+  for (const d of sc.deliveries)
+    if (d.signature) out.push({ label: `callback signature (${d.kind})`, value: d.signature });
   for (const o of plan.orders) {
     out.push({ label: 'ID number', value: o.idNo });
     out.push({ label: 'name', value: o.name });
@@ -242,7 +379,9 @@ async function listObjects(world: World, prefix: string): Promise<{ key: string;
   const out: { key: string; size: number }[] = [];
   let token: string | undefined;
   do {
-    const page = await world.s3.client.send(new ListObjectsV2Command({ Bucket: world.s3.bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await world.s3.client.send(
+      new ListObjectsV2Command({ Bucket: world.s3.bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const o of page.Contents ?? []) out.push({ key: o.Key as string, size: o.Size ?? 0 });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

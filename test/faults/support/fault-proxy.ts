@@ -178,15 +178,16 @@ export class FaultProxy {
         }
         if (direction === 'up') this.stats.bytesUp += chunk.length;
         else this.stats.bytesDown += chunk.length;
-        if (!dst.write(chunk)) await new Promise<void>((resolve) => {
-          const done = () => {
-            dst.off('drain', done);
-            dst.off('close', done);
-            resolve();
-          };
-          dst.once('drain', done);
-          dst.once('close', done);
-        });
+        if (!dst.write(chunk))
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              dst.off('drain', done);
+              dst.off('close', done);
+              resolve();
+            };
+            dst.once('drain', done);
+            dst.once('close', done);
+          });
         if (pipe.queue.length <= 2) src.resume();
       }
     } finally {

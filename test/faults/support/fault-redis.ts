@@ -40,15 +40,30 @@ export class FaultRedis {
   async up(): Promise<void> {
     if (this.isUp) return;
     const args = [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
-      '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--maxmemory-policy',
+      'noeviction',
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.reaper.add(child);
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       let seen = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s: ${seen.slice(-500)}`)), 10_000);
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server did not start within 10 s: ${seen.slice(-500)}`)),
+        10_000,
+      );
       const onData = (d: Buffer) => {
         seen += d.toString();
         if (seen.includes('Ready to accept connections')) {

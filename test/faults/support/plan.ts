@@ -20,7 +20,8 @@ export interface ValidOrder {
   reloadAfterMs?: number;
 }
 
-export type ForgeryKind = 'tampered-signature' | 'tampered-code' | 'tampered-orderNo' | 'random-signature' | 'replay-other-code';
+export type ForgeryKind =
+  'tampered-signature' | 'tampered-code' | 'tampered-orderNo' | 'random-signature' | 'replay-other-code';
 
 export interface Forgery {
   index: number;
@@ -67,7 +68,13 @@ export interface Plan {
 }
 
 const FAIL_CODES = ['66660015', '66660016', '66660017', '66660018', '66660023'];
-const FORGERIES: ForgeryKind[] = ['tampered-signature', 'tampered-code', 'tampered-orderNo', 'random-signature', 'replay-other-code'];
+const FORGERIES: ForgeryKind[] = [
+  'tampered-signature',
+  'tampered-code',
+  'tampered-orderNo',
+  'random-signature',
+  'replay-other-code',
+];
 // Name characters: every order gets a name no other order has, so a leak is attributable.
 const NAME_CHARS = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红';
 const MiB = 1024 * 1024;
@@ -90,7 +97,14 @@ function uniqueName(index: number): string {
 }
 
 /** `count` windows of the given length range spread over [from, to), one per equal slice, not overlapping. */
-function spread(rng: Prng, count: number, from: number, to: number, minLen: number, maxLen: number): { atMs: number; durationMs: number }[] {
+function spread(
+  rng: Prng,
+  count: number,
+  from: number,
+  to: number,
+  minLen: number,
+  maxLen: number,
+): { atMs: number; durationMs: number }[] {
   const out: { atMs: number; durationMs: number }[] = [];
   if (count <= 0) return out;
   const slice = (to - from) / count;
@@ -143,7 +157,11 @@ export function makePlan(seed: number, profile: Profile): Plan {
       const target = f.pick(earlier.length ? earlier : candidates.length ? candidates : orders);
       forgeries.push({ ...base, orderNo: target.orderNo, target: target.index });
     } else if (kind === 'tampered-orderNo') {
-      forgeries.push({ ...base, orderNo: `ff${String(j).padStart(4, '0')}`, scannedOrderNo: `fs${String(j).padStart(4, '0')}` });
+      forgeries.push({
+        ...base,
+        orderNo: `ff${String(j).padStart(4, '0')}`,
+        scannedOrderNo: `fs${String(j).padStart(4, '0')}`,
+      });
     } else {
       forgeries.push({ ...base, orderNo: `ff${String(j).padStart(4, '0')}` });
     }
@@ -152,14 +170,25 @@ export function makePlan(seed: number, profile: Profile): Plan {
   const t = root.fork('faults');
   const faults: FaultEvent[] = [];
   // Redis: during callbacks and during jobs, the last one after the callbacks (jobs only).
-  for (const w of spread(t, profile.redisOutages, 0.1 * W, 1.15 * W, 1500, 5000)) faults.push({ kind: 'redis-outage', ...w });
+  for (const w of spread(t, profile.redisOutages, 0.1 * W, 1.15 * W, 1500, 5000))
+    faults.push({ kind: 'redis-outage', ...w });
   for (const w of spread(t, profile.s3Outages, 0.1 * W, 1.1 * W, 2000, 6000)) faults.push({ kind: 's3-outage', ...w });
   for (const w of spread(t, profile.s3SlowSpells, 0.05 * W, 1.0 * W, 3000, 8000)) {
     faults.push({ kind: 's3-slow', ...w, latencyMs: t.int(20, 200), bytesPerSec: t.int(256, 2048) * 1024 });
   }
   for (const w of spread(t, profile.webankSpells, 0.05 * W, 1.05 * W, 2500, 7000)) {
     const mix: Partial<Faults> = {};
-    const kinds = t.sample(['http5xxRate', 'timeoutRate', 'truncatedJsonRate', 'malformedJsonRate', 'invalidBase64Rate', 'resetRate'] as const, t.int(2, 4));
+    const kinds = t.sample(
+      [
+        'http5xxRate',
+        'timeoutRate',
+        'truncatedJsonRate',
+        'malformedJsonRate',
+        'invalidBase64Rate',
+        'resetRate',
+      ] as const,
+      t.int(2, 4),
+    );
     for (const k of kinds) mix[k] = Math.round(t.between(0.15, 0.5) * 100) / 100;
     if (t.chance(0.3)) mix.latencyMs = t.int(50, 400);
     // Half the spells hit the result query only; the rest every /api path, ticket refreshes included.
@@ -169,7 +198,11 @@ export function makePlan(seed: number, profile: Profile): Plan {
   const rotateAt = Math.round(W * t.between(0.4, 0.6));
   if (profile.rotations > 0) faults.push({ kind: 'rotate-tickets', atMs: rotateAt });
   for (let i = 0; i < profile.pgKills; i++) {
-    faults.push({ kind: 'pg-terminate', atMs: Math.round(t.between(0.05 * W, 1.1 * W)), target: t.pick(['web', 'worker-1', 'worker-2', 'all'] as const) });
+    faults.push({
+      kind: 'pg-terminate',
+      atMs: Math.round(t.between(0.05 * W, 1.1 * W)),
+      target: t.pick(['web', 'worker-1', 'worker-2', 'all'] as const),
+    });
   }
   faults.sort((a, b) => a.atMs - b.atMs);
 
@@ -186,12 +219,14 @@ export function makePlan(seed: number, profile: Profile): Plan {
     if (!pool.length) break;
     const victim = k.pick(pool);
     used.add(victim.orderNo);
-    kills.push({ point, orderNo: victim.orderNo, fraction: Math.round(k.between(0.1, 0.9) * 100) / 100, restartAfterMs: k.int(500, 4000) });
+    kills.push({
+      point,
+      orderNo: victim.orderNo,
+      fraction: Math.round(k.between(0.1, 0.9) * 100) / 100,
+      restartAfterMs: k.int(500, 4000),
+    });
   }
 
-  const faultsEndMs = Math.max(
-    W,
-    ...faults.map((e) => e.atMs + ('durationMs' in e ? e.durationMs : 0)),
-  );
+  const faultsEndMs = Math.max(W, ...faults.map((e) => e.atMs + ('durationMs' in e ? e.durationMs : 0)));
   return { seed, orders, forgeries, faults, kills, faultsEndMs };
 }

@@ -79,6 +79,7 @@ export function seedFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FAULT_SEED?.trim();
   if (!raw) return Math.floor(Math.random() * 2 ** 31);
   const n = raw.startsWith('0x') ? Number.parseInt(raw.slice(2), 16) : Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`FAULT_SEED must be an integer in [0, 2^32): ${raw}`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new Error(`FAULT_SEED must be an integer in [0, 2^32): ${raw}`);
   return n;
 }

@@ -70,8 +70,20 @@ export const PROFILES: Record<string, Profile> = {
 };
 
 const NUMERIC: (keyof Profile)[] = [
-  'orders', 'forged', 'windowMs', 'settleMs', 'redisOutages', 's3Outages', 's3SlowSpells', 'webankSpells', 'pgKills',
-  'rotations', 'workerKills', 'bigVideoShare', 'maxVideoBytes', 'ticketGraceMs',
+  'orders',
+  'forged',
+  'windowMs',
+  'settleMs',
+  'redisOutages',
+  's3Outages',
+  's3SlowSpells',
+  'webankSpells',
+  'pgKills',
+  'rotations',
+  'workerKills',
+  'bigVideoShare',
+  'maxVideoBytes',
+  'ticketGraceMs',
 ];
 
 /** FAULT_PROFILE (default ci), then FAULT_ORDERS, FAULT_FORGED, FAULT_WINDOW_MS, ... (FAULT_ + the field in SNAKE_CASE). */

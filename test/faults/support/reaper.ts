@@ -14,7 +14,9 @@ export class Reaper {
   };
 
   constructor() {
-    this.reaper = spawn(process.execPath, [path.join(__dirname, 'reaper-process.mjs')], { stdio: ['pipe', 'ignore', 'inherit'] });
+    this.reaper = spawn(process.execPath, [path.join(__dirname, 'reaper-process.mjs')], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
     this.reaper.stdin?.on('error', () => undefined);
     process.once('exit', this.onExit);
   }
@@ -38,7 +40,12 @@ export class Reaper {
   /** Kills anything left, then lets the reaper go. */
   async close(): Promise<void> {
     const waits = [...this.live.values()].map(
-      (c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : (c.once('exit', () => resolve()), c.kill('SIGKILL')))),
+      (c) =>
+        new Promise<void>((resolve) =>
+          c.exitCode !== null || c.signalCode !== null
+            ? resolve()
+            : (c.once('exit', () => resolve()), c.kill('SIGKILL')),
+        ),
     );
     await Promise.all(waits);
     process.off('exit', this.onExit);

@@ -89,7 +89,12 @@ export async function runScenario(world: World, plan: Plan): Promise<ScenarioRes
 
 const at = (t0: number, ms: number) => sleep(Math.max(0, t0 + ms - Date.now()));
 
-async function applyFault(world: World, e: FaultEvent, note: (w: string) => void, result: ScenarioResult): Promise<void> {
+async function applyFault(
+  world: World,
+  e: FaultEvent,
+  note: (w: string) => void,
+  result: ScenarioResult,
+): Promise<void> {
   switch (e.kind) {
     case 'redis-outage':
       note(`redis-server SIGKILL (down ${e.durationMs} ms)`);
@@ -147,7 +152,10 @@ function describeFaults(f: Partial<Faults>): string {
  * moment when one of them is mid-statement or mid-transaction, so the cut lands on a write.
  */
 async function terminateBackends(world: World, target: 'web' | 'worker-1' | 'worker-2' | 'all') {
-  const names = target === 'all' ? (['web', 'worker-1', 'worker-2'] as const).map((s) => world.appName(s)) : [world.appName(target)];
+  const names =
+    target === 'all'
+      ? (['web', 'worker-1', 'worker-2'] as const).map((s) => world.appName(s))
+      : [world.appName(target)];
   const deadline = Date.now() + 1500;
   while (Date.now() < deadline) {
     const busy = await world.pg.query(
@@ -175,7 +183,13 @@ async function terminateBackends(world: World, target: 'web' | 'worker-1' | 'wor
  * planned point, SIGKILLs the replica carrying it (each replica has its own proxies) and cuts
  * that connection; the replica is started again after the planned delay.
  */
-function armKills(world: World, result: ScenarioResult, note: (w: string) => void, restarts: Promise<void>[], now: () => number): void {
+function armKills(
+  world: World,
+  result: ScenarioResult,
+  note: (w: string) => void,
+  restarts: Promise<void>[],
+  now: () => number,
+): void {
   const pending = new Map(result.kills.map((k) => [k.orderNo, k]));
   const fire = (k: KillRecord, replicaIndex: number, conn: ProxyConnection, forward: number): Verdict => {
     const svc = world.workers[replicaIndex]!;
@@ -191,7 +205,10 @@ function armKills(world: World, result: ScenarioResult, note: (w: string) => voi
     restarts.push(
       sleep(k.restartAfterMs)
         .then(() => svc.start())
-        .then(() => note(`${svc.name} restarted`), (err: Error) => note(`${svc.name} restart failed: ${err.message}`)),
+        .then(
+          () => note(`${svc.name} restarted`),
+          (err: Error) => note(`${svc.name} restart failed: ${err.message}`),
+        ),
     );
     return { cut: true, forward };
   };
@@ -265,7 +282,13 @@ async function sendValid(world: World, o: ValidOrder, result: ScenarioResult, no
   }
 }
 
-async function sendForged(world: World, plan: Plan, f: Forgery, result: ScenarioResult, now: () => number): Promise<void> {
+async function sendForged(
+  world: World,
+  plan: Plan,
+  f: Forgery,
+  result: ScenarioResult,
+  now: () => number,
+): Promise<void> {
   const { sim, appId } = world;
   let query: Record<string, string>;
   const withSignature = (q: Record<string, string>, sig: string) => ({ ...q, newSignature: sig, newSign: sig });
@@ -289,7 +312,10 @@ async function sendForged(world: World, plan: Plan, f: Forgery, result: Scenario
       break;
     }
     case 'random-signature':
-      query = withSignature({ code: '0', orderNo: f.orderNo, h5faceId: `wb${f.randomSignature.toLowerCase().slice(0, 30)}` }, f.randomSignature);
+      query = withSignature(
+        { code: '0', orderNo: f.orderNo, h5faceId: `wb${f.randomSignature.toLowerCase().slice(0, 30)}` },
+        f.randomSignature,
+      );
       break;
     case 'replay-other-code': {
       const target = plan.orders[f.target!]!;
@@ -298,7 +324,11 @@ async function sendForged(world: World, plan: Plan, f: Forgery, result: Scenario
         code: target.outcome === 'pass' ? '0' : (target.code ?? '66660011'),
         orderNo: target.orderNo,
         h5faceId: `wb${f.randomSignature.toLowerCase().slice(0, 30)}`,
-        newSignature: sim.signCallback(appId, target.orderNo, target.outcome === 'pass' ? '0' : (target.code ?? '66660011')),
+        newSignature: sim.signCallback(
+          appId,
+          target.orderNo,
+          target.outcome === 'pass' ? '0' : (target.code ?? '66660011'),
+        ),
       };
       const sig = original.newSignature as string;
       query = withSignature({ ...original, code: original.code === '0' ? '66660015' : '0' }, sig);
@@ -313,10 +343,22 @@ async function sendForged(world: World, plan: Plan, f: Forgery, result: Scenario
  * connection is retried, as a user reloads a "try again in a moment" page; a 302 (accepted) or
  * a 4xx (refused) is final.
  */
-async function deliver(world: World, kind: Delivery['kind'], id: string, query: Record<string, string>, now: () => number): Promise<Delivery> {
+async function deliver(
+  world: World,
+  kind: Delivery['kind'],
+  id: string,
+  query: Record<string, string>,
+  now: () => number,
+): Promise<Delivery> {
   const d: Delivery = {
-    kind, id, orderNo: query.orderNo ?? '', code: query.code ?? '', signature: query.newSignature ?? query.newSign ?? '',
-    userAgents: [], attempts: [], final: 0,
+    kind,
+    id,
+    orderNo: query.orderNo ?? '',
+    code: query.code ?? '',
+    signature: query.newSignature ?? query.newSign ?? '',
+    userAgents: [],
+    attempts: [],
+    final: 0,
   };
   const url = `${world.webUrl}/webank/callback?${new URLSearchParams(query)}`;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -325,7 +367,11 @@ async function deliver(world: World, kind: Delivery['kind'], id: string, query: 
     let status = 0;
     let error: string | undefined;
     try {
-      const res = await fetch(url, { redirect: 'manual', headers: { 'user-agent': ua }, signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(url, {
+        redirect: 'manual',
+        headers: { 'user-agent': ua },
+        signal: AbortSignal.timeout(15_000),
+      });
       status = res.status;
       await res.arrayBuffer().catch(() => undefined);
     } catch (err) {

@@ -34,7 +34,9 @@ export function findLeaks(lines: { process: string; text: string }[], needles: N
     if (enc !== n.value) expanded.push({ label: `${n.label} (URL-encoded)`, value: enc });
   }
   const byClass = CLASSES.map((c) => {
-    const mine = expanded.filter((n) => c.test.test(n.value) && !CLASSES.slice(0, CLASSES.indexOf(c)).some((p) => p.test.test(n.value)));
+    const mine = expanded.filter(
+      (n) => c.test.test(n.value) && !CLASSES.slice(0, CLASSES.indexOf(c)).some((p) => p.test.test(n.value)),
+    );
     const byLength = new Map<number, Map<string, string>>();
     for (const n of mine) {
       const key = c.name === 'hex' ? n.value.toUpperCase() : n.value;

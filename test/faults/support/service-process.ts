@@ -86,7 +86,12 @@ export class ServiceProcess {
     const incarnation = ++this.incarnation;
     const child = spawn(process.execPath, ['--import', 'tsx', this.spec.entry], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '/tmp', ...this.spec.env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        TMPDIR: process.env.TMPDIR ?? '/tmp',
+        ...this.spec.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -102,7 +107,7 @@ export class ServiceProcess {
       }
     });
     for (const stream of ['stdout', 'stderr'] as const) {
-      const rl = createInterface({ input: child[stream]! });
+      const rl = createInterface({ input: child[stream] });
       rl.on('line', (text) => {
         this.lines.push({ process: this.spec.name, stream, incarnation, text });
         this.file.write(`${stream === 'stderr' ? '[stderr] ' : ''}${text}\n`);
@@ -113,9 +118,13 @@ export class ServiceProcess {
       if (!this.alive || this.child !== child) {
         throw new Error(`${this.spec.name} exited during startup (${entry.exit}); last lines:\n${this.tail(10)}`);
       }
-      const ok = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+      const ok = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
-      if (Date.now() > deadline) throw new Error(`${this.spec.name} not ready within ${timeoutMs} ms; last lines:\n${this.tail(10)}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.spec.name} not ready within ${timeoutMs} ms; last lines:\n${this.tail(10)}`);
       await sleep(150);
     }
   }
@@ -156,7 +165,10 @@ export class ServiceProcess {
       .map((h) => ({
         incarnation: h.incarnation,
         exit: h.exit ?? '?',
-        tail: this.lines.filter((l) => l.process === this.spec.name && l.incarnation === h.incarnation).slice(-25).map((l) => l.text),
+        tail: this.lines
+          .filter((l) => l.process === this.spec.name && l.incarnation === h.incarnation)
+          .slice(-25)
+          .map((l) => l.text),
       }));
   }
 

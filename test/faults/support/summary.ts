@@ -39,9 +39,17 @@ export function runSummary(
   for (const e of sc.timeline) out.push(`  t=${pad(secs(e.tMs), 8)} ${e.what}`);
   out.push('', '==== worker kills ====');
   if (!sc.kills.length) out.push('  none planned (profile)');
-  for (const k of sc.kills) out.push(`  ${pad(k.point, 8)} ${k.orderNo}: ${k.fired ? `${k.replica} at t=${secs(k.tMs ?? 0)}: ${k.at}` : 'did not fire (no transfer of this order reached the trigger while armed, e.g. another fault cut its job first)'}`);
+  for (const k of sc.kills)
+    out.push(
+      `  ${pad(k.point, 8)} ${k.orderNo}: ${k.fired ? `${k.replica} at t=${secs(k.tMs ?? 0)}: ${k.at}` : 'did not fire (no transfer of this order reached the trigger while armed, e.g. another fault cut its job first)'}`,
+    );
   out.push('', '==== summary ====');
-  out.push(table(['check', 'expected', 'actual', 'ok'], rows.map((r) => [r.check, r.expected, r.actual, r.ok ? 'ok' : 'FAIL'])));
+  out.push(
+    table(
+      ['check', 'expected', 'actual', 'ok'],
+      rows.map((r) => [r.check, r.expected, r.actual, r.ok ? 'ok' : 'FAIL']),
+    ),
+  );
   for (const r of rows.filter((x) => !x.ok)) {
     out.push('', `  ✗ ${r.check}:`);
     for (const d of r.details) out.push(`      ${d}`);

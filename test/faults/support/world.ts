@@ -4,9 +4,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startSimulator, type Simulator } from '../../../src/simulator';
-import { createDb, type Db } from '../../../src/shared/db';
-import { migrate } from '../../../src/shared/migrate';
-import { ARCHIVE_QUEUE, type ArchiveJobData } from '../../../src/shared/queues';
+import { createDb, type Db } from '../../../src/shared/platform/db';
+import { migrate } from '../../../src/shared/platform/migrate';
+import { ARCHIVE_QUEUE, type ArchiveJobData } from '../../../src/shared/orders/archive-queue';
 import { startFauxqs, type FauxqsS3 } from '../../support/fauxqs';
 import { freePort } from '../../support/throwaway-redis';
 import { FaultProxy } from './fault-proxy';
@@ -118,7 +118,10 @@ export class World {
       ticketGraceMs: this.profile.ticketGraceMs,
       seed: this.seed,
     });
-    [this.s3, this.redis] = await Promise.all([startFauxqs({ bucket: `faults-${this.runId}` }), FaultRedis.start(this.reaper)]);
+    [this.s3, this.redis] = await Promise.all([
+      startFauxqs({ bucket: `faults-${this.runId}` }),
+      FaultRedis.start(this.reaper),
+    ]);
     const s3Port = Number(new URL(this.s3.endpoint).port);
     for (let i = 0; i < 2; i++) {
       this.simProxies.push(await FaultProxy.start(`webank-${i + 1}`, this.sim.port));
@@ -131,8 +134,15 @@ export class World {
     const webPort = await freePort();
     this.webUrl = `http://127.0.0.1:${webPort}`;
     this.web = new ServiceProcess(
-      { name: 'web', entry: 'src/web/server.ts', env: this.env('web', { PORT: String(webPort) }), readyUrl: `${this.webUrl}/healthz` },
-      this.reaper, this.artifacts, this.logs,
+      {
+        name: 'web',
+        entry: 'src/web/server.ts',
+        env: this.env('web', { PORT: String(webPort) }),
+        readyUrl: `${this.webUrl}/healthz`,
+      },
+      this.reaper,
+      this.artifacts,
+      this.logs,
     );
     for (let i = 0; i < 2; i++) {
       const name = `worker-${i + 1}` as ServiceName;
@@ -140,8 +150,15 @@ export class World {
       const proxies = { WEBANK_BASE_URL: this.simProxies[i]!.url, S3_ENDPOINT: this.s3Proxies[i]!.url };
       this.workers.push(
         new ServiceProcess(
-          { name, entry: 'src/workers/main.ts', env: this.env(name, { WORKER_PORT: String(port), ...proxies }), readyUrl: `http://127.0.0.1:${port}/healthz` },
-          this.reaper, this.artifacts, this.logs,
+          {
+            name,
+            entry: 'src/workers/main.ts',
+            env: this.env(name, { WORKER_PORT: String(port), ...proxies }),
+            readyUrl: `http://127.0.0.1:${port}/healthz`,
+          },
+          this.reaper,
+          this.artifacts,
+          this.logs,
         ),
       );
     }
@@ -197,7 +214,9 @@ export class World {
 
   /** Stops every process and connection this run started; safe to call twice and after a failed start. */
   async close(): Promise<void> {
-    const quiet = (p: Promise<unknown> | undefined) => p?.catch(() => undefined);
+    const quiet = async (p: Promise<unknown> | undefined) => {
+      await p?.catch(() => undefined);
+    };
     await Promise.all([this.web, ...this.workers].filter(Boolean).map((s) => quiet(s.close())));
     await quiet(this.queue?.close());
     this.queueRedis?.disconnect();
@@ -216,7 +235,7 @@ export class World {
 
 export async function waitReady(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
+  let last: string;
   for (;;) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(3000) });

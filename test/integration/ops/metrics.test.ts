@@ -63,16 +63,30 @@ describe('metrics', () => {
     expect((await redirectBack(p, passed)).status).toBe(302);
     const risky = uid('mr');
     p.sim.createScan({ appId: p.appId, orderNo: risky, outcome: 'risk' });
-    const q = new URLSearchParams({ code: '66660016', orderNo: risky, h5faceId: uid('h'), newSign: p.sim.signCallback(p.appId, risky, '66660016') });
+    const q = new URLSearchParams({
+      code: '66660016',
+      orderNo: risky,
+      h5faceId: uid('h'),
+      newSign: p.sim.signCallback(p.appId, risky, '66660016'),
+    });
     expect((await fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${q}`, { redirect: 'manual' })).status).toBe(302);
     const forged = new URLSearchParams({ code: '0', orderNo: uid('mf'), h5faceId: uid('h'), newSign: 'F'.repeat(40) });
     expect((await fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${forged}`, { redirect: 'manual' })).status).toBe(403);
     await eventually(async () => (await status(passed)) === 'ARCHIVED' && (await status(risky)) === 'NO_RESULT');
 
     const web1 = await scrape(p.web.url);
-    expect(value(web1.samples, 'faceid_callbacks_total', { verdict: 'accepted' }) - value(web0, 'faceid_callbacks_total', { verdict: 'accepted' })).toBe(2);
-    expect(value(web1.samples, 'faceid_callbacks_total', { verdict: 'rejected' }) - value(web0, 'faceid_callbacks_total', { verdict: 'rejected' })).toBe(1);
-    expect(value(web1.samples, 'faceid_callback_duration_seconds_count') - value(web0, 'faceid_callback_duration_seconds_count')).toBe(3);
+    expect(
+      value(web1.samples, 'faceid_callbacks_total', { verdict: 'accepted' }) -
+        value(web0, 'faceid_callbacks_total', { verdict: 'accepted' }),
+    ).toBe(2);
+    expect(
+      value(web1.samples, 'faceid_callbacks_total', { verdict: 'rejected' }) -
+        value(web0, 'faceid_callbacks_total', { verdict: 'rejected' }),
+    ).toBe(1);
+    expect(
+      value(web1.samples, 'faceid_callback_duration_seconds_count') -
+        value(web0, 'faceid_callback_duration_seconds_count'),
+    ).toBe(3);
     expect(web1.samples.some((s) => s.name === 'faceid_outbox_backlog')).toBe(true);
 
     // The reconciler samples the queue and the orders every 300 ms.
@@ -81,16 +95,21 @@ describe('metrics', () => {
       return value(w.samples, 'faceid_archive_queue_jobs', { state: 'completed' }) >= 2 ? w : undefined;
     });
     const w = worker1.samples;
-    const delta = (name: string, labels: Record<string, string> = {}) => value(w, name, labels) - value(worker0, name, labels);
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      value(w, name, labels) - value(worker0, name, labels);
     expect(delta('faceid_archive_jobs_total', { product: 'faceid', outcome: 'archived' })).toBe(1);
     expect(delta('faceid_archive_jobs_total', { product: 'faceid', outcome: 'no_result' })).toBe(1);
     const served = p.sim.servedMediaDigest(p.appId, passed);
     expect(delta('faceid_archived_bytes_total', { kind: 'video' })).toBe(served.video!.size);
     expect(delta('faceid_archived_bytes_total', { kind: 'photo' })).toBe(served.photo!.size);
-    expect(delta('faceid_webank_request_duration_seconds_count', { endpoint: '/api/server/sync' })).toBeGreaterThanOrEqual(2);
+    expect(
+      delta('faceid_webank_request_duration_seconds_count', { endpoint: '/api/server/sync' }),
+    ).toBeGreaterThanOrEqual(2);
     expect(delta('faceid_webank_errors_total', { endpoint: '/api/server/sync', code: '66660011' })).toBe(1);
     // The ticket keeper's calls at start-up, and the ticket it holds.
-    expect(value(w, 'faceid_webank_request_duration_seconds_count', { endpoint: '/api/oauth2/api_ticket' })).toBeGreaterThanOrEqual(1);
+    expect(
+      value(w, 'faceid_webank_request_duration_seconds_count', { endpoint: '/api/oauth2/api_ticket' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(value(w, 'faceid_ticket_valid', { app: p.appId })).toBe(1);
     expect(w.some((s) => s.name === 'faceid_ticket_age_seconds' && s.labels.app === p.appId)).toBe(true);
     expect(value(w, 'faceid_orders', { status: 'ARCHIVED' })).toBeGreaterThanOrEqual(1);
@@ -100,22 +119,33 @@ describe('metrics', () => {
 
     // Labels are bounded enums: no order number, ID number, name or ticket anywhere.
     for (const text of [web1.text, worker1.text]) {
-      for (const secret of [passed, risky, scan.bizSeqNo, '张三', p.sim.currentTicket(p.appId)]) expect(text).not.toContain(secret);
+      for (const secret of [passed, risky, scan.bizSeqNo, '张三', p.sim.currentTicket(p.appId)])
+        expect(text).not.toContain(secret);
     }
   });
 
-  test('when an order\'s job was lost, then the reconciler re-enqueues it, it archives, and the action is counted', async () => {
+  test("when an order's job was lost, then the reconciler re-enqueues it, it archives, and the action is counted", async () => {
     const orderNo = uid('ml');
     p.sim.createScan({ appId: p.appId, orderNo, outcome: 'pass' });
     // Recorded and marked enqueued long ago, but the job is nowhere (Redis lost it).
     await p.web.db.order.create({
       data: {
-        appId: p.appId, orderNo, status: 'QUEUED', source: 'CALLBACK', callbackCode: '0', verifiedAt: new Date(),
-        enqueuePending: false, enqueuedAt: new Date(Date.now() - 60_000), updatedAt: new Date(Date.now() - 60_000),
+        appId: p.appId,
+        orderNo,
+        status: 'QUEUED',
+        source: 'CALLBACK',
+        callbackCode: '0',
+        verifiedAt: new Date(),
+        enqueuePending: false,
+        enqueuedAt: new Date(Date.now() - 60_000),
+        updatedAt: new Date(Date.now() - 60_000),
       },
     });
     await eventually(async () => (await status(orderNo)) === 'ARCHIVED');
-    const timeline = await p.web.db.orderEvent.findMany({ where: { order: { appId: p.appId, orderNo } }, orderBy: { id: 'asc' } });
+    const timeline = await p.web.db.orderEvent.findMany({
+      where: { order: { appId: p.appId, orderNo } },
+      orderBy: { id: 'asc' },
+    });
     expect(timeline[0]).toMatchObject({ type: 'reconciled', detail: expect.objectContaining({ action: 'requeued' }) });
     const { samples } = await scrape(workerUrl);
     expect(value(samples, 'faceid_reconciler_actions_total', { action: 'requeued' })).toBeGreaterThanOrEqual(1);

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import { createDb } from '../../../src/shared/db';
-import { EvidenceStore } from '../../../src/shared/evidence-store';
-import { createMetrics } from '../../../src/shared/metrics';
-import { createArchiveQueue, enqueueArchive } from '../../../src/shared/queues';
-import { createRedis } from '../../../src/shared/redis';
-import { createStaffUser } from '../../../src/shared/staff/accounts';
+import { createDb } from '../../../src/shared/platform/db';
+import { EvidenceStore } from '../../../src/shared/evidence/evidence-store';
+import { createMetrics } from '../../../src/shared/platform/metrics';
+import { createArchiveQueue, enqueueArchive } from '../../../src/shared/orders/archive-queue';
+import { createRedis } from '../../../src/shared/platform/redis';
+import { createStaffUser } from '../../../src/shared/compliance/staff/accounts';
 import { createApp } from '../../../src/web/app';
 import { createApiToken } from '../../../src/web/auth';
 import { queueDashboardRouter } from '../../../src/web/queue-dashboard';
@@ -24,7 +24,13 @@ describe('queue dashboard', () => {
   beforeAll(async () => {
     // Wired as server.ts wires it.
     const app = createApp({
-      cfg, db, archiveQueue: queue, tickets: { validAround: async () => [] }, metrics: createMetrics(), evidence, redis,
+      cfg,
+      db,
+      archiveQueue: queue,
+      tickets: { validAround: async () => [] },
+      metrics: createMetrics(),
+      evidence,
+      redis,
       extraRouters: [queueDashboardRouter({ db, cfg, queues: [queue] })],
     });
     server = await new Promise((resolve) => {
@@ -34,7 +40,9 @@ describe('queue dashboard', () => {
     for (const role of ['admin', 'auditor'] as const) {
       const user = await createStaffUser(db, { username: uid(`${role}-`), role, password: uid('pw-') + 'Aa1!x' });
       users[role] = user.username;
-      tokens[role] = (await createApiToken(db, cfg, { kind: 'staff', name: `dashboard test ${role}`, staffUserId: user.id })).token;
+      tokens[role] = (
+        await createApiToken(db, cfg, { kind: 'staff', name: `dashboard test ${role}`, staffUserId: user.id })
+      ).token;
     }
     await enqueueArchive(queue, { appId: cfg.WEBANK_APP_ID, orderNo: uid('qd'), product: 'faceid', reason: 'test' });
   });
@@ -49,7 +57,10 @@ describe('queue dashboard', () => {
   });
 
   const get = (path: string, role?: string, headers: Record<string, string> = {}) =>
-    fetch(`${url}${path}`, { redirect: 'manual', headers: { ...headers, ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}) } });
+    fetch(`${url}${path}`, {
+      redirect: 'manual',
+      headers: { ...headers, ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}) },
+    });
 
   test('when an admin opens /admin/queues, then bull-board shows the archive queue read-only, under its own CSP', async () => {
     const page = await get('/admin/queues', 'admin', { accept: 'text/html' });
@@ -66,11 +77,16 @@ describe('queue dashboard', () => {
 
     const api = await get('/admin/queues/api/queues?activeQueue=archive&status=waiting', 'admin');
     expect(api.status).toBe(200);
-    const body = (await api.json()) as { queues: { name: string; readOnlyMode: boolean; counts: Record<string, number> }[] };
+    const body = (await api.json()) as {
+      queues: { name: string; readOnlyMode: boolean; counts: Record<string, number> }[];
+    };
     expect(body.queues).toEqual([expect.objectContaining({ name: 'archive', readOnlyMode: true })]);
     expect(body.queues[0]!.counts.waiting).toBe(1);
     // Read-only: no retry, clean or pause from here (the console's audited re-queue is the way).
-    const pause = await fetch(`${url}/admin/queues/api/queues/archive/pause`, { method: 'PUT', headers: { authorization: `Bearer ${tokens.admin}` } });
+    const pause = await fetch(`${url}/admin/queues/api/queues/archive/pause`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokens.admin}` },
+    });
     expect(pause.status).toBe(405);
     expect(await queue.isPaused()).toBe(false);
   });
@@ -85,7 +101,9 @@ describe('queue dashboard', () => {
     expect(auditor.status).toBe(403);
     expect(await auditor.text()).not.toContain('archive');
 
-    const denied = await db.auditEntry.findMany({ where: { action: 'access', outcome: 'denied', at: { gte: before }, target: { startsWith: 'GET /admin/queues' } } });
+    const denied = await db.auditEntry.findMany({
+      where: { action: 'access', outcome: 'denied', at: { gte: before }, target: { startsWith: 'GET /admin/queues' } },
+    });
     expect(denied.map((d) => d.actor).sort()).toEqual(['anonymous', 'anonymous', `user:${users.auditor}`].sort());
   });
 });

@@ -16,7 +16,11 @@ async function readyz(url: string): Promise<{ status: number; body: Report }> {
   return { status: res.status, body: (await res.json()) as Report };
 }
 
-const failing = (r: Report) => Object.entries(r.checks).filter(([, c]) => !c.ok).map(([name]) => name).sort();
+const failing = (r: Report) =>
+  Object.entries(r.checks)
+    .filter(([, c]) => !c.ok)
+    .map(([name]) => name)
+    .sort();
 
 describe('readiness', () => {
   let s3: FauxqsS3;

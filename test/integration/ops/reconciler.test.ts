@@ -1,8 +1,13 @@
 import { Worker } from 'bullmq';
-import { createDb } from '../../../src/shared/db';
-import { createMetrics } from '../../../src/shared/metrics';
-import { ARCHIVE_QUEUE, archiveJobId, createArchiveQueue, enqueueArchive } from '../../../src/shared/queues';
-import { createRedis } from '../../../src/shared/redis';
+import { createDb } from '../../../src/shared/platform/db';
+import { createMetrics } from '../../../src/shared/platform/metrics';
+import {
+  ARCHIVE_QUEUE,
+  archiveJobId,
+  createArchiveQueue,
+  enqueueArchive,
+} from '../../../src/shared/orders/archive-queue';
+import { createRedis } from '../../../src/shared/platform/redis';
 import { Reconciler } from '../../../src/workers/reconciler';
 import type { OrderStatus } from '../../../src/generated/prisma/client';
 import { eventually } from '../../support/pipeline';
@@ -25,12 +30,18 @@ describe('reconciler', () => {
 
   const data = (orderNo: string) => ({ appId, orderNo, product: 'faceid' as const, reason: 'test' });
   const order = (orderNo: string, status: OrderStatus, extra: { enqueuePending?: boolean; enqueuedAt?: Date } = {}) =>
-    db.order.create({ data: { appId, orderNo, status, source: 'CALLBACK', callbackCode: '0', verifiedAt: new Date(), ...extra } });
+    db.order.create({
+      data: { appId, orderNo, status, source: 'CALLBACK', callbackCode: '0', verifiedAt: new Date(), ...extra },
+    });
   const jobsOf = async (orderNo: string) =>
-    (await queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'])).filter((j) => j.data.orderNo === orderNo);
+    (await queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'])).filter(
+      (j) => j.data.orderNo === orderNo,
+    );
 
   test('when orders have no live job, then leftovers and lost jobs are re-enqueued, a job failed for good fails its order, and live or finished orders are left alone', async () => {
-    const [leftover, lost, lostAfterDone, failed, delayed, done] = ['lo', 'ls', 'ld', 'fa', 'de', 'dn'].map((p) => uid(p)) as [string, string, string, string, string, string];
+    const [leftover, lost, lostAfterDone, failed, delayed, done] = ['lo', 'ls', 'ld', 'fa', 'de', 'dn'].map((p) =>
+      uid(p),
+    ) as [string, string, string, string, string, string];
 
     // Finished jobs first, through a real worker: one completed, one failed for good.
     const failedOrder = await order(failed, 'ARCHIVING', { enqueuedAt: new Date(Date.now() - 60_000) });
@@ -44,7 +55,11 @@ describe('reconciler', () => {
       },
       { connection: workerRedis, prefix: cfg.QUEUE_PREFIX },
     );
-    await eventually(async () => (await queue.getJobCounts('completed', 'failed')).failed === 1 && (await queue.getJobCounts('completed')).completed === 1);
+    await eventually(
+      async () =>
+        (await queue.getJobCounts('completed', 'failed')).failed === 1 &&
+        (await queue.getJobCounts('completed')).completed === 1,
+    );
     await worker.close();
 
     // An outbox mark never relayed; an enqueued job Redis lost; a re-queue whose new job Redis
@@ -64,7 +79,10 @@ describe('reconciler', () => {
 
     const after = async (id: string) => db.order.findUniqueOrThrow({ where: { id }, include: { timeline: true } });
     // The leftover and the lost job get the plain job id (Redis has never heard of it)...
-    for (const [o, orderNo] of [[leftoverOrder, leftover], [lostOrder, lost]] as const) {
+    for (const [o, orderNo] of [
+      [leftoverOrder, leftover],
+      [lostOrder, lost],
+    ] as const) {
       const jobs = await jobsOf(orderNo);
       expect(jobs.map((j) => [j.id, j.data.reason])).toEqual([[archiveJobId('faceid', appId, orderNo), 'reconciler']]);
       expect(await jobs[0]!.getState()).toBe('waiting');
@@ -73,17 +91,26 @@ describe('reconciler', () => {
       expect(row.timeline.map((e) => e.type)).toEqual(['reconciled']);
     }
     // ...the one whose plain id is taken by a completed job gets a new generation.
-    const regenerated = (await jobsOf(lostAfterDone)).find((j) => j.id !== archiveJobId('faceid', appId, lostAfterDone));
+    const regenerated = (await jobsOf(lostAfterDone)).find(
+      (j) => j.id !== archiveJobId('faceid', appId, lostAfterDone),
+    );
     expect(regenerated?.id).toMatch(new RegExp(`^${archiveJobId('faceid', appId, lostAfterDone)}-r\\d+$`));
     expect(await regenerated!.getState()).toBe('waiting');
-    expect((await after(lostAfterDoneOrder.id)).enqueuedAt!.getTime()).toBeGreaterThan(lostAfterDoneOrder.enqueuedAt!.getTime());
+    expect((await after(lostAfterDoneOrder.id)).enqueuedAt!.getTime()).toBeGreaterThan(
+      lostAfterDoneOrder.enqueuedAt!.getTime(),
+    );
 
     const failedRow = await after(failedOrder.id);
     expect(failedRow.status).toBe('FAILED');
     expect(failedRow.lastError).toContain('job stalled more than allowable limit');
-    expect(failedRow.timeline.map((e) => e.detail)).toEqual([expect.objectContaining({ action: 'failed', previousStatus: 'ARCHIVING' })]);
+    expect(failedRow.timeline.map((e) => e.detail)).toEqual([
+      expect.objectContaining({ action: 'failed', previousStatus: 'ARCHIVING' }),
+    ]);
 
-    expect(await after(delayedOrder.id)).toMatchObject({ status: 'EVIDENCE_PENDING', updatedAt: delayedOrder.updatedAt });
+    expect(await after(delayedOrder.id)).toMatchObject({
+      status: 'EVIDENCE_PENDING',
+      updatedAt: delayedOrder.updatedAt,
+    });
     expect(await after(doneOrder.id)).toMatchObject({ status: 'ARCHIVED', updatedAt: doneOrder.updatedAt });
     expect(await jobsOf(done)).toHaveLength(0);
 
@@ -111,6 +138,7 @@ describe('reconciler', () => {
     const b = new Reconciler({ cfg, db, redis, queue, metrics: bMetrics, stuckMs: 0 });
     const [ra, rb] = await Promise.all([a.reconcileAsLeader(), b.reconcileAsLeader()]);
     expect([ra, rb].filter((r) => r === undefined)).toHaveLength(1);
-    if (rb === undefined) expect(await bMetrics.registry.getSingleMetricAsString('faceid_orders')).not.toContain('status=');
+    if (rb === undefined)
+      expect(await bMetrics.registry.getSingleMetricAsString('faceid_orders')).not.toContain('status=');
   });
 });

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createDb } from '../../../src/shared/db';
-import { orderKeyPrefix } from '../../../src/shared/evidence-key';
-import { EvidenceStore } from '../../../src/shared/evidence-store';
-import { archiveJobId, createArchiveQueue, enqueueArchive } from '../../../src/shared/queues';
-import { createRedis } from '../../../src/shared/redis';
+import { createDb } from '../../../src/shared/platform/db';
+import { orderKeyPrefix } from '../../../src/shared/evidence/keys';
+import { EvidenceStore } from '../../../src/shared/evidence/evidence-store';
+import { archiveJobId, createArchiveQueue, enqueueArchive } from '../../../src/shared/orders/archive-queue';
+import { createRedis } from '../../../src/shared/platform/redis';
 import { startSimulator } from '../../../src/simulator';
 import { startFauxqs } from '../../support/fauxqs';
 import { eventually } from '../../support/pipeline';
@@ -29,11 +29,13 @@ interface WorkerProcess {
  */
 function spawnWorker(env: Record<string, string>): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/workers/main.ts'], {
-    cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal })),
   );
@@ -41,7 +43,11 @@ function spawnWorker(env: Record<string, string>): WorkerProcess {
 }
 
 async function ready(port: number): Promise<void> {
-  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok, 20_000, 200);
+  await eventually(
+    async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok,
+    20_000,
+    200,
+  );
 }
 
 describe('worker shutdown', () => {
@@ -99,7 +105,10 @@ describe('worker shutdown', () => {
       const jobId = archiveJobId('faceid', appId, orderNo);
       expect(await queue.getJobState(jobId)).toBe('waiting');
       expect((await queue.getJob(jobId))?.attemptsMade).toBe(0);
-      const released = await db.order.findUniqueOrThrow({ where: { id: order.id }, include: { evidence: true, timeline: true } });
+      const released = await db.order.findUniqueOrThrow({
+        where: { id: order.id },
+        include: { evidence: true, timeline: true },
+      });
       expect(released.status).toBe('QUEUED');
       expect(released.timeline.map((e) => e.type)).toContain('archive_released');
       // Every evidence row names a complete object; the video has neither row nor object.
@@ -116,10 +125,14 @@ describe('worker shutdown', () => {
       proxy.setRate(undefined);
       const second = spawnWorker(env);
       workers.push(second);
-      const done = await eventually(async () => {
-        const o = await db.order.findUniqueOrThrow({ where: { id: order.id }, include: { evidence: true } });
-        return o.status === 'ARCHIVED' ? o : undefined;
-      }, 30_000, 200);
+      const done = await eventually(
+        async () => {
+          const o = await db.order.findUniqueOrThrow({ where: { id: order.id }, include: { evidence: true } });
+          return o.status === 'ARCHIVED' ? o : undefined;
+        },
+        30_000,
+        200,
+      );
       const video = done.evidence.find((e) => e.kind === 'video')!;
       const served = sim.servedMediaDigest(appId, orderNo).video!;
       expect(video).toMatchObject({ sha256: served.sha256, bytes: BigInt(served.size) });

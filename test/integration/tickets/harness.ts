@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { createDb, type Db } from '../../../src/shared/db';
-import { createRedis } from '../../../src/shared/redis';
-import { dataKey } from '../../../src/shared/sealed';
-import { TicketKeeper, type TicketKeeperOptions } from '../../../src/shared/tickets/keeper';
+import { createDb, type Db } from '../../../src/shared/platform/db';
+import { createRedis } from '../../../src/shared/platform/redis';
+import { dataKey } from '../../../src/shared/platform/sealed';
+import { TicketKeeper, type TicketKeeperOptions } from '../../../src/shared/webank/tickets/keeper';
 import { WebankClient } from '../../../src/shared/webank/client';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator';
 
@@ -85,7 +85,11 @@ export class KeeperHarness {
   }
 }
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);

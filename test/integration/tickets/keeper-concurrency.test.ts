@@ -1,4 +1,4 @@
-import { acquireLock } from '../../../src/shared/redis-lock';
+import { acquireLock } from '../../../src/shared/platform/redis-lock';
 import { KeeperHarness, waitFor } from './harness';
 
 const db = KeeperHarness.db();

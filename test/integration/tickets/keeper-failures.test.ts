@@ -1,7 +1,7 @@
 import { captureLogs } from '../../support/log-capture';
 import { ThrowawayRedis } from '../../support/throwaway-redis';
-import { createRedis } from '../../../src/shared/redis';
-import { NoValidTicketError } from '../../../src/shared/tickets/ticket-store';
+import { createRedis } from '../../../src/shared/platform/redis';
+import { NoValidTicketError } from '../../../src/shared/webank/tickets/ticket-store';
 import { KeeperHarness, waitFor } from './harness';
 
 const db = KeeperHarness.db();
@@ -43,8 +43,16 @@ describe('TicketKeeper when WeBank refuses', () => {
       expect(await k.refreshNow(h.appId, 'operator')).toBe('failed');
       expect(await k.currentTicket(h.appId)).toBe(held);
       expect((await k.status())[h.appId]).toMatchObject({ hasValidTicket: true, lastError: { code: '400104' } });
-      const warning = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.component === 'tickets' && l.code === '400104');
-      expect(warning).toMatchObject({ level: 'warn', component: 'tickets', appId: h.appId, path: '/api/oauth2/access_token', hasValidTicket: true });
+      const warning = logs.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.component === 'tickets' && l.code === '400104');
+      expect(warning).toMatchObject({
+        level: 'warn',
+        component: 'tickets',
+        appId: h.appId,
+        path: '/api/oauth2/access_token',
+        hasValidTicket: true,
+      });
       expect(typeof warning?.msg).toBe('string');
       expect(logs.lines.join('\n')).not.toContain(wrongSecret);
     } finally {
@@ -59,7 +67,12 @@ describe('TicketKeeper when WeBank refuses', () => {
       await k.start();
       await expect(k.currentTicket(h.appId)).rejects.toBeInstanceOf(NoValidTicketError);
       const s = (await k.status())[h.appId];
-      expect(s).toMatchObject({ hasValidTicket: false, ticketAgeSeconds: null, consecutiveFailures: 1, lastError: { code: '400104' } });
+      expect(s).toMatchObject({
+        hasValidTicket: false,
+        ticketAgeSeconds: null,
+        consecutiveFailures: 1,
+        lastError: { code: '400104' },
+      });
       expect(logs.lines.some((l) => l.includes('"level":"error"') && l.includes('no valid ticket remains'))).toBe(true);
       await waitFor(async () => ((await k.status())[h.appId]?.consecutiveFailures ?? 0) >= 2, 3000, 'retries');
     } finally {
@@ -111,9 +124,11 @@ describe('TicketKeeper when Redis is down', () => {
       h.sim.rotateTickets(h.appId);
       await new Promise((r) => setTimeout(r, 5100)); // past the minimum gap between forced refreshes
       const calls = h.sim.requests({ path: '/api/oauth2/api_ticket' }).length;
-      // Two replicas at once: the advisory lock lets one refresh, the other shares its ticket.
+      // Two replicas at once: the advisory lock lets one refresh; the other shares its ticket, or (when
+      // the first had already finished by the time it looked, as on a loaded machine) finds it fresh.
       const outcomes = await Promise.all([k.refreshNow(h.appId, 'test'), other.refreshNow(h.appId, 'test')]);
-      expect(outcomes.sort()).toEqual(['refreshed', 'shared']);
+      expect(outcomes.filter((o) => o === 'refreshed')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'shared' || o === 'fresh')).toHaveLength(1);
       expect(h.sim.requests({ path: '/api/oauth2/api_ticket' }).length - calls).toBe(1);
       expect(await k.currentTicket(h.appId)).toBe(h.sim.currentTicket(h.appId));
       await other.stop();
@@ -122,7 +137,11 @@ describe('TicketKeeper when Redis is down', () => {
       h.sim.rotateTickets(h.appId);
       await new Promise((r) => setTimeout(r, 5100));
       expect(await k.refreshNow(h.appId, 'test')).toBe('refreshed');
-      await waitFor(async () => (await k.currentTicket(h.appId)) === h.sim.currentTicket(h.appId), 8000, 'a refresh after Redis returns');
+      await waitFor(
+        async () => (await k.currentTicket(h.appId)) === h.sim.currentTicket(h.appId),
+        8000,
+        'a refresh after Redis returns',
+      );
     } finally {
       redis.disconnect();
       await redisServer.down();

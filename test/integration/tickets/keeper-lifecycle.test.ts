@@ -1,4 +1,4 @@
-import { TicketReader } from '../../../src/shared/tickets/ticket-reader';
+import { TicketReader } from '../../../src/shared/webank/tickets/ticket-reader';
 import { KeeperHarness, sleep } from './harness';
 
 const db = KeeperHarness.db();
@@ -81,14 +81,22 @@ describe('TicketKeeper lifecycle', () => {
     await k.start();
     expect(h.tokenCalls()).toBe(2);
     expect(await k.currentTicket(h.appId)).toBe(h.sim.currentTicket(h.appId));
-    expect(await k.ticketsValidAround(h.appId, new Date())).toEqual([{ value: h.sim.currentTicket(h.appId), label: 'current' }]);
+    expect(await k.ticketsValidAround(h.appId, new Date())).toEqual([
+      { value: h.sim.currentTicket(h.appId), label: 'current' },
+    ]);
   });
 
-  test('when the web process reads through TicketReader, then it sees the keeper\'s ticket and never calls WeBank', async () => {
+  test("when the web process reads through TicketReader, then it sees the keeper's ticket and never calls WeBank", async () => {
     const k = h.keeper();
     await k.start();
     h.sim.clearRequests();
-    const reader = new TicketReader({ db, redis: await h.readyRedis(), dataKey: h.key, keyPrefix: h.keyPrefix, graceMs: 600 });
+    const reader = new TicketReader({
+      db,
+      redis: await h.readyRedis(),
+      dataKey: h.key,
+      keyPrefix: h.keyPrefix,
+      graceMs: 600,
+    });
     expect(await reader.currentTicket(h.appId)).toBe(await k.currentTicket(h.appId));
     expect((await reader.ticketsValidAround(h.appId, new Date()))[0]?.label).toBe('current');
     await expect(reader.currentTicket('TIDAunknown')).rejects.toThrow(/no valid SIGN ticket/);

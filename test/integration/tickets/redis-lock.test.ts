@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createRedis } from '../../../src/shared/redis';
-import { acquireLock, withLock } from '../../../src/shared/redis-lock';
+import { createRedis } from '../../../src/shared/platform/redis';
+import { acquireLock, withLock } from '../../../src/shared/platform/redis-lock';
 import { sleep } from './harness';
 
 const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'worker', 'lock-test');

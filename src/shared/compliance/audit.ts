@@ -1,0 +1,196 @@
+import type { Db } from '../platform/db';
+import { badRequest } from '../platform/errors';
+import type { AuditEntry, Prisma } from '../../generated/prisma/client';
+import { decodeCursor, encodeCursor, keysetAfter } from '../platform/keyset';
+
+/**
+ * The audit trail: who did what, when, from where, to which order or object. Append-only: this
+ * module only inserts and reads, and a trigger in the database rejects UPDATE, DELETE and TRUNCATE.
+ */
+export const AUDIT_ACTIONS = [
+  'login',
+  'logout',
+  'access',
+  'search',
+  'view',
+  'reveal',
+  'download',
+  'verify',
+  'export',
+  'requeue',
+  'user.list',
+  'user.create',
+  'user.disable',
+  'token.list',
+  'token.create',
+  'token.revoke',
+  'audit.search',
+  'audit.export',
+  // Done by the service itself (actor system:...): orders recovered or expired by the sweeper, evidence purged by retention.
+  'recover',
+  'expire',
+  'purge',
+  // Orders registered in a batch from the CLI (the partner API's POST /api/orders is not staff activity).
+  'register',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+export interface AuditWrite {
+  /** user:<name>, cli:<os user>, partner-token:<id>, or anonymous. */
+  actor: string;
+  actorRole?: string | null;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  order?: { id: string; appId: string; orderNo: string } | null;
+  target?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** Action-specific facts. Never personal data (ID numbers, names) nor secrets. */
+  detail?: Record<string, unknown> | null;
+}
+
+const clip = (v: string | null | undefined, max: number) => (v == null ? null : v.slice(0, max));
+
+/** The row to insert, for callers that write it inside their own transaction. */
+export function auditData(entry: AuditWrite): Prisma.AuditEntryCreateInput {
+  return {
+    actor: clip(entry.actor, 200) ?? 'anonymous',
+    actorRole: entry.actorRole ?? null,
+    action: entry.action,
+    outcome: entry.outcome,
+    appId: entry.order?.appId ?? null,
+    orderNo: entry.order?.orderNo ?? null,
+    orderId: entry.order?.id ?? null,
+    target: clip(entry.target, 500),
+    ip: clip(entry.ip, 100),
+    userAgent: clip(entry.userAgent, 300),
+    detail: (entry.detail ?? undefined) as Prisma.InputJsonValue | undefined,
+  };
+}
+
+/** Who acts and from where, as the routes and the CLI pass it down to shared operations. */
+export interface AuditContext {
+  actor: string;
+  actorRole?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+/** Appends one row. */
+export async function recordAudit(db: Db, entry: AuditWrite): Promise<void> {
+  await db.auditEntry.create({ data: auditData(entry), select: { id: true } });
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  outcome?: string;
+  orderNo?: string;
+  from?: Date;
+  to?: Date;
+  cursor?: string;
+  limit?: number;
+}
+
+function where(f: AuditFilter): Prisma.AuditEntryWhereInput {
+  const w: Prisma.AuditEntryWhereInput = {};
+  if (f.actor) w.actor = f.actor.includes(':') || f.actor === 'anonymous' ? f.actor : `user:${f.actor}`;
+  if (f.action) w.action = f.action;
+  if (f.outcome) w.outcome = f.outcome;
+  if (f.orderNo) w.orderNo = f.orderNo;
+  if (f.from || f.to) w.at = { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lt: f.to } : {}) };
+  return w;
+}
+
+function bigintId(v: string): bigint {
+  if (!/^\d{1,19}$/.test(v)) throw badRequest('invalid cursor');
+  return BigInt(v);
+}
+
+/** One page of the trail, newest first, keyset-paginated on (at, id). */
+export async function searchAudit(db: Db, f: AuditFilter): Promise<{ rows: AuditEntry[]; nextCursor?: string }> {
+  const limit = f.limit ?? 50;
+  const after = f.cursor ? decodeCursor(f.cursor) : undefined;
+  const base = where(f);
+  const rows = await db.auditEntry.findMany({
+    where: after ? { AND: [base, keysetAfter('at', after, bigintId) as Prisma.AuditEntryWhereInput] } : base,
+    orderBy: [{ at: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page,
+    nextCursor: rows.length > limit && last ? encodeCursor(last.at, last.id.toString()) : undefined,
+  };
+}
+
+/** Every matching row, newest first, fetched a batch at a time (for the CSV export). */
+export async function* iterateAudit(
+  db: Db,
+  f: Omit<AuditFilter, 'cursor' | 'limit'>,
+  batch = 1000,
+): AsyncGenerator<AuditEntry> {
+  let cursor: string | undefined;
+  do {
+    const page = await searchAudit(db, { ...f, cursor, limit: batch });
+    yield* page.rows;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+export const AUDIT_CSV_COLUMNS = [
+  'id',
+  'at',
+  'actor',
+  'actor_role',
+  'action',
+  'outcome',
+  'app_id',
+  'order_no',
+  'order_id',
+  'target',
+  'ip',
+  'user_agent',
+  'detail',
+] as const;
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
+/** A CSV cell: quoted, and defused against spreadsheet formula injection (=, +, -, @ prefixes). */
+export function csvCell(value: unknown): string {
+  let s = cellText(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return `"${s.replace(/"/g, '""')}"`;
+}
+
+export function auditCsvLine(row: AuditEntry): string {
+  return (
+    [
+      row.id.toString(),
+      row.at,
+      row.actor,
+      row.actorRole,
+      row.action,
+      row.outcome,
+      row.appId,
+      row.orderNo,
+      row.orderId,
+      row.target,
+      row.ip,
+      row.userAgent,
+      row.detail,
+    ]
+      .map(csvCell)
+      .join(',') + '\r\n'
+  );
+}

@@ -1,0 +1,446 @@
+import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+import { ZipFile } from 'yazl';
+import type { Config } from '../platform/config';
+import { AppError } from '../platform/errors';
+import type { EvidenceAccess } from '../evidence/evidence-access';
+import { maskedPii } from './mask';
+import { appKeyOf } from './order-lookup';
+import type { OrderRecord } from './order-record';
+
+/**
+ * Evidence packages: a zip holding the evidence files, `manifest.json` (the order, its results,
+ * callback events and timeline, and every file's SHA-256) and `manifest.sig`, a detached Ed25519
+ * signature over the exact bytes of manifest.json. `signing-key.pem` carries the signer's public
+ * key for convenience only: proof of origin needs the published key (`export check --public-key`).
+ * Personal data (ID number, name) appears masked, as a viewer sees it.
+ */
+export const PACKAGE_FORMAT = 'faceid-archiver/evidence-package@1';
+export const MANIFEST = 'manifest.json';
+export const SIGNATURE = 'manifest.sig';
+export const PUBLIC_KEY = 'signing-key.pem';
+
+export interface ManifestFile {
+  path: string;
+  kind: string;
+  contentType: string;
+  bytes: number;
+  sha256: string;
+  storedAt: string;
+  objectKey: string;
+}
+
+export interface Manifest {
+  format: typeof PACKAGE_FORMAT;
+  exportedAt: string;
+  exportedBy: string;
+  personalData: 'masked';
+  order: Record<string, unknown>;
+  callbackEvents: Record<string, unknown>[];
+  timeline: Record<string, unknown>[];
+  files: ManifestFile[];
+  signature: { algorithm: 'Ed25519'; file: typeof SIGNATURE; publicKeySha256: string };
+}
+
+export interface Signer {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicKeyPem: string;
+  fingerprint: string;
+}
+
+/** SHA-256 of the public key's SPKI DER, hex: how a key is named in manifests and reports. */
+export function keyFingerprint(publicKey: KeyObject): string {
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+}
+
+const pemOf = (value: string) => (value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8'));
+
+/** The export signer from EXPORT_SIGNING_KEY, or undefined when exports are not configured. */
+export function loadSigner(cfg: Pick<Config, 'EXPORT_SIGNING_KEY'>): Signer | undefined {
+  if (!cfg.EXPORT_SIGNING_KEY) return undefined;
+  const privateKey = createPrivateKey(pemOf(cfg.EXPORT_SIGNING_KEY));
+  const publicKey = createPublicKey(privateKey);
+  return {
+    privateKey,
+    publicKey,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    fingerprint: keyFingerprint(publicKey),
+  };
+}
+
+export const exportNotConfigured = () =>
+  new AppError('export_not_configured', 503, 'evidence export is disabled: EXPORT_SIGNING_KEY is not configured');
+
+const EXT: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'video/mp4': 'mp4' };
+
+function manifestOrder(cfg: Config, o: OrderRecord): Record<string, unknown> {
+  const pii = maskedPii(cfg, o);
+  return {
+    appId: o.appId,
+    appKey: appKeyOf(cfg, o.appId),
+    orderNo: o.orderNo,
+    product: o.product,
+    status: o.status,
+    source: o.source,
+    callbackCode: o.callbackCode,
+    h5faceId: o.h5faceId,
+    verifiedAt: o.verifiedAt,
+    resultCode: o.resultCode,
+    resultMsg: o.resultMsg,
+    bizSeqNo: o.bizSeqNo,
+    liveRate: o.liveRate,
+    similarity: o.similarity,
+    occurredTime: o.occurredTime,
+    idType: o.idType,
+    idNoMasked: pii.idNo,
+    nameMasked: pii.name,
+    details: o.details,
+    userRef: o.userRef,
+    createdAt: o.createdAt,
+    archivedAt: o.archivedAt,
+    archiveAttempts: o.archiveAttempts,
+  };
+}
+
+/** Passes bytes through while hashing them. */
+function hashing(onDone: (sha256: string, bytes: number) => void): Transform {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      next(null, chunk);
+    },
+    flush(next) {
+      onDone(hash.digest('hex'), bytes);
+      next();
+    },
+  });
+}
+
+/**
+ * Writes the package for an order to `outPath`. Each file is streamed from S3 into the zip
+ * once, hashed on the way; if any differs from its recorded SHA-256 or size, the partial file
+ * is removed and an `integrity_failed` error is thrown, so no package ever vouches for altered
+ * evidence. Returns the manifest and the package's own SHA-256.
+ */
+export async function writeExportPackage(
+  deps: { cfg: Config; evidence: EvidenceAccess },
+  order: OrderRecord,
+  opts: { exportedBy: string; outPath: string; signer?: Signer; now?: Date },
+): Promise<{ manifest: Manifest; sha256: string; bytes: number }> {
+  const signer = opts.signer ?? loadSigner(deps.cfg);
+  if (!signer) throw exportNotConfigured();
+  const now = opts.now ?? new Date();
+  const zip = new ZipFile();
+  let zipSha = '';
+  let zipBytes = 0;
+  const written = pipeline(
+    zip.outputStream,
+    hashing((s, b) => ((zipSha = s), (zipBytes = b))),
+    createWriteStream(opts.outPath),
+  );
+  const zipFailed = new Promise<never>((_, reject) => zip.on('error', reject));
+  written.catch(() => undefined);
+  zipFailed.catch(() => undefined);
+
+  try {
+    const files: ManifestFile[] = [];
+    const problems: string[] = [];
+    const streamed: Promise<void>[] = [];
+    for (const e of order.evidence) {
+      const path = `evidence/${e.kind}.${EXT[e.contentType] ?? 'bin'}`;
+      streamed.push(
+        new Promise<void>((resolve, reject) => {
+          zip.addReadStreamLazy(path, { compress: false, mtime: e.storedAt }, (cb) => {
+            deps.evidence.get(e.key).then(
+              (obj) => {
+                const tap = hashing((sha256, bytes) => {
+                  if (sha256 !== e.sha256 || bytes !== Number(e.bytes)) problems.push(e.kind);
+                  files.push({
+                    path,
+                    kind: e.kind,
+                    contentType: e.contentType,
+                    bytes: Number(e.bytes),
+                    sha256: e.sha256,
+                    storedAt: e.storedAt.toISOString(),
+                    objectKey: e.key,
+                  });
+                  resolve();
+                });
+                obj.body.once('error', (err) => {
+                  tap.destroy(err);
+                  reject(err);
+                });
+                cb(null, obj.body.pipe(tap));
+              },
+              (err: unknown) => {
+                reject(err instanceof Error ? err : new Error(String(err)));
+                cb(err, undefined as unknown as Readable);
+              },
+            );
+          });
+        }),
+      );
+    }
+    await Promise.race([Promise.all(streamed), zipFailed]);
+    if (problems.length) {
+      throw new AppError(
+        'integrity_failed',
+        409,
+        `stored evidence does not match its recorded SHA-256 (${problems.join(', ')}); run verify`,
+        { kinds: problems },
+      );
+    }
+    files.sort((a, b) => a.path.localeCompare(b.path));
+    const manifest: Manifest = {
+      format: PACKAGE_FORMAT,
+      exportedAt: now.toISOString(),
+      exportedBy: opts.exportedBy,
+      personalData: 'masked',
+      order: manifestOrder(deps.cfg, order),
+      callbackEvents: order.events.map((c) => ({
+        id: c.id.toString(),
+        channel: c.channel,
+        appId: c.appId,
+        orderNo: c.orderNo,
+        code: c.code,
+        verdict: c.verdict,
+        reason: c.reason,
+        ticketMatched: c.ticketMatched,
+        params: c.params,
+        clientIp: c.clientIp,
+        userAgent: c.userAgent,
+        createdAt: c.createdAt,
+      })),
+      timeline: order.timeline.map((t) => ({
+        id: t.id.toString(),
+        type: t.type,
+        detail: t.detail,
+        createdAt: t.createdAt,
+      })),
+      files,
+      signature: { algorithm: 'Ed25519', file: SIGNATURE, publicKeySha256: signer.fingerprint },
+    };
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+    const signature = sign(null, manifestBytes, signer.privateKey);
+    zip.addBuffer(manifestBytes, MANIFEST, { mtime: now });
+    zip.addBuffer(Buffer.from(`${signature.toString('base64')}\n`), SIGNATURE, { mtime: now });
+    zip.addBuffer(Buffer.from(signer.publicKeyPem), PUBLIC_KEY, { mtime: now });
+    zip.end();
+    await Promise.race([written, zipFailed]);
+    return { manifest, sha256: zipSha, bytes: zipBytes };
+  } catch (err) {
+    (zip.outputStream as Readable).destroy();
+    await written.catch(() => undefined);
+    await rm(opts.outPath, { force: true });
+    throw err;
+  }
+}
+
+export interface FileReport {
+  path: string;
+  ok: boolean;
+  expectedSha256: string;
+  actualSha256: string | null;
+  expectedBytes: number;
+  actualBytes: number | null;
+}
+
+export interface PackageReport {
+  ok: boolean;
+  signature: {
+    ok: boolean;
+    /** Where the verifying key came from: given by the checker, from configuration, or the package's own copy. */
+    keySource: 'given' | 'config' | 'package' | 'none';
+    fingerprint: string | null;
+    /** True only when checked against a key not taken from the package. */
+    originProven: boolean;
+  };
+  files: FileReport[];
+  problems: string[];
+  manifest?: Manifest;
+}
+
+function openZip(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: true }, (err, z) =>
+      err ? reject(err) : resolve(z),
+    ),
+  );
+}
+
+function readEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: yauzl.Entry[] = [];
+    zip.on('entry', (e: yauzl.Entry) => {
+      entries.push(e);
+      zip.readEntry();
+    });
+    zip.once('end', () => resolve(entries));
+    zip.once('error', reject);
+    zip.readEntry();
+  });
+}
+
+function entryStream(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
+  return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))));
+}
+
+async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, max = 16 * 1024 * 1024): Promise<Buffer> {
+  if (entry.uncompressedSize > max) throw new Error(`${entry.fileName} is too large`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await entryStream(zip, entry)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function hashEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of await entryStream(zip, entry)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
+ * Checks a package offline: the signature over manifest.json, then every listed file's size
+ * and SHA-256; extra, missing or duplicated entries are problems too. Without a trusted public
+ * key the signature is checked against the package's own key, which proves consistency only.
+ */
+export async function checkExportPackage(
+  file: string,
+  opts: { publicKeyPem?: string; keySource?: 'given' | 'config' } = {},
+): Promise<PackageReport> {
+  const problems: string[] = [];
+  const report: PackageReport = {
+    ok: false,
+    signature: { ok: false, keySource: 'none', fingerprint: null, originProven: false },
+    files: [],
+    problems,
+  };
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(file);
+  } catch (err) {
+    problems.push(`not a readable zip: ${(err as Error).message}`);
+    return report;
+  }
+  try {
+    let entries: yauzl.Entry[];
+    try {
+      entries = await readEntries(zip);
+    } catch (err) {
+      problems.push(`corrupt zip: ${(err as Error).message}`);
+      return report;
+    }
+    const byName = new Map<string, yauzl.Entry>();
+    for (const e of entries) {
+      if (byName.has(e.fileName)) problems.push(`duplicate entry ${e.fileName}`);
+      byName.set(e.fileName, e);
+    }
+    const manifestEntry = byName.get(MANIFEST);
+    const sigEntry = byName.get(SIGNATURE);
+    if (!manifestEntry || !sigEntry) {
+      problems.push(`missing ${!manifestEntry ? MANIFEST : SIGNATURE}`);
+      return report;
+    }
+    const manifestBytes = await readEntry(zip, manifestEntry);
+    const signature = Buffer.from((await readEntry(zip, sigEntry, 4096)).toString('utf8').trim(), 'base64');
+
+    let key: KeyObject | undefined;
+    try {
+      if (opts.publicKeyPem) {
+        key = createPublicKey(opts.publicKeyPem);
+        report.signature.keySource = opts.keySource ?? 'given';
+      } else if (byName.get(PUBLIC_KEY)) {
+        key = createPublicKey((await readEntry(zip, byName.get(PUBLIC_KEY)!, 4096)).toString('utf8'));
+        report.signature.keySource = 'package';
+      } else {
+        problems.push(`no public key given and none in the package (${PUBLIC_KEY})`);
+      }
+    } catch (err) {
+      problems.push(`unusable public key: ${(err as Error).message}`);
+    }
+    if (key) {
+      if (key.asymmetricKeyType !== 'ed25519') problems.push('the public key is not an Ed25519 key');
+      report.signature.fingerprint = keyFingerprint(key);
+      report.signature.ok =
+        key.asymmetricKeyType === 'ed25519' && signature.length === 64 && verify(null, manifestBytes, key, signature);
+      report.signature.originProven = report.signature.ok && report.signature.keySource !== 'package';
+      if (!report.signature.ok) problems.push('the signature does not match manifest.json');
+    }
+
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
+    } catch {
+      problems.push('manifest.json is not valid JSON');
+      return report;
+    }
+    if (manifest.format !== PACKAGE_FORMAT || !Array.isArray(manifest.files)) {
+      problems.push(`unknown manifest format ${String(manifest.format)}`);
+      return report;
+    }
+    report.manifest = manifest;
+    if (key && manifest.signature?.publicKeySha256 !== report.signature.fingerprint) {
+      problems.push('the manifest names a different signing key than the one used to check');
+    }
+    const listed = new Set<string>([MANIFEST, SIGNATURE, PUBLIC_KEY]);
+    for (const f of manifest.files) {
+      listed.add(f.path);
+      const entry = byName.get(f.path);
+      if (!entry) {
+        report.files.push({
+          path: f.path,
+          ok: false,
+          expectedSha256: f.sha256,
+          actualSha256: null,
+          expectedBytes: f.bytes,
+          actualBytes: null,
+        });
+        problems.push(`missing file ${f.path}`);
+        continue;
+      }
+      let actual: { sha256: string; bytes: number };
+      try {
+        actual = await hashEntry(zip, entry);
+      } catch (err) {
+        report.files.push({
+          path: f.path,
+          ok: false,
+          expectedSha256: f.sha256,
+          actualSha256: null,
+          expectedBytes: f.bytes,
+          actualBytes: null,
+        });
+        problems.push(`${f.path} cannot be read: ${(err as Error).message}`);
+        continue;
+      }
+      const ok = actual.sha256 === f.sha256 && actual.bytes === f.bytes;
+      report.files.push({
+        path: f.path,
+        ok,
+        expectedSha256: f.sha256,
+        actualSha256: actual.sha256,
+        expectedBytes: f.bytes,
+        actualBytes: actual.bytes,
+      });
+      if (!ok) problems.push(`${f.path} does not match its SHA-256 in the manifest`);
+    }
+    for (const name of byName.keys()) if (!listed.has(name)) problems.push(`unlisted entry ${name}`);
+    report.ok = report.signature.ok && problems.length === 0;
+    return report;
+  } finally {
+    zip.close();
+  }
+}

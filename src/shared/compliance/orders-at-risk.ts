@@ -1,0 +1,75 @@
+import type { Config } from '../platform/config';
+import type { Db } from '../platform/db';
+
+/** Statuses in which an order has no archived evidence yet but could still get it. */
+const OPEN = ['EXPECTED', 'QUEUED', 'ARCHIVING', 'EVIDENCE_PENDING'] as const;
+
+export interface OrderAtRisk {
+  id: string;
+  appId: string;
+  orderNo: string;
+  status: string;
+  startedAt: Date;
+  /** When WeBank deletes the result (start + RECOVERY_WINDOW_HOURS). */
+  deadline: Date;
+  hoursLeft: number;
+  sweepCount: number;
+  lastError: string | null;
+}
+
+/**
+ * Orders still without evidence whose WeBank window (3 days by default) closes within
+ * `withinHours`, most urgent first, plus the counts of registered orders by recovery state.
+ */
+export async function ordersAtRisk(db: Db, cfg: Config, withinHours = 24, limit = 200) {
+  const windowMs = cfg.RECOVERY_WINDOW_HOURS * 3600_000;
+  const now = Date.now();
+  // started (or first seen) before this instant → deadline within `withinHours`
+  const startedBefore = new Date(now - windowMs + withinHours * 3600_000);
+  const rows = await db.order.findMany({
+    where: {
+      status: { in: [...OPEN] },
+      OR: [{ startedAt: { lte: startedBefore } }, { startedAt: null, createdAt: { lte: startedBefore } }],
+    },
+    orderBy: { createdAt: 'asc' },
+    take: limit,
+    select: {
+      id: true,
+      appId: true,
+      orderNo: true,
+      status: true,
+      startedAt: true,
+      createdAt: true,
+      sweepCount: true,
+      lastError: true,
+    },
+  });
+  const orders: OrderAtRisk[] = rows
+    .map((r) => {
+      const startedAt = r.startedAt ?? r.createdAt;
+      const deadline = new Date(startedAt.getTime() + windowMs);
+      return {
+        id: r.id,
+        appId: r.appId,
+        orderNo: r.orderNo,
+        status: r.status,
+        startedAt,
+        deadline,
+        hoursLeft: Math.round(((deadline.getTime() - now) / 3600_000) * 10) / 10,
+        sweepCount: r.sweepCount,
+        lastError: r.lastError,
+      };
+    })
+    .sort((a, b) => a.deadline.getTime() - b.deadline.getTime());
+  const counts = await db.$queryRaw<{ state: string; n: bigint }[]>`
+    SELECT CASE WHEN status = 'EXPECTED' THEN 'expected' WHEN status = 'EXPIRED' THEN 'expired'
+                WHEN recovered_at IS NOT NULL THEN 'recovered' ELSE 'called_back' END AS state, count(*) AS n
+    FROM orders WHERE source = 'REGISTRATION' GROUP BY 1`;
+  const registered = Object.fromEntries(
+    ['expected', 'called_back', 'recovered', 'expired'].map((s) => [
+      s,
+      Number(counts.find((c) => c.state === s)?.n ?? 0),
+    ]),
+  ) as Record<'expected' | 'called_back' | 'recovered' | 'expired', number>;
+  return { orders, registered };
+}

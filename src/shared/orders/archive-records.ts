@@ -1,0 +1,152 @@
+import { Prisma } from '../../generated/prisma/client';
+import type { Db } from '../platform/db';
+
+/**
+ * The archiver's writes to PostgreSQL, each one statement (data-modifying CTEs), so an archived
+ * order costs two round trips: start, and finish — the finish writes the evidence rows of the files
+ * the query stored, their timeline lines, the result columns, the final status and `archived`
+ * together. A statement is atomic: a worker killed between two leaves a step either recorded
+ * whole or not at all, and never an evidence row for an object that is not complete in S3.
+ */
+
+/** Statuses after which an order is never archived again. */
+export const TERMINAL_STATUSES = ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED', 'EXPIRED', 'PURGED'] as const;
+
+export interface TimelineEvent {
+  type: string;
+  detail?: Prisma.InputJsonValue;
+}
+
+/** An order the archiver has started: its id, date (for keys) and the evidence kinds already stored. */
+export interface StartedOrder {
+  id: string;
+  appId: string;
+  orderNo: string;
+  createdAt: Date;
+  archiveAttempts: number;
+  stored: string[];
+}
+
+/**
+ * Marks the order ARCHIVING, counts the attempt and adds `archive_started` to its timeline, and
+ * returns it with the kinds of evidence it already has; `missing` when there is no such order,
+ * `terminal` when it is past archiving (nothing is changed then).
+ */
+export async function startArchive(
+  db: Db,
+  appId: string,
+  orderNo: string,
+): Promise<StartedOrder | 'missing' | 'terminal'> {
+  const rows = await db.$queryRaw<
+    { id: string; created_at: Date; archive_attempts: number; stored: string[] | null }[]
+  >`
+    WITH o AS (
+      UPDATE orders SET status = 'ARCHIVING', archive_attempts = archive_attempts + 1, updated_at = now()
+      WHERE app_id = ${appId} AND order_no = ${orderNo} AND status::text <> ALL(${[...TERMINAL_STATUSES]}::text[])
+      RETURNING id, created_at, archive_attempts
+    ), ev AS (
+      INSERT INTO order_events (order_id, type, detail, created_at)
+      SELECT id, 'archive_started', jsonb_build_object('attempt', archive_attempts), now() FROM o
+    )
+    SELECT o.id, o.created_at, o.archive_attempts,
+           (SELECT array_agg(e.kind ORDER BY e.kind) FROM evidence e WHERE e.order_id = o.id) AS stored
+    FROM o`;
+  const row = rows[0];
+  if (!row) {
+    const known = await db.order.findUnique({ where: { appId_orderNo: { appId, orderNo } }, select: { id: true } });
+    return known ? 'terminal' : 'missing';
+  }
+  return {
+    id: row.id,
+    appId,
+    orderNo,
+    createdAt: row.created_at,
+    archiveAttempts: row.archive_attempts,
+    stored: row.stored ?? [],
+  };
+}
+
+/** One object complete in S3, to be recorded as the order's evidence of its kind, with its timeline lines. */
+export interface StoredFile {
+  kind: string;
+  key: string;
+  bytes: number;
+  sha256: string;
+  contentType: string;
+  /** `evidence_stored` (preceded by `type_mismatch` when the bytes are not what the kind should be). */
+  events: readonly TimelineEvent[];
+}
+
+/** The order columns the archiver sets (by Prisma field name), with their SQL names and casts. */
+const COLUMNS: Record<string, { name: string; cast?: string }> = {
+  status: { name: 'status', cast: '"OrderStatus"' },
+  resultCode: { name: 'result_code' },
+  resultMsg: { name: 'result_msg' },
+  bizSeqNo: { name: 'biz_seq_no' },
+  liveRate: { name: 'live_rate' },
+  similarity: { name: 'similarity' },
+  occurredTime: { name: 'occurred_time' },
+  idType: { name: 'id_type' },
+  idNoSealed: { name: 'id_no_sealed' },
+  nameSealed: { name: 'name_sealed' },
+  piiSealed: { name: 'pii_sealed' },
+  details: { name: 'details', cast: 'jsonb' },
+  lastError: { name: 'last_error' },
+};
+
+export interface ArchiveStep {
+  /** Objects stored since the last step: rows inserted (or replacing the row of the same kind). */
+  files?: readonly StoredFile[];
+  /** Order columns by Prisma field name (see COLUMNS); `undefined` values are left as they are. */
+  fields?: Record<string, unknown>;
+  /** Timeline lines after the files' own. */
+  events?: readonly TimelineEvent[];
+  /** Set archived_at to the statement's time. */
+  archivedAt?: boolean;
+}
+
+/**
+ * Records one step of an archive run in one statement: the stored files' evidence rows, the
+ * order's columns (updated_at always) and the timeline lines, files' first, in order.
+ */
+export async function recordStep(db: Db, orderId: string, step: ArchiveStep): Promise<void> {
+  const sets: Prisma.Sql[] = [Prisma.sql`updated_at = now()`];
+  if (step.archivedAt) sets.push(Prisma.sql`archived_at = now()`);
+  for (const [field, value] of Object.entries(step.fields ?? {})) {
+    if (value === undefined) continue;
+    const column = COLUMNS[field];
+    if (!column) throw new Error(`recordStep: unknown order field ${field}`);
+    const param = column.cast === 'jsonb' ? (value === null ? null : JSON.stringify(value)) : value;
+    sets.push(
+      Prisma.sql`${Prisma.raw(column.name)} = ${param}${column.cast ? Prisma.raw(`::${column.cast}`) : Prisma.empty}`,
+    );
+  }
+  const files = step.files ?? [];
+  const events = [...files.flatMap((f) => f.events), ...(step.events ?? [])];
+  const rows = JSON.stringify(
+    files.map((f) => ({ kind: f.kind, key: f.key, bytes: f.bytes, sha256: f.sha256, content_type: f.contentType })),
+  );
+  const written = await db.$executeRaw`
+    WITH o AS (
+      UPDATE orders SET ${Prisma.join(sets)} WHERE id = ${orderId}::uuid RETURNING id
+    ), ev AS (
+      INSERT INTO evidence (order_id, kind, key, bytes, sha256, content_type, stored_at)
+      SELECT o.id, f.kind, f.key, f.bytes, f.sha256, f.content_type, now()
+      FROM o CROSS JOIN jsonb_to_recordset(${rows}::jsonb) AS f(kind text, key text, bytes bigint, sha256 text, content_type text)
+      ON CONFLICT (order_id, kind) DO UPDATE
+        SET key = EXCLUDED.key, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256,
+            content_type = EXCLUDED.content_type, stored_at = EXCLUDED.stored_at
+    )
+    INSERT INTO order_events (order_id, type, detail, created_at)
+    SELECT o.id, v.type, v.detail, now()
+    FROM o CROSS JOIN ${eventRows(events)}
+    ORDER BY v.n`;
+  // No timeline line written although there were some: the order is gone (nothing was written).
+  if (written === 0 && events.length > 0) throw new Error(`order ${orderId} no longer exists`);
+}
+
+/** The events as rows `v(type, detail, n)`, `n` keeping their order (their ids follow it). */
+function eventRows(events: readonly TimelineEvent[]): Prisma.Sql {
+  const json = JSON.stringify(events.map((e) => ({ type: e.type, detail: e.detail ?? null })));
+  return Prisma.sql`ROWS FROM (jsonb_to_recordset(${json}::jsonb) AS (type text, detail jsonb)) WITH ORDINALITY AS v(type, detail, n)`;
+}

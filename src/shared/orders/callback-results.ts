@@ -1,0 +1,253 @@
+import type { Db } from '../platform/db';
+import type { Product } from '../platform/config';
+import type { Prisma } from '../../generated/prisma/client';
+
+/** Statuses after which an order already has (or had) its archive job: no second enqueue. */
+const PAST_QUEUEING = new Set([
+  'ARCHIVING',
+  'EVIDENCE_PENDING',
+  'ARCHIVED',
+  'NO_RESULT',
+  'EVIDENCE_MISSING',
+  'FAILED',
+  'PURGED',
+]);
+
+export interface VerifiedResult {
+  appId: string;
+  orderNo: string;
+  product: Product;
+  code: string;
+  h5faceId?: string;
+  channel: 'redirect' | 'app_sdk';
+  ticketMatched: string;
+  params: Record<string, string>;
+  clientIp?: string;
+  userAgent?: string;
+}
+
+export type RecordVerdict = 'accepted' | 'duplicate' | 'conflict' | 'late';
+
+export interface RecordOutcome {
+  orderId: string;
+  verdict: RecordVerdict;
+  /** The code kept on the order (the first verified one). */
+  code: string;
+  /** True when this request created the outbox mark and should try to enqueue now. */
+  enqueue: boolean;
+}
+
+/**
+ * Records a verified result (redirect or App SDK) in one transaction: the order, its outbox
+ * mark and the callback event. A repeated callback adds only an event; a different code for
+ * the same order keeps the first one (`conflict`); a result for an order already archived or
+ * recovered is recorded as `late` and queues nothing.
+ */
+export async function recordVerifiedResult(db: Db, r: VerifiedResult): Promise<RecordOutcome> {
+  return db.$transaction(async (tx) => {
+    const now = new Date();
+    const source = r.channel === 'app_sdk' ? 'APP_SDK' : 'CALLBACK';
+    // INSERT .. ON CONFLICT keeps two simultaneous callbacks from both creating the order.
+    const inserted = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO orders (id, app_id, order_no, product, status, source, callback_code, h5face_id,
+                          verified_at, enqueue_pending, created_at, updated_at)
+      VALUES (gen_random_uuid(), ${r.appId}, ${r.orderNo}, ${r.product}, 'QUEUED', ${source}::"OrderSource",
+              ${r.code}, ${r.h5faceId ?? null}, ${now}, true, ${now}, ${now})
+      ON CONFLICT (app_id, order_no) DO NOTHING
+      RETURNING id`;
+    let outcome: RecordOutcome;
+    if (inserted[0]) {
+      outcome = { orderId: inserted[0].id, verdict: 'accepted', code: r.code, enqueue: true };
+    } else {
+      const [existing] = await tx.$queryRaw<
+        { id: string; status: string; callback_code: string | null; verified_at: Date | null }[]
+      >`SELECT id, status, callback_code, verified_at FROM orders
+        WHERE app_id = ${r.appId} AND order_no = ${r.orderNo} FOR UPDATE`;
+      if (!existing) throw new Error('order vanished during callback recording');
+      if (existing.verified_at && existing.callback_code !== null) {
+        outcome = {
+          orderId: existing.id,
+          verdict: existing.callback_code === r.code ? 'duplicate' : 'conflict',
+          code: existing.callback_code,
+          enqueue: false,
+        };
+      } else if (PAST_QUEUEING.has(existing.status) || existing.status === 'QUEUED') {
+        // Recovered by the sweeper before the browser came back: note the callback, archive nothing twice.
+        await tx.order.update({
+          where: { id: existing.id },
+          data: { callbackCode: r.code, h5faceId: r.h5faceId, verifiedAt: now },
+        });
+        outcome = { orderId: existing.id, verdict: 'late', code: r.code, enqueue: false };
+      } else {
+        // A registered (EXPECTED) or expired order whose user finally came back; it keeps its
+        // REGISTRATION source, and verifiedAt says the callback came.
+        await tx.order.update({
+          where: { id: existing.id },
+          data: {
+            status: 'QUEUED',
+            callbackCode: r.code,
+            h5faceId: r.h5faceId,
+            verifiedAt: now,
+            enqueuePending: true,
+            nextSweepAt: null,
+          },
+        });
+        outcome = { orderId: existing.id, verdict: 'accepted', code: r.code, enqueue: true };
+      }
+    }
+    await tx.callbackEvent.create({
+      data: {
+        orderId: outcome.orderId,
+        channel: r.channel,
+        appId: r.appId,
+        orderNo: r.orderNo,
+        code: r.code,
+        verdict: outcome.verdict,
+        ticketMatched: r.ticketMatched,
+        params: r.params,
+        clientIp: r.clientIp,
+        userAgent: r.userAgent,
+        reason: outcome.verdict === 'conflict' ? `first verified code was ${outcome.code}` : null,
+      },
+    });
+    return outcome;
+  });
+}
+
+/**
+ * Records many verified results in one statement (the callback path's group commit): orders
+ * that are new — nearly all of them — are inserted with their outbox mark and `accepted` event
+ * by a single INSERT .. ON CONFLICT DO NOTHING with a data-modifying CTE, atomic like the
+ * transaction in `recordVerifiedResult`. Whatever that statement did not insert (an order that
+ * already exists, a second result for the same order in the batch) then takes
+ * `recordVerifiedResult`, one by one and in arrival order, so every verdict is the one a
+ * sequential run would give.
+ */
+export async function recordVerifiedResults(db: Db, rs: readonly VerifiedResult[]): Promise<RecordOutcome[]> {
+  const outcomes = new Array<RecordOutcome | undefined>(rs.length);
+  const seen = new Set<string>();
+  const fresh: number[] = [];
+  rs.forEach((r, i) => {
+    const key = `${r.appId}\u0000${r.orderNo}`;
+    if (!seen.has(key)) fresh.push(i);
+    seen.add(key);
+  });
+  const rows = fresh.map((i) => {
+    const r = rs[i]!;
+    return {
+      i,
+      app_id: r.appId,
+      order_no: r.orderNo,
+      product: r.product,
+      source: r.channel === 'app_sdk' ? 'APP_SDK' : 'CALLBACK',
+      code: r.code,
+      h5face_id: r.h5faceId ?? null,
+      channel: r.channel,
+      ticket_matched: r.ticketMatched,
+      params: r.params,
+      client_ip: r.clientIp ?? null,
+      user_agent: r.userAgent ?? null,
+    };
+  });
+  const inserted =
+    rows.length === 0
+      ? []
+      : await db.$queryRaw<{ i: number; id: string }[]>`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS t(
+        i int, app_id text, order_no text, product text, source text, code text, h5face_id text,
+        channel text, ticket_matched text, params jsonb, client_ip text, user_agent text)
+    ), ins AS (
+      INSERT INTO orders (id, app_id, order_no, product, status, source, callback_code, h5face_id,
+                          verified_at, enqueue_pending, created_at, updated_at)
+      SELECT gen_random_uuid(), app_id, order_no, product, 'QUEUED'::"OrderStatus", source::"OrderSource",
+             code, h5face_id, now(), true, now(), now()
+      -- One order for every batch, so two batches with overlapping orders cannot deadlock.
+      FROM input ORDER BY app_id, order_no
+      ON CONFLICT (app_id, order_no) DO NOTHING
+      RETURNING id, app_id, order_no
+    ), events AS (
+      INSERT INTO callback_events (order_id, channel, app_id, order_no, code, verdict, ticket_matched,
+                                   params, client_ip, user_agent)
+      SELECT ins.id, input.channel, input.app_id, input.order_no, input.code, 'accepted', input.ticket_matched,
+             input.params, input.client_ip, input.user_agent
+      FROM input JOIN ins ON ins.app_id = input.app_id AND ins.order_no = input.order_no
+    )
+    SELECT input.i, ins.id FROM input JOIN ins ON ins.app_id = input.app_id AND ins.order_no = input.order_no`;
+  for (const row of inserted) {
+    outcomes[row.i] = { orderId: row.id, verdict: 'accepted', code: rs[row.i]!.code, enqueue: true };
+  }
+  for (let i = 0; i < rs.length; i++) outcomes[i] ??= await recordVerifiedResult(db, rs[i]!);
+  return outcomes as RecordOutcome[];
+}
+
+export interface RejectedCallback {
+  channel: 'redirect' | 'app_sdk';
+  appId?: string;
+  orderNo?: string;
+  code?: string;
+  verdict: 'rejected' | 'invalid' | 'unverifiable';
+  reason: string;
+  params: Record<string, string>;
+  clientIp?: string;
+  userAgent?: string;
+}
+
+/** Records a callback we refused, so forged or broken attempts stay visible. */
+export async function recordRejectedCallback(db: Db, r: RejectedCallback): Promise<void> {
+  const order =
+    r.appId && r.orderNo
+      ? await db.order.findUnique({
+          where: { appId_orderNo: { appId: r.appId, orderNo: r.orderNo } },
+          select: { id: true },
+        })
+      : null;
+  await db.callbackEvent.create({
+    data: {
+      orderId: order?.id,
+      channel: r.channel,
+      appId: r.appId,
+      orderNo: r.orderNo,
+      code: r.code,
+      verdict: r.verdict,
+      reason: r.reason,
+      params: r.params,
+      clientIp: r.clientIp,
+      userAgent: r.userAgent,
+    },
+  });
+}
+
+/** Clears the outbox mark once the job is safely in Redis. */
+export async function markEnqueued(db: Db, orderId: string): Promise<void> {
+  await markEnqueuedMany(db, [orderId]);
+}
+
+/** Clears the outbox marks of many orders whose jobs are in Redis, in one statement. */
+export async function markEnqueuedMany(db: Db, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  await db.$executeRaw`
+    UPDATE orders SET enqueue_pending = false, enqueued_at = now(), updated_at = now()
+    WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(orderIds)}::jsonb)::uuid)`;
+}
+
+/** Orders whose job may not be in Redis yet, oldest first. */
+export async function pendingOutbox(db: Db, appIds: readonly string[], olderThan: Date, limit: number) {
+  return db.order.findMany({
+    // Only this deployment's apps: another deployment sharing the database relays its own.
+    where: { enqueuePending: true, updatedAt: { lt: olderThan }, appId: { in: [...appIds] } },
+    select: { id: true, appId: true, orderNo: true, product: true },
+    orderBy: { createdAt: 'asc' },
+    take: limit,
+  });
+}
+
+/** Appends a line to an order's archive timeline. */
+export async function addOrderEvent(
+  db: Db | Prisma.TransactionClient,
+  orderId: string,
+  type: string,
+  detail?: Prisma.InputJsonValue,
+): Promise<void> {
+  await db.orderEvent.create({ data: { orderId, type, detail } });
+}

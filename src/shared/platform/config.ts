@@ -1,0 +1,202 @@
+import { createPrivateKey } from 'node:crypto';
+import { z } from 'zod';
+
+/** The WeBank products whose results we archive; each has its own query path and file fields. */
+export const PRODUCTS = ['faceid', 'liveness', 'ocr'] as const;
+export type Product = (typeof PRODUCTS)[number];
+
+const SAAS_HOST = 'https://miniprogram-kyc.tencentcloudapi.com';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** An optional URL where an empty value means unset (as `VAR=` in an env file does). */
+const optionalUrl = z
+  .union([z.literal(''), z.string().url()])
+  .optional()
+  .transform((v) => v || undefined);
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+
+/** One WeBank app we hold tickets for and accept callbacks of. `key` names it in URLs (`/webank/callback/:key`). */
+const appSchema = z.object({
+  key: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32'),
+  appId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  secret: z.string().min(1),
+  product: z.enum(PRODUCTS).default('faceid'),
+  baseUrl: z.string().url().optional(),
+  /** Overrides RETENTION_DAYS for this app; 0 = keep forever. */
+  retentionDays: z.number().int().nonnegative().optional(),
+});
+export type WebankApp = Omit<z.infer<typeof appSchema>, 'baseUrl'> & { baseUrl: string };
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  DATABASE_URL: z.string().url(),
+  DATABASE_POOL_SIZE: int(10),
+  REDIS_URL: z.string().url(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^\{[A-Za-z0-9_-]+\}$/, 'a Redis Cluster hash tag such as {faceid}')
+    .default('{faceid}'),
+  PORT: int(3000),
+  WORKER_PORT: int(3001),
+  TRUST_PROXY: z.string().default('loopback'),
+  WEBANK_BASE_URL: z.string().url().default(SAAS_HOST),
+  WEBANK_APP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -'),
+  WEBANK_SECRET: z.string().min(1),
+  WEBANK_PRODUCT: z.enum(PRODUCTS).default('faceid'),
+  /** Extra apps as JSON: [{"key":"shop","appId":"...","secret":"...","product":"ocr","baseUrl":"..."}]. */
+  WEBANK_APPS: z.string().optional(),
+  WEBANK_TIMEOUT_MS: int(10000),
+  TICKET_REFRESH_MINUTES: z.coerce.number().positive().default(20),
+  TICKET_SAFETY_MARGIN_SECONDS: int(300),
+  /** How long a superseded ticket still verifies callbacks (WeBank keeps the old one valid about a minute). */
+  TICKET_GRACE_SECONDS: int(120),
+  S3_ENDPOINT: optionalUrl,
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().min(3),
+  S3_ACCESS_KEY_ID: z.string().min(1),
+  S3_SECRET_ACCESS_KEY: z.string().min(1),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]*$/)
+    .default('evidence'),
+  S3_SSE: z.enum(['', 'AES256', 'aws:kms']).default(''),
+  S3_SSE_KMS_KEY_ID: z.string().optional(),
+  S3_OBJECT_LOCK_DAYS: int(0),
+  /** GOVERNANCE: privileged roles can still lift a lock; COMPLIANCE: nobody can before it ends. */
+  S3_OBJECT_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE']).default('GOVERNANCE'),
+  CALLBACK_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_-]*$/)
+    .default('/webank/callback'),
+  RESULT_REDIRECT_URL: optionalUrl,
+  /** AES-256-GCM key for tickets and personal data at rest. */
+  DATA_ENCRYPTION_KEY: base64Key,
+  /** keep = encrypted at rest; drop = ID number and name are not stored at all. */
+  PII_STORAGE: z.enum(['keep', 'drop']).default('keep'),
+  OUTBOX_RELAY_INTERVAL_MS: int(2000),
+  ARCHIVE_CONCURRENCY: int(4),
+  ARCHIVE_RATE_PER_SECOND: int(20),
+  ARCHIVE_POLL_ATTEMPTS: int(3),
+  ARCHIVE_POLL_INTERVAL_MS: int(2000),
+  ARCHIVE_RETRY_HORIZON_MINUTES: int(60),
+  /** First retry delay of a failed archive job, doubled per attempt. */
+  ARCHIVE_BACKOFF_MS: int(5000),
+  /** BullMQ job lock; a crashed worker's job is retried within about lock + stalled-check interval. */
+  ARCHIVE_LOCK_MS: z.coerce.number().int().min(1000).default(60000),
+  ARCHIVE_STALLED_CHECK_MS: z.coerce.number().int().min(1000).default(30000),
+  SHUTDOWN_TIMEOUT_MS: int(25000),
+  PARTNER_RATE_PER_MINUTE: int(600),
+  /** A registered order with no callback after this long is looked up at WeBank by the sweeper. */
+  RECOVERY_QUIET_MINUTES: z.coerce.number().nonnegative().default(10),
+  /** WeBank keeps results this long; after it a never-found order is EXPIRED. */
+  RECOVERY_WINDOW_HOURS: z.coerce.number().positive().default(72),
+  RECOVERY_INTERVAL_MS: int(30000),
+  /** How often the reconciler (one leader) looks for orders without a live job and samples counts. */
+  RECONCILER_INTERVAL_MS: int(60000),
+  /** An unfinished order untouched this long and without a live job is re-enqueued (or failed). */
+  RECONCILER_STUCK_MINUTES: z.coerce.number().nonnegative().default(10),
+  /** Evidence and personal data of finished orders older than this are purged; 0 = keep forever. Per app: `retentionDays`. */
+  RETENTION_DAYS: int(0),
+  /** How often the retention purge (one leader) runs. */
+  RETENTION_INTERVAL_MS: int(3600000),
+  /** Staff console session cookie `Secure` flag: true (default), auto (only on https requests), false (plain-http tests only). */
+  CONSOLE_COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('true'),
+  /** Absolute lifetime of a console session, and how long it survives without a request. */
+  CONSOLE_SESSION_HOURS: z.coerce.number().positive().default(8),
+  CONSOLE_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
+  /** Console login rate limit: failed attempts allowed per username and per client IP within the window. */
+  CONSOLE_LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
+  CONSOLE_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
+  CONSOLE_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  /** Ed25519 private key (PKCS#8 PEM, or that PEM base64-encoded) signing evidence export manifests; unset = exports refused. */
+  EXPORT_SIGNING_KEY: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || v === '' || isEd25519PrivateKey(v),
+      'must be an Ed25519 private key in PEM (or base64 of the PEM)',
+    ),
+});
+
+/** Accepts a PEM or a base64-encoded PEM; true when it holds an Ed25519 private key. */
+function isEd25519PrivateKey(value: string): boolean {
+  const pem = value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8');
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
+
+export type Config = Readonly<Omit<z.infer<typeof envSchema>, 'WEBANK_APPS'> & { apps: readonly WebankApp[] }>;
+
+/** A configuration problem, listing every bad variable at once so an operator fixes them in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and freezes the configuration; throws ConfigError naming each missing or malformed variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const { WEBANK_APPS, ...rest } = parsed.data;
+  const defaults = { baseUrl: rest.WEBANK_BASE_URL };
+  const apps: WebankApp[] = [
+    {
+      key: 'default',
+      appId: rest.WEBANK_APP_ID,
+      secret: rest.WEBANK_SECRET,
+      product: rest.WEBANK_PRODUCT,
+      ...defaults,
+    },
+  ];
+  if (WEBANK_APPS) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(WEBANK_APPS);
+    } catch {
+      throw new ConfigError(['WEBANK_APPS: not valid JSON']);
+    }
+    const extra = z.array(appSchema).safeParse(raw);
+    if (!extra.success) {
+      throw new ConfigError(extra.error.issues.map((i) => `WEBANK_APPS.${i.path.join('.')}: ${i.message}`));
+    }
+    for (const app of extra.data) apps.push({ ...app, baseUrl: app.baseUrl ?? rest.WEBANK_BASE_URL });
+  }
+  const keys = new Set<string>();
+  for (const app of apps) {
+    if (keys.has(app.key)) throw new ConfigError([`WEBANK_APPS: duplicate app key "${app.key}"`]);
+    keys.add(app.key);
+  }
+  return Object.freeze({ ...rest, apps: Object.freeze(apps.map((a) => Object.freeze(a))) });
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, parsed once. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Finds an app by its URL key; undefined when unknown. */
+export function appByKey(cfg: Config, key: string): WebankApp | undefined {
+  return cfg.apps.find((a) => a.key === key);
+}
+
+/** Finds an app by its WeBank app id. */
+export function appById(cfg: Config, appId: string): WebankApp | undefined {
+  return cfg.apps.find((a) => a.appId === appId);
+}

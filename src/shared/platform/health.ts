@@ -1,0 +1,62 @@
+import { Router } from 'express';
+
+export interface Check {
+  name: string;
+  run: () => Promise<unknown>;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+const TIMEOUT_MS = 2000;
+
+/** Runs every check at once, each bounded by a timeout so one dead dependency cannot hang the probe. */
+export async function runChecks(checks: readonly Check[]) {
+  const results = await Promise.all(
+    checks.map(async (c): Promise<[string, CheckResult]> => {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          c.run(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timed out')), TIMEOUT_MS);
+          }),
+        ]);
+        return [c.name, { ok: true, latencyMs: Math.round(performance.now() - started) }];
+      } catch (err) {
+        return [
+          c.name,
+          {
+            ok: false,
+            latencyMs: Math.round(performance.now() - started),
+            error: (err as Error).message.split('\n')[0]?.slice(0, 200),
+          },
+        ];
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  const checksOut = Object.fromEntries(results);
+  return { status: results.every(([, r]) => r.ok) ? 'ready' : 'unavailable', checks: checksOut };
+}
+
+/** `/healthz` (the process answers) and `/readyz` (its dependencies answer), JSON. */
+export function healthRouter(checks: readonly Check[]): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const report = await runChecks(checks);
+    res
+      .status(report.status === 'ready' ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json(report);
+  });
+  return router;
+}
