@@ -303,7 +303,7 @@ describe('parseWebankStream', () => {
     expect(maxLead).toBeLessThan(512 * 1024);
   });
 
-  it('when a 50 MB video streams through, then memory stays flat and throughput is high', async () => {
+  it('when a 50 MB video streams through, then memory stays flat', async () => {
     const MB = 1024 * 1024;
     const block = randomBytes(48 * 1024);
     const blocks = Math.ceil((50 * MB) / block.length);
@@ -345,7 +345,8 @@ describe('parseWebankStream', () => {
     clearInterval(sampler);
     const growth = peak - before;
     const throughput = base64Bytes / MB / seconds;
-    // Reported for the record (npx jest --verbose shows it).
+    // Reported for the record only (npx jest --verbose shows it): speed is the benchmark's job
+    // (npm run bench), never an assertion here, where a loaded machine would fail it.
     console.log(
       `50 MB video: ${throughput.toFixed(0)} MiB/s of base64 (incl. SHA-256), RSS growth ${(growth / MB).toFixed(1)} MiB`,
     );
@@ -353,6 +354,5 @@ describe('parseWebankStream', () => {
     expect(out.files.video).toBe(expectedHash.digest('hex'));
     expect(out.result).toEqual({ orderNo: 'BIG', liveRate: '99' });
     expect(growth).toBeLessThan(25 * MB);
-    expect(throughput).toBeGreaterThan(25); // a sanity floor: shared CI machines vary; ~200+ MiB/s alone
   });
 });
