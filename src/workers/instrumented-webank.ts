@@ -7,13 +7,7 @@ import {
   type QueryParams,
   type WebankClientOptions,
 } from '../shared/webank/client';
-import {
-  WebankError,
-  WebankHttpError,
-  WebankNetworkError,
-  WebankProtocolError,
-  WebankTimeoutError,
-} from '../shared/webank/errors';
+import { WebankFailure } from '../shared/webank/errors';
 import { productSpec } from '../shared/webank/products';
 
 const COUNTED = Symbol('faceid.webank.counted');
@@ -23,12 +17,7 @@ const COUNTED = Symbol('faceid.webank.counted');
  * Bounded: codes are clipped, nothing from the request goes in.
  */
 export function webankErrorCode(err: unknown): string {
-  if (err instanceof WebankError) return err.code.slice(0, 12);
-  if (err instanceof WebankHttpError) return `http_${err.status}`;
-  if (err instanceof WebankTimeoutError) return 'timeout';
-  if (err instanceof WebankNetworkError) return 'network';
-  if (err instanceof WebankProtocolError) return 'protocol';
-  return 'other';
+  return err instanceof WebankFailure ? err.label : 'other';
 }
 
 /**

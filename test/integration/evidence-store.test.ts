@@ -3,11 +3,8 @@ import { Readable } from 'node:stream';
 import { DeleteBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../src/shared/platform/config';
 import { AppError } from '../../src/shared/platform/errors';
-import {
-  EvidenceStore,
-  unsignedPayloadAllowed,
-  type EvidenceStoreOptions,
-} from '../../src/shared/evidence/evidence-store';
+import { EvidenceStore, type EvidenceStoreOptions } from '../../src/shared/evidence/evidence-store';
+import { unsignedPayloadAllowed } from '../../src/shared/evidence/sigv4-payload-hash';
 import { evidenceKind } from '../../src/shared/evidence/keys';
 import { parseWebankStream } from '../../src/shared/webank/response-stream';
 import { startFauxqs, type FauxqsS3 } from '../support/fauxqs';

@@ -166,8 +166,9 @@ export class WebankClient {
     let json: unknown;
     try {
       json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch (err) {
-      throw new WebankProtocolError(path, `not JSON (${size} bytes): ${(err as Error).message}`);
+    } catch {
+      // Not JSON.parse's message: it quotes the body, which may hold personal data.
+      throw new WebankProtocolError(path, `not JSON (${size} bytes)`);
     }
     if (!isRecord(json) || json.code === undefined || json.code === null)
       throw new WebankProtocolError(path, 'no code field');

@@ -1,74 +1,20 @@
+import { WebankFailure, type WebankFailureFacts, type WebankRecovery } from './webank-failure';
+
 /**
- * What can go wrong talking to WeBank, as types a caller can branch on: the archiver decides
- * between "retry later", "refresh the ticket and retry" and "give up" from these alone.
- * Messages carry the request path, never its query (the query holds secret, access_token, sign).
+ * What can go wrong talking to WeBank. Every failure is a `WebankFailure` (webank-failure.ts),
+ * whose `recovery` says what to do about it; these subclasses keep what is specific to each.
+ * Messages carry the request path, never its query (the query holds secret, access_token, sign),
+ * and never WeBank-supplied values that may hold personal data.
  */
 
-/** WeBank answered (HTTP 200) with a `code` other than "0". */
-export class WebankError extends Error {
-  constructor(
-    readonly code: string,
-    readonly msg: string,
-    readonly path: string,
-    readonly bizSeqNo?: string,
-  ) {
-    super(`WeBank ${path} answered code ${code}: ${msg}`);
-    this.name = 'WebankError';
-  }
-}
-
-/** WeBank (or a proxy in front of it) answered an HTTP status other than 2xx. */
-export class WebankHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly path: string,
-  ) {
-    super(`WeBank ${path} answered HTTP ${status}`);
-    this.name = 'WebankHttpError';
-  }
-}
-
-/** Where a request ran out of time: before the response headers, or idle while reading the body. */
-export type TimeoutPhase = 'headers' | 'body';
-
-/** No answer within the timeout (connect + headers), or the body stalled longer than the idle timeout. */
-export class WebankTimeoutError extends Error {
-  constructor(
-    readonly path: string,
-    readonly phase: TimeoutPhase,
-    readonly timeoutMs: number,
-  ) {
-    super(`WeBank ${path} timed out after ${timeoutMs} ms (${phase})`);
-    this.name = 'WebankTimeoutError';
-  }
-}
-
-/** The answer is not what WeBank's protocol promises: not JSON, cut short, or missing fields. */
-export class WebankProtocolError extends Error {
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(`WeBank ${path} answered something unexpected: ${reason}`);
-    this.name = 'WebankProtocolError';
-  }
-}
-
-/** The connection failed or was reset before a complete answer (refused, reset, DNS). */
-export class WebankNetworkError extends Error {
-  constructor(
-    readonly path: string,
-    cause?: unknown,
-  ) {
-    super(`WeBank ${path} connection failed: ${networkCode(cause)}`, { cause });
-    this.name = 'WebankNetworkError';
-  }
-}
-
-function networkCode(cause: unknown): string {
-  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') return cause.code;
-  return cause instanceof Error ? cause.message : 'unknown';
-}
+export {
+  WebankFailure,
+  isRetryable,
+  isSignatureRejection,
+  recoveryOf,
+  type WebankFailureFacts,
+  type WebankRecovery,
+} from './webank-failure';
 
 /**
  * Codes meaning WeBank did not accept our signature or credentials on a query, so the SIGN
@@ -84,20 +30,117 @@ export const SIGNATURE_REJECTION_CODES: ReadonlySet<string> = new Set(['400101',
 /** WeBank's "no result for this order" (unknown, abandoned, risk-controlled, older than 3 days). */
 export const NO_RESULT_CODE = '66660011';
 
-/** True when WeBank refused our sign or ticket: refresh the ticket, then the same request may pass. */
-export function isSignatureRejection(err: unknown): boolean {
-  return err instanceof WebankError && SIGNATURE_REJECTION_CODES.has(err.code);
+/**
+ * WeBank answered (HTTP 200) with a `code` other than "0". Terminal, except the signature
+ * rejections, which a ticket refresh may cure. `msg` is WeBank's description of the code.
+ */
+export class WebankError extends WebankFailure {
+  constructor(
+    readonly code: string,
+    readonly msg: string,
+    path: string,
+    readonly bizSeqNo?: string,
+  ) {
+    super(path, (p) => `WeBank ${p} answered code ${code}: ${msg}`);
+    this.name = 'WebankError';
+  }
+
+  get recovery(): WebankRecovery {
+    return SIGNATURE_REJECTION_CODES.has(this.code) ? 'refresh_ticket' : 'terminal';
+  }
+
+  get label(): string {
+    return this.code.slice(0, 12);
+  }
+
+  override facts(): WebankFailureFacts {
+    return { code: this.code, msg: this.msg, path: this.path, bizSeqNo: this.bizSeqNo };
+  }
+}
+
+/** WeBank (or a proxy in front of it) answered an HTTP status other than 2xx; 5xx, 429 and 408 pass. */
+export class WebankHttpError extends WebankFailure {
+  constructor(
+    readonly status: number,
+    path: string,
+  ) {
+    super(path, (p) => `WeBank ${p} answered HTTP ${status}`);
+    this.name = 'WebankHttpError';
+  }
+
+  get recovery(): WebankRecovery {
+    return this.status >= 500 || this.status === 429 || this.status === 408 ? 'retry' : 'terminal';
+  }
+
+  get label(): string {
+    return `http_${this.status}`;
+  }
+
+  override facts(): WebankFailureFacts {
+    return { status: this.status, path: this.path };
+  }
+}
+
+/** Where a request ran out of time: before the response headers, or idle while reading the body. */
+export type TimeoutPhase = 'headers' | 'body';
+
+/** No answer within the timeout (connect + headers), or the body stalled longer than the idle timeout. */
+export class WebankTimeoutError extends WebankFailure {
+  readonly recovery = 'retry';
+
+  constructor(
+    path: string,
+    readonly phase: TimeoutPhase,
+    readonly timeoutMs: number,
+  ) {
+    super(path, (p) => `WeBank ${p} timed out after ${timeoutMs} ms (${phase})`);
+    this.name = 'WebankTimeoutError';
+  }
+
+  get label(): string {
+    return 'timeout';
+  }
+
+  override facts(): WebankFailureFacts {
+    return { path: this.path, phase: this.phase };
+  }
 }
 
 /**
- * True when the same request may succeed later without anyone changing anything but the ticket:
- * timeouts, resets, 5xx/429/408, garbled answers, and signature rejections (after `refreshNow`).
- * WeBank business codes (no result, bad parameters, refused credentials) are not retryable.
+ * The answer is not what WeBank's protocol promises: not JSON, cut short, or missing fields.
+ * `reason` is ours (what was wrong), never an excerpt of the body.
  */
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof WebankTimeoutError || err instanceof WebankNetworkError || err instanceof WebankProtocolError)
-    return true;
-  if (err instanceof WebankHttpError) return err.status >= 500 || err.status === 429 || err.status === 408;
-  if (err instanceof WebankError) return isSignatureRejection(err);
-  return false;
+export class WebankProtocolError extends WebankFailure {
+  readonly recovery = 'retry';
+
+  constructor(
+    path: string,
+    readonly reason: string,
+  ) {
+    super(path, (p) => `WeBank ${p} answered something unexpected: ${reason}`);
+    this.name = 'WebankProtocolError';
+  }
+
+  get label(): string {
+    return 'protocol';
+  }
+}
+
+/** The connection failed or was reset before a complete answer (refused, reset, DNS). */
+export class WebankNetworkError extends WebankFailure {
+  readonly recovery = 'retry';
+
+  constructor(path: string, cause?: unknown) {
+    super(path, (p) => `WeBank ${p} connection failed: ${networkCode(cause)}`, { cause });
+    this.name = 'WebankNetworkError';
+  }
+
+  get label(): string {
+    return 'network';
+  }
+}
+
+function networkCode(cause: unknown): string {
+  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') return cause.code;
+  return cause instanceof Error ? cause.message : 'unknown';
 }

@@ -73,7 +73,8 @@ export class JsonValueCapture {
     try {
       return JSON.parse(text) as JsonValue;
     } catch {
-      throw new MalformedResponseError(`malformed JSON value ${JSON.stringify(text.slice(0, 40))}`);
+      // Never the text itself: a result value may be a name or an ID number.
+      throw new MalformedResponseError(`malformed JSON value (${this.length} bytes)`);
     }
   }
 
