@@ -1,12 +1,14 @@
 import type { Queue } from 'bullmq';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/compliance/audit';
+import { loadOrderRecord, orderRef } from '../../shared/compliance/order-record';
 import { AppError } from '../../shared/platform/errors';
 import { componentLogger } from '../../shared/platform/logger';
 import type { Config } from '../../shared/platform/config';
 import type { Db } from '../../shared/platform/db';
 import type { ArchiveJobData } from '../../shared/orders/archive-queue';
 import type { EvidenceAccess } from '../../shared/evidence/evidence-access';
+import { orderIdParam } from '../../shared/platform/uuid';
 import { actorOf, requestContext, type StaffPrincipal } from '../auth/principal';
 import type { Auth } from '../auth/middleware';
 
@@ -36,6 +38,15 @@ export interface RouteDeps extends ConsoleDeps {
   auth: Auth;
 }
 
+/**
+ * The two routers a resource module adds its routes to: the JSON API (mounted at /api) and the
+ * server-rendered pages (mounted at the console's root).
+ */
+export interface ConsoleRouters {
+  api: Router;
+  pages: Router;
+}
+
 /** The signed-in staff member; routes behind requireStaff always have one. */
 export function staffOf(res: Response): StaffPrincipal {
   const staff = res.locals.staff;
@@ -60,6 +71,13 @@ export async function audit(
   const detail = staff?.tokenId ? { ...(entry.detail ?? {}), tokenId: staff.tokenId } : entry.detail;
   await recordAudit(deps.db, { ...auditContext(req, res), ...entry, detail });
   res.locals.audited = true;
+}
+
+/** Loads the order named by the `:id` route parameter and remembers it for the request's audit row. */
+export async function loadOrderFor(deps: ConsoleDeps, req: Request, res: Response) {
+  const record = await loadOrderRecord(deps.db, orderIdParam(req.params.id as string));
+  res.locals.auditOrder = orderRef(record);
+  return record;
 }
 
 /** For shared operations that wrote the audit row themselves (in their own transaction). */
