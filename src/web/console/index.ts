@@ -2,11 +2,11 @@ import express, { type Router } from 'express';
 import helmet from 'helmet';
 import { notFound } from '../../shared/platform/errors';
 import { createAuth } from '../auth/middleware';
+import { browserErrorHandler } from '../http-errors';
 import { apiTokenRoutes } from './api-tokens';
 import { assetRoutes } from './assets';
 import { auditRoutes } from './audit';
 import type { ConsoleDeps, ConsoleRouters, RouteDeps } from './deps';
-import { consoleErrorHandler } from './errors';
 import { evidenceRoutes } from './evidence';
 import { exportRoutes } from './exports';
 import { orderSearchRoutes } from './order-search';
@@ -68,6 +68,6 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.use(() => {
     throw notFound('no such console page');
   });
-  router.use(consoleErrorHandler);
+  router.use(browserErrorHandler());
   return router;
 }

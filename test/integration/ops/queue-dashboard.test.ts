@@ -106,4 +106,15 @@ describe('queue dashboard', () => {
     });
     expect(denied.map((d) => d.actor).sort()).toEqual(['anonymous', 'anonymous', `user:${users.auditor}`].sort());
   });
+
+  test('when a staff member without the admin role opens the dashboard in a browser, then a console error page, not JSON', async () => {
+    const page = await get('/admin/queues', 'auditor', { accept: 'text/html' });
+    expect(page.status).toBe(403);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<h1>Not allowed</h1>');
+    expect(html).toContain('requires the admin role');
+    expect(html).toContain('href="/console/"');
+    expect(html).not.toContain('<base href="/admin/queues/"');
+  });
 });
