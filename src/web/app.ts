@@ -12,7 +12,7 @@ import { ResultRecorder } from './result-recorder';
 import type { Redis } from 'ioredis';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { healthRouter, type Check } from '../shared/platform/health';
-import { createAuth } from './auth';
+import { createAuth } from './auth/middleware';
 import { callbackRouter } from './callback';
 import { createConsoleRouter } from './console';
 import { jsonErrorHandler } from './http-errors';

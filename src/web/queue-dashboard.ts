@@ -7,7 +7,7 @@ import helmet from 'helmet';
 import type { Config } from '../shared/platform/config';
 import type { Db } from '../shared/platform/db';
 import { AppError } from '../shared/platform/errors';
-import { createAuth } from './auth';
+import { createAuth } from './auth/middleware';
 import { browserErrorHandler } from './http-errors';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';

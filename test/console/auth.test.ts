@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import express from 'express';
-import { createAuth, partnerMayUseApp } from '../../src/web/auth';
+import { createAuth, partnerMayUseApp } from '../../src/web/auth/middleware';
 import { createApiToken, revokeApiToken } from '../../src/shared/compliance/staff/api-tokens';
 import { jsonErrorHandler } from '../../src/web/http-errors';
 import {

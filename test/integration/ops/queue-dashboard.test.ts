@@ -6,7 +6,7 @@ import { createArchiveQueue, enqueueArchive } from '../../../src/shared/orders/a
 import { createRedis } from '../../../src/shared/platform/redis';
 import { createStaffUser } from '../../../src/shared/compliance/staff/accounts';
 import { createApp } from '../../../src/web/app';
-import { createApiToken } from '../../../src/web/auth';
+import { createApiToken } from '../../../src/shared/compliance/staff/api-tokens';
 import { queueDashboardRouter } from '../../../src/web/queue-dashboard';
 import { testConfig, uid } from '../../support/web-harness';
 
