@@ -2,7 +2,6 @@ import type { Queue } from 'bullmq';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/compliance/audit';
 import { loadOrderRecord, orderRef } from '../../shared/compliance/order-record';
-import { AppError } from '../../shared/platform/errors';
 import { componentLogger } from '../../shared/platform/logger';
 import type { Config } from '../../shared/platform/config';
 import type { Db } from '../../shared/platform/db';
@@ -11,6 +10,7 @@ import type { EvidenceAccess } from '../../shared/evidence/evidence-access';
 import { orderIdParam } from '../../shared/platform/uuid';
 import { actorOf, requestContext, type StaffPrincipal } from '../auth/principal';
 import type { Auth } from '../auth/middleware';
+import { httpErrorOf } from '../http-errors';
 
 const log = componentLogger('console');
 
@@ -88,7 +88,8 @@ export function markAudited(res: Response): void {
 /**
  * Wraps a route so it leaves exactly one audit row: the handler writes it on success (via
  * `audit`); if the handler throws first, the failure is recorded here (403 as denied, anything
- * else as failure) with the error code, never the request's values.
+ * else as failure) with the status and code the client is answered with (http-errors.ts), never
+ * the request's values.
  */
 export function audited(
   deps: ConsoleDeps,
@@ -100,8 +101,7 @@ export function audited(
       await handler(req, res);
     } catch (err) {
       if (!res.locals.audited) {
-        const status = err instanceof AppError ? err.status : 500;
-        const code = err instanceof AppError ? err.code : 'internal';
+        const { status, code } = httpErrorOf(err);
         await audit(deps, req, res, {
           action,
           outcome: status === 403 ? 'denied' : 'failure',
