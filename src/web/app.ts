@@ -1,10 +1,9 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import helmet from 'helmet';
 import type { Queue } from 'bullmq';
 import type { Config } from '../shared/platform/config';
 import type { Db } from '../shared/platform/db';
-import { AppError } from '../shared/platform/errors';
-import { componentLogger } from '../shared/platform/logger';
+import { AppError, notFound } from '../shared/platform/errors';
 import type { Metrics } from '../shared/platform/metrics';
 import type { ArchiveJobData } from '../shared/orders/archive-queue';
 import type { TicketStore } from '../shared/webank/tickets/ticket-store';
@@ -13,13 +12,12 @@ import { ResultRecorder } from './result-recorder';
 import type { Redis } from 'ioredis';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { healthRouter, type Check } from '../shared/platform/health';
-import { createAuth } from './auth';
+import { createAuth } from './auth/middleware';
 import { callbackRouter } from './callback';
 import { createConsoleRouter } from './console';
+import { jsonErrorHandler } from './http-errors';
 import { partnerApiRouter } from './partner-api';
 import type { VerifyDeps } from './verify-result';
-
-const log = componentLogger('http');
 
 export interface AppDeps {
   cfg: Config;
@@ -68,13 +66,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', deps.cfg.TRUST_PROXY);
   app.set('query parser', 'simple');
   app.use(helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } } }));
-  app.use((req, res, next) => {
+  app.use((req, _res, next) => {
     // WeBank's redirect URLs are short; anything longer is not ours.
-    if (req.originalUrl.length > 4096) {
-      res.status(414).type('text').send('URI too long');
-      return;
-    }
-    next();
+    next(req.originalUrl.length > 4096 ? new AppError('uri_too_long', 414, 'URI too long') : undefined);
   });
   const ticketCacheMs = deps.ticketCacheMs ?? 1000;
   const verifyDeps = {
@@ -94,26 +88,8 @@ export function createApp(deps: AppDeps): express.Express {
     createConsoleRouter({ db: deps.db, cfg: deps.cfg, evidence: deps.evidence, archiveQueue: deps.archiveQueue }),
   );
   for (const router of deps.extraRouters ?? []) app.use(router);
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'not_found', message: 'no such route' });
-  });
-  app.use(errorHandler);
+  app.use((_req, _res, next) => next(notFound('no such route')));
+  // The one place errors become responses outside the console and the queue dashboard (see http-errors.ts).
+  app.use(jsonErrorHandler);
   return app;
-}
-
-/** The one place errors become responses: AppError as-is, anything else as a 500 without details. */
-export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
-  const status = err instanceof AppError ? err.status : ((err as { status?: number }).status ?? 500);
-  if (status >= 500) log.error('request failed', { method: req.method, path: req.path, err });
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  const body =
-    err instanceof AppError
-      ? { error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }
-      : status < 500
-        ? { error: 'bad_request', message: 'malformed request' }
-        : { error: 'internal', message: 'internal error' };
-  res.status(status).json(body);
 }

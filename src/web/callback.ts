@@ -1,13 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { appByKey, type Config } from '../shared/platform/config';
-import { componentLogger } from '../shared/platform/logger';
 import { recordRejectedCallback } from '../shared/orders/callback-results';
 import { readCallbackQuery } from './callback-params';
 import { verifyAndRecord, type VerifyDeps } from './verify-result';
 import { renderResultPage } from './result-page';
+import { answerError } from './http-errors';
 import type { Metrics } from '../shared/platform/metrics';
-
-const log = componentLogger('callback');
 
 export interface CallbackDeps extends VerifyDeps {
   metrics?: Metrics;
@@ -30,9 +28,10 @@ export function callbackRouter(deps: CallbackDeps): Router {
 async function handle(deps: CallbackDeps, appKey: string, req: Request, res: Response): Promise<void> {
   const started = process.hrtime.bigint();
   const verdict = await process_(deps, appKey, req, res).catch((err: unknown) => {
-    log.error('callback failed', { err });
-    if (!res.headersSent)
-      renderResultPage(res, 503, 'Service temporarily unavailable', 'Please try again in a moment.');
+    // Recording is idempotent and the browser can repeat the same redirect: every failure here reads "try again".
+    answerError(req, res, err, (_req, r) =>
+      renderResultPage(r, 503, 'Service temporarily unavailable', 'Please try again in a moment.'),
+    );
     return 'error';
   });
   deps.metrics?.callbackTotal.inc({ verdict });

@@ -5,8 +5,8 @@ import { appByKey, PRODUCTS, type WebankApp } from '../shared/platform/config';
 import { badRequest, forbidden, notFound, tooManyRequests, unavailable, AppError } from '../shared/platform/errors';
 import { registerExpectedOrder } from '../shared/orders/registration';
 import { rateLimitHit } from '../shared/platform/rate-limit';
-import { partnerMayUseApp, type Auth } from './auth';
-import type { PartnerPrincipal } from './auth';
+import { partnerMayUseApp, type Auth } from './auth/middleware';
+import type { PartnerPrincipal } from './auth/principal';
 import { verifyAndRecord, type VerifyDeps } from './verify-result';
 
 export interface PartnerApiDeps extends VerifyDeps {

@@ -7,9 +7,12 @@ import helmet from 'helmet';
 import type { Config } from '../shared/platform/config';
 import type { Db } from '../shared/platform/db';
 import { AppError } from '../shared/platform/errors';
-import { createAuth } from './auth';
+import { createAuth } from './auth/middleware';
+import { browserErrorHandler } from './http-errors';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+/** Where the web app mounts the console (login, error pages' links). */
+const CONSOLE_PATH = '/console';
 
 export interface QueueDashboardDeps {
   db: Db;
@@ -21,7 +24,8 @@ export interface QueueDashboardDeps {
  * bull-board at /admin/queues for staff with the admin role (console session or staff API
  * token); refusals are audited by the console's auth. Read-only: retrying, removing or promoting
  * jobs from here would bypass the audited re-queue of the console (`requeue` action). An
- * anonymous browser is sent to the console's login page. bull-board renders its own UI, so the
+ * anonymous browser is sent to the console's login page; other errors are answered by
+ * `browserErrorHandler` (http-errors.ts). bull-board renders its own UI, so the
  * path gets its own CSP: scripts and XHR from self only, inline styles allowed (the UI sets
  * them), no third-party fonts.
  */
@@ -63,10 +67,12 @@ export function queueDashboardRouter(deps: QueueDashboardDeps, basePath = QUEUE_
   router.use(basePath, (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const wantsPage = req.method === 'GET' && !req.path.startsWith('/api/') && req.accepts(['html', 'json']) === 'html';
     if (err instanceof AppError && err.status === 401 && wantsPage) {
-      res.redirect(303, '/console/login');
+      res.redirect(303, `${CONSOLE_PATH}/login`);
       return;
     }
     next(err);
   });
+  // Other refusals and failures: a page in the console's chrome for a browser, JSON for the UI's API calls.
+  router.use(basePath, browserErrorHandler({ consoleBase: CONSOLE_PATH }));
   return router;
 }

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import express from 'express';
-import { createAuth, partnerMayUseApp } from '../../src/web/auth';
+import { createAuth, partnerMayUseApp } from '../../src/web/auth/middleware';
 import { createApiToken, revokeApiToken } from '../../src/shared/compliance/staff/api-tokens';
-import { errorHandler } from '../../src/web/app';
+import { jsonErrorHandler } from '../../src/web/http-errors';
 import {
   auditRowsFor,
   call,
@@ -314,7 +314,7 @@ describe('requirePartnerToken', () => {
         default: partnerMayUseApp(res.locals.partner!, 'default'),
       });
     });
-    app.use(errorHandler);
+    app.use(jsonErrorHandler);
     server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

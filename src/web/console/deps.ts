@@ -1,14 +1,16 @@
 import type { Queue } from 'bullmq';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/compliance/audit';
-import { AppError } from '../../shared/platform/errors';
+import { loadOrderRecord, orderRef } from '../../shared/compliance/order-record';
 import { componentLogger } from '../../shared/platform/logger';
 import type { Config } from '../../shared/platform/config';
 import type { Db } from '../../shared/platform/db';
 import type { ArchiveJobData } from '../../shared/orders/archive-queue';
 import type { EvidenceAccess } from '../../shared/evidence/evidence-access';
+import { orderIdParam } from '../../shared/platform/uuid';
 import { actorOf, requestContext, type StaffPrincipal } from '../auth/principal';
 import type { Auth } from '../auth/middleware';
+import { httpErrorOf } from '../http-errors';
 
 const log = componentLogger('console');
 
@@ -34,6 +36,15 @@ export interface ConsoleDeps {
 
 export interface RouteDeps extends ConsoleDeps {
   auth: Auth;
+}
+
+/**
+ * The two routers a resource module adds its routes to: the JSON API (mounted at /api) and the
+ * server-rendered pages (mounted at the console's root).
+ */
+export interface ConsoleRouters {
+  api: Router;
+  pages: Router;
 }
 
 /** The signed-in staff member; routes behind requireStaff always have one. */
@@ -62,6 +73,13 @@ export async function audit(
   res.locals.audited = true;
 }
 
+/** Loads the order named by the `:id` route parameter and remembers it for the request's audit row. */
+export async function loadOrderFor(deps: ConsoleDeps, req: Request, res: Response) {
+  const record = await loadOrderRecord(deps.db, orderIdParam(req.params.id as string));
+  res.locals.auditOrder = orderRef(record);
+  return record;
+}
+
 /** For shared operations that wrote the audit row themselves (in their own transaction). */
 export function markAudited(res: Response): void {
   res.locals.audited = true;
@@ -70,7 +88,8 @@ export function markAudited(res: Response): void {
 /**
  * Wraps a route so it leaves exactly one audit row: the handler writes it on success (via
  * `audit`); if the handler throws first, the failure is recorded here (403 as denied, anything
- * else as failure) with the error code, never the request's values.
+ * else as failure) with the status and code the client is answered with (http-errors.ts), never
+ * the request's values.
  */
 export function audited(
   deps: ConsoleDeps,
@@ -82,8 +101,7 @@ export function audited(
       await handler(req, res);
     } catch (err) {
       if (!res.locals.audited) {
-        const status = err instanceof AppError ? err.status : 500;
-        const code = err instanceof AppError ? err.code : 'internal';
+        const { status, code } = httpErrorOf(err);
         await audit(deps, req, res, {
           action,
           outcome: status === 403 ? 'denied' : 'failure',

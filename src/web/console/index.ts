@@ -2,13 +2,33 @@ import express, { type Router } from 'express';
 import helmet from 'helmet';
 import { notFound } from '../../shared/platform/errors';
 import { createAuth } from '../auth/middleware';
-import { apiRoutes } from './api';
+import { browserErrorHandler } from '../http-errors';
+import { apiTokenRoutes } from './api-tokens';
 import { assetRoutes } from './assets';
-import type { ConsoleDeps } from './deps';
-import { consoleErrorHandler } from './errors';
-import { pageRoutes } from './pages';
+import { auditRoutes } from './audit';
+import type { ConsoleDeps, ConsoleRouters, RouteDeps } from './deps';
+import { evidenceRoutes } from './evidence';
+import { exportRoutes } from './exports';
+import { orderSearchRoutes } from './order-search';
+import { orderRoutes } from './orders';
+import { ordersAtRiskRoutes } from './orders-at-risk';
+import { sessionRoutes } from './session';
+import { staffUserRoutes } from './staff-users';
 
 export type { ConsoleDeps } from './deps';
+
+/** One module per resource; each adds its JSON API routes and its pages (see docs/architecture.md). */
+const RESOURCES: ((deps: RouteDeps, routers: ConsoleRouters) => void)[] = [
+  sessionRoutes,
+  orderSearchRoutes,
+  ordersAtRiskRoutes,
+  orderRoutes,
+  evidenceRoutes,
+  exportRoutes,
+  auditRoutes,
+  staffUserRoutes,
+  apiTokenRoutes,
+];
 
 /**
  * The compliance console, mounted by the web app at /console: pages at /console/...,
@@ -41,11 +61,13 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   );
   router.use(express.json({ limit: '32kb' }), express.urlencoded({ extended: false, limit: '32kb' }));
   router.use(assetRoutes());
-  router.use('/api', apiRoutes(routeDeps));
-  router.use(pageRoutes(routeDeps));
+  const routers: ConsoleRouters = { api: express.Router(), pages: express.Router() };
+  for (const addRoutes of RESOURCES) addRoutes(routeDeps, routers);
+  router.use('/api', routers.api);
+  router.use(routers.pages);
   router.use(() => {
     throw notFound('no such console page');
   });
-  router.use(consoleErrorHandler);
+  router.use(browserErrorHandler());
   return router;
 }

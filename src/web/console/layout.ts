@@ -5,9 +5,11 @@ import { html, type Html } from './html';
 /** Where the console is mounted (normally /console), for links. */
 export const baseOf = (req: Request) => req.baseUrl || '';
 
-/** The page chrome. Scripts and styles are separate files: the CSP forbids inline code. */
-export function page(req: Request, res: Response, title: string, body: Html | Html[]): string {
-  const base = baseOf(req);
+/**
+ * The page chrome. Scripts and styles are separate files: the CSP forbids inline code. `base` is
+ * where the console is mounted: the router's own mount point unless the page is drawn elsewhere.
+ */
+export function page(req: Request, res: Response, title: string, body: Html | Html[], base = baseOf(req)): string {
   const staff = res.locals.staff;
   const nav = staff
     ? html`<nav>

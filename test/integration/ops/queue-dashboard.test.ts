@@ -6,7 +6,7 @@ import { createArchiveQueue, enqueueArchive } from '../../../src/shared/orders/a
 import { createRedis } from '../../../src/shared/platform/redis';
 import { createStaffUser } from '../../../src/shared/compliance/staff/accounts';
 import { createApp } from '../../../src/web/app';
-import { createApiToken } from '../../../src/web/auth';
+import { createApiToken } from '../../../src/shared/compliance/staff/api-tokens';
 import { queueDashboardRouter } from '../../../src/web/queue-dashboard';
 import { testConfig, uid } from '../../support/web-harness';
 
@@ -105,5 +105,16 @@ describe('queue dashboard', () => {
       where: { action: 'access', outcome: 'denied', at: { gte: before }, target: { startsWith: 'GET /admin/queues' } },
     });
     expect(denied.map((d) => d.actor).sort()).toEqual(['anonymous', 'anonymous', `user:${users.auditor}`].sort());
+  });
+
+  test('when a staff member without the admin role opens the dashboard in a browser, then a console error page, not JSON', async () => {
+    const page = await get('/admin/queues', 'auditor', { accept: 'text/html' });
+    expect(page.status).toBe(403);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<h1>Not allowed</h1>');
+    expect(html).toContain('requires the admin role');
+    expect(html).toContain('href="/console/"');
+    expect(html).not.toContain('<base href="/admin/queues/"');
   });
 });

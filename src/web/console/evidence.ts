@@ -1,0 +1,94 @@
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { orderRef } from '../../shared/compliance/order-record';
+import { servedType } from '../../shared/compliance/order-view';
+import { isMissingObject } from '../../shared/evidence/evidence-access';
+import { AppError, notFound } from '../../shared/platform/errors';
+import { componentLogger } from '../../shared/platform/logger';
+import { orderIdParam } from '../../shared/platform/uuid';
+import { audit, audited, type ConsoleRouters, type RouteDeps } from './deps';
+import { parseRange, type RangeResult } from './range';
+import { evidenceKindSchema } from './schemas';
+
+const log = componentLogger('console');
+
+/** The evidence bytes: `GET /api/orders/:id/evidence/:kind`, streamed from S3, one byte range at a time. */
+export function evidenceRoutes(deps: RouteDeps, { api }: ConsoleRouters): void {
+  api.get(
+    '/orders/:id/evidence/:kind',
+    deps.auth.requireStaff('viewer', { action: 'download' }),
+    audited(deps, 'download', (req, res) => sendEvidence(deps, req, res)),
+  );
+}
+
+/** What the audit row says about the range asked for (the header clipped: it is the client's text). */
+function rangeDetail(range: RangeResult, header: string | undefined): string | undefined {
+  if (range.kind === 'partial') return `${range.start}-${range.end}`;
+  return range.kind === 'full' ? 'full' : header?.slice(0, 40);
+}
+
+/** Streams one evidence object, honouring a single byte range (206) so the video can seek. */
+async function sendEvidence(deps: RouteDeps, req: Request, res: Response): Promise<void> {
+  const orderId = orderIdParam(req.params.id as string);
+  const kind = evidenceKindSchema.safeParse(req.params.kind);
+  if (!kind.success) throw notFound('no such evidence');
+  const row = await deps.db.evidence.findUnique({
+    where: { orderId_kind: { orderId, kind: kind.data } },
+    include: { order: { select: { id: true, appId: true, orderNo: true } } },
+  });
+  if (!row) throw notFound('no such evidence');
+  res.locals.auditOrder = orderRef(row.order);
+  const size = Number(row.bytes);
+  const rangeHeader = req.get('range');
+  const range = parseRange(rangeHeader, size);
+  const served = servedType(row.contentType);
+  const download = req.query.download === '1' || !served.inline;
+  const detail = { kind: row.kind, range: rangeDetail(range, rangeHeader), download };
+  const entry = { order: orderRef(row.order), target: row.kind } as const;
+  if (range.kind === 'unsatisfiable') {
+    await audit(deps, req, res, {
+      action: 'download',
+      outcome: 'failure',
+      ...entry,
+      detail: { ...detail, status: 416 },
+    });
+    res.status(416).set('Content-Range', `bytes */${size}`).set('Accept-Ranges', 'bytes').end();
+    return;
+  }
+  let object;
+  try {
+    object = await deps.evidence.get(
+      row.key,
+      range.kind === 'partial' ? `bytes=${range.start}-${range.end}` : undefined,
+    );
+  } catch (err) {
+    if (isMissingObject(err))
+      throw new AppError('evidence_missing', 404, 'the evidence object is missing from storage; run verify');
+    throw err;
+  }
+  await audit(deps, req, res, { action: 'download', outcome: 'success', ...entry, detail });
+  const filename = `${row.order.orderNo}-${row.kind}.${served.ext}`;
+  res.status(range.kind === 'partial' ? 206 : 200);
+  res.set({
+    'Content-Type': served.type,
+    'Content-Length': String(range.kind === 'partial' ? range.end - range.start + 1 : size),
+    'Accept-Ranges': 'bytes',
+    ETag: `"${row.sha256}"`,
+    'Cache-Control': 'private, no-store',
+    'Content-Disposition': `${download ? 'attachment' : 'inline'}; filename="${filename}"`,
+    ...(range.kind === 'partial' ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}),
+  });
+  if (req.method === 'HEAD') {
+    object.body.destroy();
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(object.body, res);
+  } catch (err) {
+    // The client went away (seeking aborts requests) or S3 broke off; nothing more to send.
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      log.warn('evidence stream ended early', { orderId, kind: row.kind, error: (err as Error).message });
+    }
+  }
+}
