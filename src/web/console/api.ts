@@ -21,7 +21,7 @@ import { verifyOrderEvidence } from '../../shared/compliance/integrity';
 import { openPii } from '../../shared/compliance/mask';
 import { loadOrderRecord, orderRef } from '../../shared/compliance/order-record';
 import { orderSearchSchema, searchOrders } from '../../shared/compliance/order-search';
-import { requeueOrder } from '../../shared/orders/requeue';
+import { requeueOrder } from '../../shared/compliance/staff-requeue';
 import { orderIdParam } from '../../shared/platform/uuid';
 import { login } from '../auth/login';
 import { endSession } from '../auth/sessions';
