@@ -81,6 +81,23 @@ describe('order lifecycle in the database', () => {
     expect(await timeline(order.id)).toEqual([]);
   });
 
+  test('when a duplicate run finishes an ARCHIVED order again, then its rows (the objects it overwrote) are recorded', async () => {
+    const order = await newOrder('ARCHIVED');
+    const file = {
+      kind: 'photo',
+      key: 'dup/photo.jpg',
+      bytes: 4,
+      sha256: 'a'.repeat(64),
+      contentType: 'image/jpeg',
+      events: [{ type: 'evidence_stored' }],
+    };
+    await recordStep(db, order.id, { files: [file], fields: { status: 'ARCHIVED' }, events: [{ type: 'archived' }] });
+    expect(await row(order.id)).toMatchObject({ status: 'ARCHIVED' });
+    expect(await db.evidence.findMany({ where: { orderId: order.id } })).toEqual([
+      expect.objectContaining({ kind: 'photo', key: 'dup/photo.jpg', sha256: 'a'.repeat(64) }),
+    ]);
+  });
+
   test('when an order is open, then the same steps are written', async () => {
     const order = await newOrder('ARCHIVING');
     await recordStep(db, order.id, { fields: { status: 'QUEUED', lastError: 'boom' }, events: [{ type: 'r' }] });

@@ -27,6 +27,7 @@ const EXPECTED_EDGES: Record<TransitionName, string[]> = {
   archiveOutcome: ['EXPECTED', 'QUEUED', 'ARCHIVING', 'EVIDENCE_PENDING'].flatMap((f) =>
     ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_PENDING'].map((t) => `${f}→${t}`),
   ),
+  rearchived: ['ARCHIVED→ARCHIVED'],
   attemptFailed: ['EXPECTED', 'QUEUED', 'ARCHIVING', 'EVIDENCE_PENDING'].flatMap((f) =>
     ['QUEUED', 'EVIDENCE_PENDING'].map((t) => `${f}→${t}`),
   ),
@@ -109,13 +110,13 @@ describe('order lifecycle', () => {
     expect(allowedFrom(to as OrderStatus)).not.toContain(from);
   });
 
-  test('a purged order stays purged; a terminal one moves only by staff, retention or a late callback', () => {
+  test('a purged order stays purged; a terminal one moves only by staff, retention, a late callback or a duplicate run', () => {
     for (const to of ORDER_STATUSES) expect(isAllowed('PURGED', to)).toBe(false);
     const movers = new Set<string>();
     for (const from of TERMINAL)
       for (const to of ORDER_STATUSES)
         for (const n of Object.keys(TRANSITIONS) as TransitionName[]) if (isAllowed(from, to, [n])) movers.add(n);
-    expect([...movers].sort()).toEqual(['calledBack', 'purged', 'staffRequeued']);
+    expect([...movers].sort()).toEqual(['calledBack', 'purged', 'rearchived', 'staffRequeued']);
     expect(TERMINAL.filter((s) => isAllowed(s, 'QUEUED', ['calledBack']))).toEqual(['EXPIRED']);
   });
 

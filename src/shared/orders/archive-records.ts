@@ -19,7 +19,7 @@ import {
  */
 
 /** The transitions an archive job makes through `recordStep`. */
-const ARCHIVER_STEPS: readonly TransitionName[] = ['archiveOutcome', 'attemptFailed', 'gaveUp'];
+const ARCHIVER_STEPS: readonly TransitionName[] = ['archiveOutcome', 'rearchived', 'attemptFailed', 'gaveUp'];
 
 export interface TimelineEvent {
   type: string;

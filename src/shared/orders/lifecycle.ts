@@ -83,6 +83,11 @@ export const TRANSITIONS = {
     to: ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_PENDING'],
     why: 'the query answered: all stored, no result (66660011), or files still missing; from any open status (a re-queue may have moved the order meanwhile), never over a terminal one',
   },
+  rearchived: {
+    from: ['ARCHIVED'],
+    to: ['ARCHIVED'],
+    why: 'a duplicate run (a stalled job taken over by another worker) records the same outcome again: its uploads overwrote the same keys, so its rows are the ones that describe S3',
+  },
   attemptFailed: {
     from: OPEN,
     to: ['QUEUED', 'EVIDENCE_PENDING'],
