@@ -1,6 +1,6 @@
 import type { OrderStatus } from '../../src/generated/prisma/client';
 import { createArchiveQueue } from '../../src/shared/orders/archive-queue';
-import { recordStep, startArchive } from '../../src/shared/orders/archive-records';
+import { recordStep, releaseToQueue, startArchive } from '../../src/shared/orders/archive-records';
 import { recordVerifiedResult } from '../../src/shared/orders/callback-results';
 import { TransitionRefusedError } from '../../src/shared/orders/lifecycle';
 import { claimForRequeue } from '../../src/shared/orders/reconcile-records';
@@ -102,6 +102,16 @@ describe('order lifecycle in the database', () => {
     const order = await newOrder('ARCHIVING');
     await recordStep(db, order.id, { fields: { status: 'QUEUED', lastError: 'boom' }, events: [{ type: 'r' }] });
     expect(await row(order.id)).toMatchObject({ status: 'QUEUED', lastError: 'boom' });
+  });
+
+  test('when a worker shutting down releases its job, then only an ARCHIVING order goes back to QUEUED', async () => {
+    const running = await newOrder('ARCHIVING');
+    const finished = await newOrder('ARCHIVED');
+    await releaseToQueue(db, running.id);
+    await releaseToQueue(db, finished.id);
+    expect(await row(running.id)).toMatchObject({ status: 'QUEUED' });
+    expect((await timeline(running.id)).map((e) => e.type)).toEqual(['archive_released']);
+    expect(await row(finished.id)).toMatchObject({ status: 'ARCHIVED' });
   });
 
   test('when a PURGED order is re-queued, then the statement refuses it and the staff action is refused', async () => {
