@@ -17,6 +17,7 @@ import { EvidenceStore } from '../shared/evidence/evidence-store';
 import { createMetrics } from '../shared/platform/metrics';
 import { migrate } from '../shared/platform/migrate';
 import { createArchiveQueue } from '../shared/orders/archive-queue';
+import { FINISHED } from '../shared/orders/lifecycle';
 import { createRedis } from '../shared/platform/redis';
 import { TicketStore } from '../shared/webank/tickets/ticket-store';
 import { dataKey } from '../shared/platform/sealed';
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
       last = order.status;
       say(`   order ${orderNo}: ${order.status}`);
     }
-    if (order && ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED'].includes(order.status)) {
+    if (order && FINISHED.includes(order.status)) {
       say(
         `8. result: code ${order.resultCode}, liveRate ${order.liveRate}, similarity ${order.similarity}, bizSeqNo ${order.bizSeqNo}`,
       );

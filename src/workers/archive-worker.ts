@@ -2,7 +2,7 @@ import { WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/platform/config';
 import { componentLogger } from '../shared/platform/logger';
-import { addOrderEvent } from '../shared/orders/callback-results';
+import { releaseToQueue } from '../shared/orders/archive-records';
 import { ARCHIVE_QUEUE, type ArchiveJobData } from '../shared/orders/archive-queue';
 import { archiveProcessor, type ArchiverDeps } from './archive-evidence';
 
@@ -57,10 +57,7 @@ async function release(deps: ArchiverDeps, job: Job<ArchiveJobData>, token: stri
     .findUnique({ where: { appId_orderNo: { appId, orderNo } }, select: { id: true } })
     .catch(() => null);
   if (order) {
-    await deps.db.order
-      .updateMany({ where: { id: order.id, status: 'ARCHIVING' }, data: { status: 'QUEUED' } })
-      .then(() => addOrderEvent(deps.db, order.id, 'archive_released', { reason: 'worker shutting down' }))
-      .catch(() => undefined);
+    await releaseToQueue(deps.db, order.id).catch(() => undefined);
   }
   log.info('archive job released for another worker', { appId, orderNo });
   return new WaitingError();

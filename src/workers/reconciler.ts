@@ -4,16 +4,15 @@ import type { Config, Product } from '../shared/platform/config';
 import type { Db } from '../shared/platform/db';
 import { componentLogger } from '../shared/platform/logger';
 import type { Metrics } from '../shared/platform/metrics';
-import { addOrderEvent, markEnqueued } from '../shared/orders/callback-results';
+import { markEnqueued } from '../shared/orders/callback-results';
 import { archiveJobId, enqueueArchive, type ArchiveJobData } from '../shared/orders/archive-queue';
-import { PeriodicTask } from '../shared/platform/periodic-task';
-import { withLock } from '../shared/platform/redis-lock';
+import { UNFINISHED } from '../shared/orders/lifecycle';
+import { claimForRequeue, markFailedForGood } from '../shared/orders/reconcile-records';
+import { LeaderTask } from '../shared/platform/leader-task';
 import { OrderStatus } from '../generated/prisma/enums';
 
 const log = componentLogger('reconciler');
 
-/** Statuses whose order still expects its archive job to run. */
-const UNFINISHED: OrderStatus[] = ['QUEUED', 'ARCHIVING', 'EVIDENCE_PENDING'];
 /** Where a job that will still run sits in BullMQ. */
 const LIVE: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'];
 
@@ -56,29 +55,30 @@ type Candidate = {
  * pass also samples orders by status and jobs by state into gauges. One leader at a time (Redis
  * lock); the other replicas clear their gauges so only the leader's sample is exported.
  */
-export class Reconciler {
-  private readonly loop: PeriodicTask;
-
+export class Reconciler extends LeaderTask<ReconcileReport> {
   constructor(private readonly deps: ReconcilerDeps) {
-    this.loop = new PeriodicTask('reconciler', () => this.reconcileAsLeader(), deps.cfg.RECONCILER_INTERVAL_MS);
+    super({
+      name: 'reconciler',
+      prefix: deps.cfg.QUEUE_PREFIX,
+      lock: 'reconciler',
+      redis: deps.redis,
+      lockTtlMs: 60_000,
+      intervalMs: deps.cfg.RECONCILER_INTERVAL_MS,
+    });
   }
 
-  start(): void {
-    this.loop.start();
+  protected scheduledPass(): Promise<ReconcileReport | undefined> {
+    return this.reconcileAsLeader();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  protected override onFollower(): void {
+    this.deps.metrics?.ordersByState.reset();
+    this.deps.metrics?.jobsByState.reset();
   }
 
   /** One pass if no other replica is running one; undefined when another replica leads. */
-  async reconcileAsLeader(): Promise<ReconcileReport | undefined> {
-    const key = `${this.deps.cfg.QUEUE_PREFIX}:lock:reconciler`;
-    const res = await withLock(this.deps.redis, key, 60_000, () => this.reconcileOnce());
-    if (res.acquired) return res.value;
-    this.deps.metrics?.ordersByState.reset();
-    this.deps.metrics?.jobsByState.reset();
-    return undefined;
+  reconcileAsLeader(): Promise<ReconcileReport | undefined> {
+    return this.asLeader(() => this.reconcileOnce());
   }
 
   /** Re-enqueues or fails the stuck orders, then samples the gauges. */
@@ -87,7 +87,11 @@ export class Reconciler {
     const stuckMs = this.deps.stuckMs ?? cfg.RECONCILER_STUCK_MINUTES * 60_000;
     const apps = cfg.apps.map((a) => a.appId);
     const candidates: Candidate[] = await db.order.findMany({
-      where: { appId: { in: apps }, status: { in: UNFINISHED }, updatedAt: { lt: new Date(now.getTime() - stuckMs) } },
+      where: {
+        appId: { in: apps },
+        status: { in: [...UNFINISHED] },
+        updatedAt: { lt: new Date(now.getTime() - stuckMs) },
+      },
       orderBy: { updatedAt: 'asc' },
       take: this.deps.batch ?? 200,
       select: {
@@ -162,16 +166,7 @@ export class Reconciler {
     // and must find the order already moved and its timeline already saying why. Only if nothing
     // touched the order meanwhile; ARCHIVING without a job is not true any more. The outbox mark
     // covers a Redis failure between the two.
-    const claimed = await db.$transaction(async (tx) => {
-      const moved = await tx.order.updateMany({
-        where: { id: order.id, status: order.status, updatedAt: order.updatedAt },
-        data: { status: order.status === 'ARCHIVING' ? 'QUEUED' : order.status, enqueuePending: true },
-      });
-      if (moved.count === 0) return false;
-      await addOrderEvent(tx, order.id, 'reconciled', { action: 'requeued', jobId, previousStatus: order.status });
-      return true;
-    });
-    if (!claimed) return false;
+    if (!(await claimForRequeue(db, order, jobId))) return false;
     await enqueueArchive(queue, data, { generation, timeoutMs: 2000 });
     await markEnqueued(db, order.id);
     this.deps.metrics?.reconcilerActions.inc({ action: 'requeued' });
@@ -187,17 +182,7 @@ export class Reconciler {
   private async markFailed(order: Candidate, jobId: string, failedReason: string): Promise<boolean> {
     const { db } = this.deps;
     const lastError = `archive job failed for good: ${failedReason || 'no reason recorded'}`.slice(0, 500);
-    const moved = await db.order.updateMany({
-      where: { id: order.id, status: order.status, updatedAt: order.updatedAt },
-      data: { status: 'FAILED', lastError, enqueuePending: false },
-    });
-    if (moved.count === 0) return false;
-    await addOrderEvent(db, order.id, 'reconciled', {
-      action: 'failed',
-      jobId,
-      previousStatus: order.status,
-      error: lastError,
-    });
+    if (!(await markFailedForGood(db, order, jobId, lastError))) return false;
     this.deps.metrics?.reconcilerActions.inc({ action: 'failed' });
     log.warn('archive job failed for good; order marked FAILED', {
       appId: order.appId,

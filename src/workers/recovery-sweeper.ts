@@ -7,8 +7,8 @@ import { componentLogger } from '../shared/platform/logger';
 import type { Metrics } from '../shared/platform/metrics';
 import { addOrderEvent, markEnqueued } from '../shared/orders/callback-results';
 import { enqueueArchive, type ArchiveJobData } from '../shared/orders/archive-queue';
-import { PeriodicTask } from '../shared/platform/periodic-task';
-import { withLock } from '../shared/platform/redis-lock';
+import { claimSweepSlot, countRegisteredByState, markExpired, markRecovered } from '../shared/orders/recovery-records';
+import { LeaderTask } from '../shared/platform/leader-task';
 import type { WebankClient } from '../shared/webank/client';
 import { NO_RESULT_CODE, WebankError } from '../shared/webank/errors';
 import type { TicketSource } from './archive-evidence';
@@ -37,26 +37,25 @@ export interface RecoverySweeperDeps {
  * makes it ask more often), until the window closes and the order is EXPIRED. One leader at a
  * time, through a Redis lock.
  */
-export class RecoverySweeper {
-  private readonly loop: PeriodicTask;
-
+export class RecoverySweeper extends LeaderTask<number> {
   constructor(private readonly deps: RecoverySweeperDeps) {
-    this.loop = new PeriodicTask('recovery', () => this.sweepAsLeader(), deps.cfg.RECOVERY_INTERVAL_MS);
+    super({
+      name: 'recovery',
+      prefix: deps.cfg.QUEUE_PREFIX,
+      lock: 'recovery-sweeper',
+      redis: deps.redis,
+      lockTtlMs: 60_000,
+      intervalMs: deps.cfg.RECOVERY_INTERVAL_MS,
+    });
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+  protected scheduledPass(): Promise<number | undefined> {
+    return this.sweepAsLeader();
   }
 
   /** One pass if no other replica is running one. */
-  async sweepAsLeader(): Promise<number | undefined> {
-    const key = `${this.deps.cfg.QUEUE_PREFIX}:lock:recovery-sweeper`;
-    const res = await withLock(this.deps.redis, key, 60_000, () => this.sweepOnce());
-    return res.acquired ? res.value : undefined;
+  sweepAsLeader(): Promise<number | undefined> {
+    return this.asLeader(() => this.sweepOnce());
   }
 
   /** Looks up the orders that are due; returns how many were looked at. */
@@ -85,11 +84,7 @@ export class RecoverySweeper {
       }
       // Claim the next slot first: whatever happens below, this order is not asked again before it.
       const next = new Date(Math.min(windowEnd, now.getTime() + this.gapMs(order.sweepCount)));
-      const claimed = await db.order.updateMany({
-        where: { id: order.id, status: 'EXPECTED', sweepCount: order.sweepCount },
-        data: { sweepCount: { increment: 1 }, nextSweepAt: next },
-      });
-      if (claimed.count === 0) continue;
+      if (!(await claimSweepSlot(db, order, next))) continue;
       await this.lookUp(order, next);
     }
     await this.reportCounts();
@@ -146,18 +141,7 @@ export class RecoverySweeper {
     bizSeqNo?: string,
   ) {
     const { db, queue } = this.deps;
-    const updated = await db.order.updateMany({
-      where: { id: order.id, status: 'EXPECTED' },
-      data: {
-        status: 'QUEUED',
-        recoveredAt: new Date(),
-        enqueuePending: true,
-        nextSweepAt: null,
-        bizSeqNo: bizSeqNo ?? undefined,
-      },
-    });
-    if (updated.count === 0) return; // the browser came back meanwhile
-    await addOrderEvent(db, order.id, 'recovered', { code, bizSeqNo: bizSeqNo ?? null });
+    if (!(await markRecovered(db, order, code, bizSeqNo))) return; // the browser came back meanwhile
     await recordAudit(db, {
       actor: 'system:recovery-sweeper',
       action: 'recover',
@@ -180,12 +164,7 @@ export class RecoverySweeper {
 
   private async expire(order: { id: string; appId: string; orderNo: string }): Promise<void> {
     const { db } = this.deps;
-    const updated = await db.order.updateMany({
-      where: { id: order.id, status: 'EXPECTED' },
-      data: { status: 'EXPIRED', nextSweepAt: null, lastError: "no result within WeBank's retention window" },
-    });
-    if (updated.count === 0) return;
-    await addOrderEvent(db, order.id, 'expired_without_result');
+    if (!(await markExpired(db, order))) return;
     await recordAudit(db, {
       actor: 'system:recovery-sweeper',
       action: 'expire',
@@ -198,16 +177,7 @@ export class RecoverySweeper {
   private async reportCounts(): Promise<void> {
     const m = this.deps.metrics;
     if (!m) return;
-    const rows = await this.deps.db.$queryRaw<{ state: string; n: bigint }[]>`
-      SELECT CASE
-               WHEN status = 'EXPECTED' THEN 'expected'
-               WHEN status = 'EXPIRED' THEN 'expired'
-               WHEN recovered_at IS NOT NULL THEN 'recovered'
-               ELSE 'called_back' END AS state,
-             count(*) AS n
-      FROM orders WHERE source = 'REGISTRATION' GROUP BY 1`;
-    for (const state of ['expected', 'expired', 'recovered', 'called_back']) {
-      m.recoveryOrders.set({ state }, Number(rows.find((r) => r.state === state)?.n ?? 0));
-    }
+    const counts = await countRegisteredByState(this.deps.db);
+    for (const [state, n] of Object.entries(counts)) m.recoveryOrders.set({ state }, n);
   }
 }

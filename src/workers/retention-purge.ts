@@ -7,14 +7,13 @@ import { orderKeyPrefix } from '../shared/evidence/keys';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { componentLogger } from '../shared/platform/logger';
 import type { Metrics } from '../shared/platform/metrics';
-import { PeriodicTask } from '../shared/platform/periodic-task';
-import { withLock } from '../shared/platform/redis-lock';
+import { LeaderTask } from '../shared/platform/leader-task';
+import { FINISHED } from '../shared/orders/lifecycle';
+import { recordPurge } from '../shared/orders/retention-records';
 import type { OrderStatus } from '../generated/prisma/client';
 
 const log = componentLogger('retention');
 
-/** Only finished orders are purged: nothing is still writing their evidence. */
-const FINISHED: OrderStatus[] = ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED', 'EXPIRED'];
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface RetentionPurgeDeps {
@@ -61,36 +60,31 @@ export function retentionDaysFor(cfg: Config, app: Pick<WebankApp, 'retentionDay
  * Object Lock retain-until date is still ahead is never deleted early: that order is skipped
  * whole and tried again on a later pass. One leader at a time (Redis lock).
  */
-export class RetentionPurge {
-  private readonly loop: PeriodicTask;
-  /** Aborted by stop(): a pass in progress ends after the order it is on. */
-  private stopping = new AbortController();
+export class RetentionPurge extends LeaderTask<PurgeReport> {
   /** Where the last pass stopped when it hit maxOrdersPerPass, per app. */
   private readonly resumeAfter = new Map<string, { createdAt: Date; id: string }>();
 
   constructor(private readonly deps: RetentionPurgeDeps) {
     const every = deps.cfg.RETENTION_INTERVAL_MS;
-    this.loop = new PeriodicTask('retention', () => this.purgeAsLeader(), every, Math.min(5000, every));
+    super({
+      name: 'retention',
+      prefix: deps.cfg.QUEUE_PREFIX,
+      lock: 'retention-purge',
+      redis: deps.redis,
+      lockTtlMs: 5 * 60_000,
+      intervalMs: every,
+      firstDelayMs: Math.min(5000, every),
+    });
   }
 
-  start(): void {
-    this.stopping = new AbortController();
-    this.loop.start();
+  protected scheduledPass(): Promise<PurgeReport | undefined> {
+    return this.purgeAsLeader();
   }
 
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.loop.stop();
-  }
-
-  /** One pass if no other replica is running one. */
+  /** One pass if no other replica is running one; it ends after the order it is on when stopped. */
   async purgeAsLeader(now = new Date()): Promise<PurgeReport | undefined> {
     if (!this.deps.cfg.apps.some((a) => retentionDaysFor(this.deps.cfg, a) > 0)) return undefined;
-    const key = `${this.deps.cfg.QUEUE_PREFIX}:lock:retention-purge`;
-    const res = await withLock(this.deps.redis, key, 5 * 60_000, (_lock, lost) =>
-      this.purgeOnce(now, AbortSignal.any([lost, this.stopping.signal])),
-    );
-    return res.acquired ? res.value : undefined;
+    return this.asLeader((signal) => this.purgeOnce(now, signal));
   }
 
   /** Purges what is due at `now`; stops early (between orders) when `signal` aborts. */
@@ -109,7 +103,8 @@ export class RetentionPurge {
         const page: ExpiredOrder[] = await this.deps.db.order.findMany({
           where: {
             appId: app.appId,
-            status: { in: FINISHED },
+            // Only finished orders: nothing is still writing their evidence.
+            status: { in: [...FINISHED] },
             createdAt: { lt: cutoff },
             ...(after
               ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
@@ -177,37 +172,19 @@ export class RetentionPurge {
     const bytes = rows.reduce((n, r) => n + Number(r.bytes), 0);
     const ref = { id: order.id, appId: order.appId, orderNo: order.orderNo };
     const detail = { reason, retentionDays: days, objects: keys.length, bytes, previousStatus: order.status };
-    const changed = await db.$transaction(async (tx) => {
-      const moved = await tx.order.updateMany({
-        where: { id: order.id, status: order.status },
-        data: { status: 'PURGED', purgedAt: now, idNoSealed: null, nameSealed: null, piiSealed: null },
-      });
-      if (moved.count === 0) return true;
-      if (rows.length) {
-        await tx.evidenceTombstone.createMany({
-          data: rows.map((r) => ({
-            orderId: order.id,
-            kind: r.kind,
-            key: r.key,
-            sha256: r.sha256,
-            bytes: r.bytes,
-            purgedAt: now,
-            reason,
-          })),
-          skipDuplicates: true,
-        });
-        await tx.evidence.deleteMany({ where: { orderId: order.id } });
-      }
-      // The end user's IP address and browser are personal data too.
-      await tx.callbackEvent.updateMany({ where: { orderId: order.id }, data: { clientIp: null, userAgent: null } });
-      await tx.orderEvent.create({ data: { orderId: order.id, type: 'purged', detail: detail } });
-      await tx.auditEntry.create({
-        data: auditData({ actor: 'system:retention', action: 'purge', outcome: 'success', order: ref, detail }),
-        select: { id: true },
-      });
-      return false;
+    const purged = await recordPurge(db, {
+      order,
+      rows,
+      purgedAt: now,
+      reason,
+      detail,
+      alongside: (tx) =>
+        tx.auditEntry.create({
+          data: auditData({ actor: 'system:retention', action: 'purge', outcome: 'success', order: ref, detail }),
+          select: { id: true },
+        }),
     });
-    if (changed) return 'changed';
+    if (!purged) return 'changed';
     log.info('order purged by retention', { orderId: order.id, appId: order.appId, objects: keys.length, reason });
     return 'purged';
   }

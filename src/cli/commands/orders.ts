@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { verifyOrderEvidence } from '../../shared/compliance/integrity';
 import { findOrderByNo } from '../../shared/compliance/order-lookup';
 import { loadOrderRecord, orderRef } from '../../shared/compliance/order-record';
-import { requeueOrder } from '../../shared/orders/requeue';
+import { requeueOrder } from '../../shared/compliance/staff-requeue';
 import { humanBytes, servedType } from '../../shared/compliance/order-view';
 import { CliError, EXIT } from '../io';
 import type { CliServices } from '../services';

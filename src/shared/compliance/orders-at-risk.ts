@@ -1,8 +1,7 @@
 import type { Config } from '../platform/config';
 import type { Db } from '../platform/db';
-
-/** Statuses in which an order has no archived evidence yet but could still get it. */
-const OPEN = ['EXPECTED', 'QUEUED', 'ARCHIVING', 'EVIDENCE_PENDING'] as const;
+import { OPEN } from '../orders/lifecycle';
+import { countRegisteredByState } from '../orders/recovery-records';
 
 export interface OrderAtRisk {
   id: string;
@@ -61,15 +60,6 @@ export async function ordersAtRisk(db: Db, cfg: Config, withinHours = 24, limit 
       };
     })
     .sort((a, b) => a.deadline.getTime() - b.deadline.getTime());
-  const counts = await db.$queryRaw<{ state: string; n: bigint }[]>`
-    SELECT CASE WHEN status = 'EXPECTED' THEN 'expected' WHEN status = 'EXPIRED' THEN 'expired'
-                WHEN recovered_at IS NOT NULL THEN 'recovered' ELSE 'called_back' END AS state, count(*) AS n
-    FROM orders WHERE source = 'REGISTRATION' GROUP BY 1`;
-  const registered = Object.fromEntries(
-    ['expected', 'called_back', 'recovered', 'expired'].map((s) => [
-      s,
-      Number(counts.find((c) => c.state === s)?.n ?? 0),
-    ]),
-  ) as Record<'expected' | 'called_back' | 'recovered' | 'expired', number>;
+  const registered = await countRegisteredByState(db);
   return { orders, registered };
 }

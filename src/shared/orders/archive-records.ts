@@ -1,5 +1,14 @@
-import { Prisma } from '../../generated/prisma/client';
+import { Prisma, type OrderStatus } from '../../generated/prisma/client';
 import type { Db } from '../platform/db';
+import { addOrderEvent } from './callback-results';
+import {
+  allowedFrom,
+  fromStatus,
+  fromStatusSql,
+  isStatus,
+  TransitionRefusedError,
+  type TransitionName,
+} from './lifecycle';
 
 /**
  * The archiver's writes to PostgreSQL, each one statement (data-modifying CTEs), so an archived
@@ -9,8 +18,8 @@ import type { Db } from '../platform/db';
  * whole or not at all, and never an evidence row for an object that is not complete in S3.
  */
 
-/** Statuses after which an order is never archived again. */
-export const TERMINAL_STATUSES = ['ARCHIVED', 'NO_RESULT', 'EVIDENCE_MISSING', 'FAILED', 'EXPIRED', 'PURGED'] as const;
+/** The transitions an archive job makes through `recordStep`. */
+const ARCHIVER_STEPS: readonly TransitionName[] = ['archiveOutcome', 'rearchived', 'attemptFailed', 'gaveUp'];
 
 export interface TimelineEvent {
   type: string;
@@ -42,7 +51,7 @@ export async function startArchive(
   >`
     WITH o AS (
       UPDATE orders SET status = 'ARCHIVING', archive_attempts = archive_attempts + 1, updated_at = now()
-      WHERE app_id = ${appId} AND order_no = ${orderNo} AND status::text <> ALL(${[...TERMINAL_STATUSES]}::text[])
+      WHERE app_id = ${appId} AND order_no = ${orderNo} AND ${fromStatusSql('archiveStarted')}
       RETURNING id, created_at, archive_attempts
     ), ev AS (
       INSERT INTO order_events (order_id, type, detail, created_at)
@@ -107,9 +116,14 @@ export interface ArchiveStep {
 
 /**
  * Records one step of an archive run in one statement: the stored files' evidence rows, the
- * order's columns (updated_at always) and the timeline lines, files' first, in order.
+ * order's columns (updated_at always) and the timeline lines, files' first, in order. A step that
+ * sets the status is one of the archiver's transitions and is written only while the order is in
+ * one of its from-statuses: a stale job (its order finished meanwhile by another run) writes
+ * nothing and gets a TransitionRefusedError. It must carry a timeline line saying why.
  */
 export async function recordStep(db: Db, orderId: string, step: ArchiveStep): Promise<void> {
+  const status = archiverStatus(step.fields?.status);
+  const guard = status ? Prisma.sql` AND ${fromStatusSql(allowedFrom(status, ARCHIVER_STEPS))}` : Prisma.empty;
   const sets: Prisma.Sql[] = [Prisma.sql`updated_at = now()`];
   if (step.archivedAt) sets.push(Prisma.sql`archived_at = now()`);
   for (const [field, value] of Object.entries(step.fields ?? {})) {
@@ -123,12 +137,14 @@ export async function recordStep(db: Db, orderId: string, step: ArchiveStep): Pr
   }
   const files = step.files ?? [];
   const events = [...files.flatMap((f) => f.events), ...(step.events ?? [])];
+  if (status !== undefined && events.length === 0)
+    throw new Error('recordStep: a status change needs its timeline line');
   const rows = JSON.stringify(
     files.map((f) => ({ kind: f.kind, key: f.key, bytes: f.bytes, sha256: f.sha256, content_type: f.contentType })),
   );
   const written = await db.$executeRaw`
     WITH o AS (
-      UPDATE orders SET ${Prisma.join(sets)} WHERE id = ${orderId}::uuid RETURNING id
+      UPDATE orders SET ${Prisma.join(sets)} WHERE id = ${orderId}::uuid${guard} RETURNING id
     ), ev AS (
       INSERT INTO evidence (order_id, kind, key, bytes, sha256, content_type, stored_at)
       SELECT o.id, f.kind, f.key, f.bytes, f.sha256, f.content_type, now()
@@ -141,8 +157,30 @@ export async function recordStep(db: Db, orderId: string, step: ArchiveStep): Pr
     SELECT o.id, v.type, v.detail, now()
     FROM o CROSS JOIN ${eventRows(events)}
     ORDER BY v.n`;
-  // No timeline line written although there were some: the order is gone (nothing was written).
-  if (written === 0 && events.length > 0) throw new Error(`order ${orderId} no longer exists`);
+  // No timeline line written although there were some: nothing was written, because the order is
+  // gone or (with a status) the lifecycle refused the change.
+  if (written === 0 && events.length > 0) {
+    const now = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+    if (now && status) throw new TransitionRefusedError(orderId, now.status, status);
+    throw new Error(`order ${orderId} no longer exists`);
+  }
+}
+
+/** The status a step sets, if any; one the archiver's transitions never lead to is refused. */
+function archiverStatus(value: unknown): OrderStatus | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && isStatus(value) && allowedFrom(value, ARCHIVER_STEPS).length > 0) return value;
+  throw new Error('recordStep: not a status the archiver sets');
+}
+
+/**
+ * A job cancelled by a worker shutting down: its order goes back to QUEUED for the worker that
+ * takes the job next, and the timeline says so (the line even if the order had moved on).
+ */
+export async function releaseToQueue(db: Db, orderId: string): Promise<void> {
+  await db.order
+    .updateMany({ where: { id: orderId, status: fromStatus('released') }, data: { status: 'QUEUED' } })
+    .then(() => addOrderEvent(db, orderId, 'archive_released', { reason: 'worker shutting down' }));
 }
 
 /** The events as rows `v(type, detail, n)`, `n` keeping their order (their ids follow it). */

@@ -1,17 +1,7 @@
 import type { Db } from '../platform/db';
 import type { Product } from '../platform/config';
 import type { Prisma } from '../../generated/prisma/client';
-
-/** Statuses after which an order already has (or had) its archive job: no second enqueue. */
-const PAST_QUEUEING = new Set([
-  'ARCHIVING',
-  'EVIDENCE_PENDING',
-  'ARCHIVED',
-  'NO_RESULT',
-  'EVIDENCE_MISSING',
-  'FAILED',
-  'PURGED',
-]);
+import { fromStatus, inGroup, TRANSITIONS } from './lifecycle';
 
 export interface VerifiedResult {
   appId: string;
@@ -71,8 +61,9 @@ export async function recordVerifiedResult(db: Db, r: VerifiedResult): Promise<R
           code: existing.callback_code,
           enqueue: false,
         };
-      } else if (PAST_QUEUEING.has(existing.status) || existing.status === 'QUEUED') {
-        // Recovered by the sweeper before the browser came back: note the callback, archive nothing twice.
+      } else if (!inGroup(TRANSITIONS.calledBack.from, existing.status)) {
+        // Queued already (recovered by the sweeper before the browser came back, or further on):
+        // note the callback, archive nothing twice.
         await tx.order.update({
           where: { id: existing.id },
           data: { callbackCode: r.code, h5faceId: r.h5faceId, verifiedAt: now },
@@ -82,7 +73,7 @@ export async function recordVerifiedResult(db: Db, r: VerifiedResult): Promise<R
         // A registered (EXPECTED) or expired order whose user finally came back; it keeps its
         // REGISTRATION source, and verifiedAt says the callback came.
         await tx.order.update({
-          where: { id: existing.id },
+          where: { id: existing.id, status: fromStatus('calledBack') },
           data: {
             status: 'QUEUED',
             callbackCode: r.code,

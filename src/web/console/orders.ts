@@ -2,7 +2,7 @@ import { verifyOrderEvidence } from '../../shared/compliance/integrity';
 import { openPii } from '../../shared/compliance/mask';
 import { orderRef } from '../../shared/compliance/order-record';
 import { orderView } from '../../shared/compliance/order-view';
-import { requeueOrder } from '../../shared/orders/requeue';
+import { requeueOrder } from '../../shared/compliance/staff-requeue';
 import { audit, audited, auditContext, loadOrderFor, markAudited, type ConsoleRouters, type RouteDeps } from './deps';
 import { sendPage } from './layout';
 import { orderPage } from './order-page';
