@@ -2,12 +2,13 @@ import { startSimulator, type Simulator, type SimulatorOptions } from '../../src
 import type { Config, Product } from '../../src/shared/platform/config';
 import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
 import { startWorkerRuntime } from '../../src/workers/main';
-import { startFauxqs, type FauxqsS3 } from './fauxqs';
+import type { EmulatedS3 } from '../../src/dev/s3-emulator';
+import { startFauxqs } from './fauxqs';
 import { startWeb, testConfig, uid, type WebHarness } from './web-harness';
 
 export interface Pipeline {
   sim: Simulator;
-  s3: FauxqsS3;
+  s3: EmulatedS3;
   web: WebHarness;
   workers: Awaited<ReturnType<typeof startWorkerRuntime>> | undefined;
   cfg: Config;
@@ -21,7 +22,7 @@ export interface Pipeline {
 }
 
 /**
- * The whole service on one machine for a test: the WeBank simulator and fauxqs on free ports,
+ * The whole service on one machine for a test: the WeBank simulator and S3 on free ports,
  * the web app, and (optionally started later) a worker runtime, all on the real PostgreSQL and
  * Redis with this test's own app id and queue prefix.
  */
@@ -32,13 +33,15 @@ export async function startPipeline(
     workers?: boolean;
     /** More WeBank apps (other products), reachable at `${CALLBACK_PATH}/<key>`. */
     extraApps?: { key: string; product: Product }[];
+    /** The S3 implementation to archive to (default fauxqs; see s3-implementations.ts). */
+    s3?: () => Promise<EmulatedS3>;
   } = {},
 ): Promise<Pipeline> {
   const appId = uid('TIDA');
   const secret = uid('secret');
   const extra = (opts.extraApps ?? []).map((a) => ({ ...a, appId: uid('TIDA'), secret: uid('secret') }));
   const sim = await startSimulator({ apps: [{ appId, secret }, ...extra], ...opts.sim });
-  const s3 = await startFauxqs();
+  const s3 = await (opts.s3 ?? startFauxqs)();
   const cfg = testConfig({
     WEBANK_APP_ID: appId,
     WEBANK_SECRET: secret,
