@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import type { Config, Product } from '../../src/shared/platform/config';
 import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
@@ -111,4 +113,32 @@ export async function redirectBack(p: Pipeline, orderNo: string, appKey = 'defau
   const q = new URLSearchParams(p.sim.callbackQuery(p.appIds[appKey]!, orderNo));
   const path = appKey === 'default' ? p.cfg.CALLBACK_PATH : `${p.cfg.CALLBACK_PATH}/${appKey}`;
   return fetch(`${p.web.url}${path}?${q}`, { redirect: 'manual' });
+}
+
+/** An object's bytes, read straight from the pipeline's S3 (not through the code under test). */
+export async function objectBytes(p: Pipeline, key: string): Promise<Buffer> {
+  const res = await p.s3.client.send(new GetObjectCommand({ Bucket: p.cfg.S3_BUCKET, Key: key }));
+  return Buffer.from(await res.Body!.transformToByteArray());
+}
+
+/**
+ * Checks each evidence row of an order against S3 and the simulator: the object holds exactly
+ * the bytes WeBank served, the row's SHA-256 and size are theirs, and the object's metadata
+ * carries the same hash and the file's type.
+ */
+export async function expectStoredAsServed(
+  p: Pipeline,
+  orderNo: string,
+  evidence: ReadonlyArray<{ kind: string; key: string; sha256: string; bytes: bigint | number }>,
+): Promise<void> {
+  const served = p.sim.servedMedia(p.appId, orderNo);
+  for (const ev of evidence) {
+    const original = served[ev.kind]!;
+    expect((await objectBytes(p, ev.key)).equals(original)).toBe(true);
+    expect(ev.sha256).toBe(createHash('sha256').update(original).digest('hex'));
+    expect(Number(ev.bytes)).toBe(original.length);
+    const head = await p.s3.client.send(new HeadObjectCommand({ Bucket: p.cfg.S3_BUCKET, Key: ev.key }));
+    expect(head.Metadata?.sha256).toBe(ev.sha256);
+    expect(head.ContentType).toBe(ev.kind === 'video' ? 'video/mp4' : 'image/jpeg');
+  }
 }

@@ -12,39 +12,48 @@ const NODE_VERSION = readFileSync(path.join(ROOT, '.node-version'), 'utf8').trim
 /** What @aws-sdk/core prints (process.emitWarning) when it runs on a Node.js it will stop supporting. */
 const SDK_NODE_WARNING = /NodeVersionSupportWarning|AWS SDK for JavaScript \(v3\)[\s\S]*require node/;
 
+/** Node.js (this test's own) running `args` in the repository; `output` collects stdout and stderr as they come. */
+function node(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { child, output: '', closed: new Promise<number | null>((resolve) => child.once('close', resolve)) };
+  child.stdout.on('data', (d: Buffer) => (run.output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (run.output += d.toString()));
+  return run;
+}
+
 /**
  * Runs a service entry point as `npm run dev:web` / `dev:worker` do, until its /readyz has been
  * asked once (a real S3 HeadBucket through the SDK), then stops it with SIGTERM. Resolves with
- * everything it wrote to stdout and stderr. `preload`: a module required before anything else.
+ * everything it wrote to stdout and stderr.
  */
-async function runEntry(entry: string, portVar: string, env: Record<string, string>, preload?: string) {
+async function runEntry(entry: string, portVar: string, env: Record<string, string>) {
   const port = await freePort();
-  const args = [...(preload ? ['--require', preload] : []), '--import', 'tsx', entry];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    // Its own app id: two workers of one app would wait for each other's ticket refresh at startup.
-    env: { ...process.env, ...env, WEBANK_APP_ID: uid('TIDA'), [portVar]: String(port), NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // Its own app id: two workers of one app would wait for each other's ticket refresh at startup.
+  const run = node(['--import', 'tsx', entry], {
+    ...process.env,
+    ...env,
+    WEBANK_APP_ID: uid('TIDA'),
+    [portVar]: String(port),
+    NODE_ENV: 'production',
   });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const { child } = run;
   try {
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`${entry} exited: ${output}`);
-      return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok;
-    }, 240_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n${output}`);
+    const exited = run.closed.then((code) => Promise.reject(new Error(`${entry} exited with ${code}`)));
+    const up = eventually(
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
+      240_000,
+    );
+    await Promise.race([up, exited]).catch((err: Error) => {
+      throw new Error(`${err.message}\n${run.output}`);
     });
     // Not ready (no SIGN ticket: WeBank is unreachable here), but S3 has been asked.
     const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { checks?: unknown };
     expect(JSON.stringify(ready)).toMatch(/"s3"/);
   } finally {
     child.kill('SIGTERM');
-    await closed;
+    await run.closed;
   }
-  return output;
+  return run.output;
 }
 
 describe('the Node.js the service runs on', () => {
@@ -80,20 +89,14 @@ describe('the Node.js the service runs on', () => {
   }, 300_000);
 
   it('when the SDK believes it runs on Node 20, then it prints that warning where the test above looks for it', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--require',
-        path.join(ROOT, 'test/support/pretend-node-20.cjs'),
-        '-e',
-        "new (require('@aws-sdk/client-s3').S3Client)({ region: 'us-east-1' }); console.log(process.version)",
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    await new Promise((resolve) => child.once('close', resolve));
+    const run = node([
+      '--require',
+      path.join(ROOT, 'test/support/pretend-node-20.cjs'),
+      '-e',
+      "new (require('@aws-sdk/client-s3').S3Client)({ region: 'us-east-1' }); console.log(process.version)",
+    ]);
+    await run.closed;
+    const { output } = run;
     expect(output).toMatch(/^v20\.20\.2$/m);
     expect(output).toMatch(SDK_NODE_WARNING);
   });
