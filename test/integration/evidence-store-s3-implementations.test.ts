@@ -66,7 +66,7 @@ describe.each(S3_IMPLEMENTATIONS)('EvidenceStore on %s', (_name, start) => {
       photo = await store.put({ key: { ...ORDER, kind: 'photo' }, body: chunked(PHOTO), expectedType: 'image/jpeg' });
       video = await store.put({ key: { ...ORDER, kind: 'video' }, body: chunked(VIDEO), expectedType: 'video/mp4' });
       sent = [...observed];
-    });
+    }, 60_000);
     afterAll(() => store?.close());
 
     it('then both come back byte-identical, their SHA-256 recorded in the metadata and re-verified', async () => {
