@@ -17,6 +17,8 @@ import {
 // The evidence path on two independent S3 implementations, as configured by default: the
 // checksum, addressing and encryption choices that must hold on AWS S3, MinIO, Ceph and COS alike.
 const MiB = 1024 * 1024;
+// Each case moves 12 MiB objects through an emulator: seconds, more on a loaded machine.
+jest.setTimeout(60_000);
 const ORDER = { appId: 'TIDAcompat01', orderNo: 'COMPAT20261202', date: new Date('2026-12-02T08:00:00Z') };
 const PHOTO = fixture('face.jpg');
 /** Above the 5 MiB part size (multipart, three parts) and above fauxqs's 11 MiB single-PUT limit. Random, so a misplaced part shows. */
@@ -66,7 +68,7 @@ describe.each(S3_IMPLEMENTATIONS)('EvidenceStore on %s', (_name, start) => {
       photo = await store.put({ key: { ...ORDER, kind: 'photo' }, body: chunked(PHOTO), expectedType: 'image/jpeg' });
       video = await store.put({ key: { ...ORDER, kind: 'video' }, body: chunked(VIDEO), expectedType: 'video/mp4' });
       sent = [...observed];
-    }, 60_000);
+    });
     afterAll(() => store?.close());
 
     it('then both come back byte-identical, their SHA-256 recorded in the metadata and re-verified', async () => {
