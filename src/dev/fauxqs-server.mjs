@@ -1,7 +1,7 @@
-// Runs fauxqs (ESM-only) in a child process for src/dev/fauxqs.ts: Jest's CommonJS runtime
-// cannot import it, and keeping the emulator's in-memory objects out of the test process keeps
-// memory measurements honest. Prints {"port":N} once listening; exits when stdin closes, so an
-// emulator never outlives the test process that started it.
+// Runs fauxqs (ESM-only) in a child process for src/dev/fauxqs.ts (via s3-emulator.ts): Jest's
+// CommonJS runtime cannot import it, and keeping the emulator's in-memory objects out of the test
+// process keeps memory measurements honest. Prints {"port":N} once listening; exits when stdin
+// closes, so an emulator never outlives the test process that started it.
 import { startFauxqs } from 'fauxqs';
 
 const buckets = process.argv.slice(2);

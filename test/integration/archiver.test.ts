@@ -1,16 +1,14 @@
-import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { open, dataKey } from '../../src/shared/platform/sealed';
 import { archiveJobId, enqueueArchive } from '../../src/shared/orders/archive-queue';
-import { eventually, redirectBack, startPipeline, type Pipeline } from '../support/pipeline';
+import {
+  eventually,
+  expectStoredAsServed,
+  objectBytes,
+  redirectBack,
+  startPipeline,
+  type Pipeline,
+} from '../support/pipeline';
 import { uid } from '../support/web-harness';
-
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-async function objectBytes(p: Pipeline, key: string): Promise<Buffer> {
-  const res = await p.s3.client.send(new GetObjectCommand({ Bucket: p.cfg.S3_BUCKET, Key: key }));
-  return Buffer.from(await res.Body!.transformToByteArray());
-}
 
 async function orderOf(p: Pipeline, orderNo: string) {
   return p.web.db.order.findUniqueOrThrow({
@@ -56,18 +54,8 @@ describe('evidence archiver', () => {
     expect(open(order.idNoSealed!, key)).toBe('110101199003074211');
     expect(open(order.nameSealed!, key)).toBe('王五');
 
-    const served = p.sim.servedMedia(p.appId, orderNo);
     expect(order.evidence.map((e) => e.kind)).toEqual(['photo', 'video']);
-    for (const ev of order.evidence) {
-      const original = served[ev.kind]!;
-      const stored = await objectBytes(p, ev.key);
-      expect(stored.equals(original)).toBe(true);
-      expect(ev.sha256).toBe(sha(original));
-      expect(Number(ev.bytes)).toBe(original.length);
-      const head = await p.s3.client.send(new HeadObjectCommand({ Bucket: p.cfg.S3_BUCKET, Key: ev.key }));
-      expect(head.Metadata?.sha256).toBe(ev.sha256);
-      expect(head.ContentType).toBe(ev.kind === 'video' ? 'video/mp4' : 'image/jpeg');
-    }
+    await expectStoredAsServed(p, orderNo, order.evidence);
     expect(order.evidence[0]!.key).toMatch(
       new RegExp(`^evidence/${p.appId}/\\d{4}/\\d{2}/\\d{2}/${orderNo}/photo\\.jpg$`),
     );

@@ -1,2 +1,2 @@
-// The emulator launcher lives in src/dev so the demo can use it too.
+// The emulator launchers live in src/dev so the demo and the benchmarks can use them too.
 export { startFauxqs, type FauxqsS3 } from '../../src/dev/fauxqs';

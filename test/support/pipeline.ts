@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import type { Config, Product } from '../../src/shared/platform/config';
 import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
 import { startWorkerRuntime } from '../../src/workers/main';
-import { startFauxqs, type FauxqsS3 } from './fauxqs';
+import type { EmulatedS3 } from '../../src/dev/s3-emulator';
+import { startFauxqs } from './fauxqs';
 import { startWeb, testConfig, uid, type WebHarness } from './web-harness';
 
 export interface Pipeline {
   sim: Simulator;
-  s3: FauxqsS3;
+  s3: EmulatedS3;
   web: WebHarness;
   workers: Awaited<ReturnType<typeof startWorkerRuntime>> | undefined;
   cfg: Config;
@@ -21,7 +24,7 @@ export interface Pipeline {
 }
 
 /**
- * The whole service on one machine for a test: the WeBank simulator and fauxqs on free ports,
+ * The whole service on one machine for a test: the WeBank simulator and S3 on free ports,
  * the web app, and (optionally started later) a worker runtime, all on the real PostgreSQL and
  * Redis with this test's own app id and queue prefix.
  */
@@ -32,13 +35,15 @@ export async function startPipeline(
     workers?: boolean;
     /** More WeBank apps (other products), reachable at `${CALLBACK_PATH}/<key>`. */
     extraApps?: { key: string; product: Product }[];
+    /** The S3 implementation to archive to (default fauxqs; see s3-implementations.ts). */
+    s3?: () => Promise<EmulatedS3>;
   } = {},
 ): Promise<Pipeline> {
   const appId = uid('TIDA');
   const secret = uid('secret');
   const extra = (opts.extraApps ?? []).map((a) => ({ ...a, appId: uid('TIDA'), secret: uid('secret') }));
   const sim = await startSimulator({ apps: [{ appId, secret }, ...extra], ...opts.sim });
-  const s3 = await startFauxqs();
+  const s3 = await (opts.s3 ?? startFauxqs)();
   const cfg = testConfig({
     WEBANK_APP_ID: appId,
     WEBANK_SECRET: secret,
@@ -108,4 +113,32 @@ export async function redirectBack(p: Pipeline, orderNo: string, appKey = 'defau
   const q = new URLSearchParams(p.sim.callbackQuery(p.appIds[appKey]!, orderNo));
   const path = appKey === 'default' ? p.cfg.CALLBACK_PATH : `${p.cfg.CALLBACK_PATH}/${appKey}`;
   return fetch(`${p.web.url}${path}?${q}`, { redirect: 'manual' });
+}
+
+/** An object's bytes, read straight from the pipeline's S3 (not through the code under test). */
+export async function objectBytes(p: Pipeline, key: string): Promise<Buffer> {
+  const res = await p.s3.client.send(new GetObjectCommand({ Bucket: p.cfg.S3_BUCKET, Key: key }));
+  return Buffer.from(await res.Body!.transformToByteArray());
+}
+
+/**
+ * Checks each evidence row of an order against S3 and the simulator: the object holds exactly
+ * the bytes WeBank served, the row's SHA-256 and size are theirs, and the object's metadata
+ * carries the same hash and the file's type.
+ */
+export async function expectStoredAsServed(
+  p: Pipeline,
+  orderNo: string,
+  evidence: ReadonlyArray<{ kind: string; key: string; sha256: string; bytes: bigint | number }>,
+): Promise<void> {
+  const served = p.sim.servedMedia(p.appId, orderNo);
+  for (const ev of evidence) {
+    const original = served[ev.kind]!;
+    expect((await objectBytes(p, ev.key)).equals(original)).toBe(true);
+    expect(ev.sha256).toBe(createHash('sha256').update(original).digest('hex'));
+    expect(Number(ev.bytes)).toBe(original.length);
+    const head = await p.s3.client.send(new HeadObjectCommand({ Bucket: p.cfg.S3_BUCKET, Key: ev.key }));
+    expect(head.Metadata?.sha256).toBe(ev.sha256);
+    expect(head.ContentType).toBe(ev.kind === 'video' ? 'video/mp4' : 'image/jpeg');
+  }
 }

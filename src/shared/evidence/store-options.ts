@@ -35,6 +35,7 @@ export function evidenceStoreOptions(cfg: Config): EvidenceStoreOptions {
     region: cfg.S3_REGION,
     endpoint: cfg.S3_ENDPOINT,
     forcePathStyle: cfg.S3_FORCE_PATH_STYLE,
+    checksums: cfg.S3_CHECKSUMS,
     credentials: { accessKeyId: cfg.S3_ACCESS_KEY_ID, secretAccessKey: cfg.S3_SECRET_ACCESS_KEY },
     bucket: cfg.S3_BUCKET,
     prefix: cfg.S3_PREFIX,

@@ -62,6 +62,8 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1),
   S3_SECRET_ACCESS_KEY: z.string().min(1),
   S3_FORCE_PATH_STYLE: bool.default(false),
+  /** when_required: no flexible checksums unless an operation demands one (S3-compatible stores); when_supported: the AWS SDK default. */
+  S3_CHECKSUMS: z.enum(['when_required', 'when_supported']).default('when_required'),
   S3_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]*$/)
