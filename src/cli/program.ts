@@ -5,6 +5,7 @@ import { orderCommands } from './commands/orders';
 import { registerCommands } from './commands/register';
 import { tokenCommands } from './commands/tokens';
 import { userCommands } from './commands/users';
+import { verificationCommands } from './commands/verifications';
 import { CliError, EXIT, type CliIo } from './io';
 import { CliServices } from './services';
 
@@ -47,6 +48,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   orderCommands(program, svc);
   registerCommands(program, svc);
   exportCommands(program, svc);
+  verificationCommands(program, svc);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;

@@ -1,14 +1,16 @@
 /**
  * `npm run demo`: the whole flow on one machine, against the bundled WeBank simulator.
- * A user "scans" on the simulator's H5 page, the browser is redirected to our callback, the
- * worker archives the result, and the evidence lands in S3 (fauxqs, or S3_ENDPOINT if set).
+ * A partner backend starts a verification with `POST /api/verifications` (its API token is all it
+ * holds), the user's browser opens the returned WeBank URL and "scans" on the simulator's H5 page,
+ * is redirected to our callback, the worker archives the result, and the evidence lands in S3
+ * (fauxqs, or S3_ENDPOINT if set).
  *
  * Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default: the local ones; the demo uses
  * its own database `faceid_demo`, created if missing). Pass `--keep` to leave everything running
  * and try the H5 page in a browser.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Client } from 'pg';
 import { startSimulator } from '../simulator';
 import { loadConfig, type Config } from '../shared/platform/config';
@@ -21,6 +23,7 @@ import { FINISHED } from '../shared/orders/lifecycle';
 import { createRedis } from '../shared/platform/redis';
 import { TicketStore } from '../shared/webank/tickets/ticket-store';
 import { dataKey } from '../shared/platform/sealed';
+import { createApiToken } from '../shared/compliance/staff/api-tokens';
 import { createApp } from '../web/app';
 import { startWorkerRuntime } from '../workers/main';
 import { startFauxqs } from '../dev/fauxqs';
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
   const s3 = process.env.S3_ENDPOINT ? undefined : await startFauxqs({ bucket: 'faceid-demo' });
   say(`3. S3 at ${s3?.endpoint ?? process.env.S3_ENDPOINT}${s3 ? ' (fauxqs, in memory)' : ''}`);
 
-  const cfg: Config = loadConfig({
+  const base: Config = loadConfig({
     REDIS_URL: 'redis://127.0.0.1:6379',
     DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     QUEUE_PREFIX: `{demo${randomBytes(3).toString('hex')}}`,
@@ -67,25 +70,38 @@ async function main(): Promise<void> {
     WEBANK_BASE_URL: sim.url,
   });
 
+  // Listening first: the service's public URL is the callback WeBank sends the browser back to.
+  const server: Server = await new Promise((resolve) => {
+    const srv = createServer().listen(keep ? base.PORT : 0, '127.0.0.1', () => resolve(srv));
+  });
+  const webUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const cfg: Config = Object.freeze({ ...base, PUBLIC_BASE_URL: webUrl });
+
   const db = createDb(cfg.DATABASE_URL, 4);
   const redis = createRedis(cfg.REDIS_URL, 'producer', 'demo-web');
   const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const evidence = EvidenceStore.fromConfig(cfg);
-  const app = createApp({ cfg, db, archiveQueue, tickets, metrics: createMetrics(), evidence, redis });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(keep ? cfg.PORT : 0, '127.0.0.1', () => resolve(s));
-  });
-  const webUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server.on('request', createApp({ cfg, db, archiveQueue, tickets, metrics: createMetrics(), evidence, redis }));
   say(`4. web service at ${webUrl} (callback ${cfg.CALLBACK_PATH})`);
 
   const workers = await startWorkerRuntime(cfg, { db, port: false });
   say('5. worker started; ticket keeper fetched access_token and SIGN ticket from the simulator');
 
+  // The partner's backend: one API token, no WeBank secret, no ticket.
+  const { token } = await createApiToken(db, cfg, { kind: 'partner', name: `demo-${randomBytes(3).toString('hex')}` });
   const orderNo = `demo${Date.now()}`;
-  const callbackUrl = `${webUrl}${cfg.CALLBACK_PATH}`;
-  const h5 = `${sim.url}/h5/start?${new URLSearchParams({ appId, orderNo, url: callbackUrl })}`;
-  say(`6. the user opens the H5 page: ${h5}`);
+  const res = await fetch(`${webUrl}/api/verifications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ orderNo, userId: 'demouser1' }),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/verifications answered HTTP ${res.status}: ${await res.text()}`);
+  const started = (await res.json()) as { url: string; expiresAt: string };
+  say(
+    `6. the partner's backend started order ${orderNo} with POST /api/verifications (an API token, no WeBank secret)`,
+  );
+  say(`   the user's browser opens ${started.url}`);
 
   const close = async () => {
     await workers.close();
@@ -99,15 +115,22 @@ async function main(): Promise<void> {
   };
 
   if (keep) {
-    say('   --keep: open that URL in a browser and press Pass; Ctrl-C to stop.');
+    say(
+      `   --keep: open that URL in a browser before ${started.expiresAt} (it works once) and press Pass; Ctrl-C to stop.`,
+    );
     process.once('SIGINT', () => void close().then(() => process.exit(0)));
     return;
   }
 
-  // The browser's part: press "Pass" on the H5 page, follow the redirect to our callback.
+  // The browser's part: open the start URL (WeBank logs it into the scan page), press "Pass",
+  // follow the redirect to our callback.
+  const login = await fetch(started.url, { redirect: 'manual' });
+  const scanPage = login.headers.get('location');
+  if (login.status !== 302 || !scanPage) throw new Error(`the start URL was refused (HTTP ${login.status})`);
+  const form = new URL(scanPage, sim.url).searchParams;
   const finish = await fetch(`${sim.url}/h5/finish`, {
     method: 'POST',
-    body: new URLSearchParams({ appId, orderNo, url: callbackUrl, product: 'faceid', outcome: 'pass' }),
+    body: new URLSearchParams({ ...Object.fromEntries(form), outcome: 'pass' }),
     redirect: 'manual',
   });
   const back = finish.headers.get('location');
@@ -148,7 +171,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   await close();
-  say('Done. Run with --keep to try the H5 page yourself.');
+  say('Done. Run with --keep to open the start URL in a browser yourself.');
 }
 
 main().then(

@@ -9,6 +9,9 @@ import { collect } from './media';
 import { RequestLog } from './request-log';
 import { faultGate } from './respond';
 import { controlRoutes } from './routes/control';
+import { FaceSessions } from './face-sessions';
+import { startControlRoutes, startLoginRoutes } from './routes/start-login';
+import { startUploadRoutes } from './routes/start-upload';
 import { h5Routes } from './routes/h5';
 import { oauthRoutes } from './routes/oauth';
 import { queryRoutes } from './routes/query';
@@ -33,7 +36,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     graceMs: opts.ticketGraceMs ?? 60_000,
     tokenTtlMs: opts.accessTokenTtlMs ?? 7200_000,
     ...(opts.tokenOverlapMs !== undefined && { tokenOverlapMs: opts.tokenOverlapMs }),
+    ...(opts.nonceTicketTtlMs !== undefined && { nonceTtlMs: opts.nonceTicketTtlMs }),
   });
+  const sessions = new FaceSessions();
   const scans = new ScanBook((id) => office.knowsApp(id), opts.fileDelayMs ?? 0);
   const faults = new FaultInjector(opts.seed);
   const requests = new RequestLog();
@@ -57,7 +62,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     rotateTickets: (appId) => {
       for (const id of appId === undefined ? secrets.keys() : [appId]) office.rotate(id);
     },
-    createScan: (input) => scans.create(input),
+    // A scan of a started order carries what its upload recorded: the granted h5faceId, the identity.
+    createScan: (input) => {
+      const started = sessions.forOrder(input.appId, input.orderNo);
+      if (!started) return scans.create(input);
+      const { faceId: h5faceId, idNo, name } = started;
+      return scans.create({ h5faceId, ...(idNo && { idNo }), ...(name && { name }), ...input });
+    },
     getScan: (appId, orderNo) => scans.get(appId, orderNo),
     signCallback,
     callbackQuery,
@@ -75,6 +86,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     setFaults: (f) => void faults.set(f),
     clearFaults: () => faults.clear(),
     requests: (filter) => requests.list(filter),
+    nonceTickets: (appId, userId) => office.nonceTicketsOf(appId, userId),
+    expireNonceTickets: (appId) => office.expireNonces(appId),
+    faceSession: (appId, orderNo) => sessions.forOrder(appId, orderNo),
     clearRequests: () => requests.clear(),
   };
 
@@ -84,9 +98,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const record = requests.middleware();
   app.use((req, res, next) => (/^\/(api|h5)\//.test(req.path) ? record(req, res, next) : next()));
   app.use(faultGate(faults, hanging));
+  app.use(startUploadRoutes(office, sessions)); // before oauthRoutes: it takes api_ticket?type=NONCE
+  app.use(startLoginRoutes(office, sessions));
   app.use(oauthRoutes(office));
   app.use(queryRoutes(office, scans));
   app.use(h5Routes({ knowsApp: (id) => office.knowsApp(id), createScan: sim.createScan, callbackQuery }));
+  app.use('/control', startControlRoutes(office, sessions));
   app.use('/control', controlRoutes(sim, faults, office));
   app.get('/', (_req, res) => void res.type('text').send('WeBank simulator: see docs/simulator.md\n'));
 

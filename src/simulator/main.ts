@@ -5,7 +5,7 @@ import { type SimulatorApp, type SimulatorOptions, startSimulator } from './inde
  * `npm run simulator`: the WeBank stand-in on SIM_PORT (default 8090). Apps come from SIM_APPS
  * (JSON `[{"appId":"..","secret":".."}]` or `appId:secret,appId:secret`), else WEBANK_APP_ID and
  * WEBANK_SECRET. Timings: SIM_TICKET_PERIOD_MS, SIM_TICKET_GRACE_MS, SIM_TOKEN_TTL_MS,
- * SIM_TOKEN_OVERLAP_MS, SIM_FILE_DELAY_MS; SIM_SEED for replayable faults; SIM_HOST to bind.
+ * SIM_TOKEN_OVERLAP_MS, SIM_FILE_DELAY_MS, SIM_NONCE_TICKET_TTL_MS; SIM_SEED for replayable faults; SIM_HOST to bind.
  */
 
 const log = componentLogger('simulator');
@@ -55,6 +55,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SimulatorO
     accessTokenTtlMs: 'SIM_TOKEN_TTL_MS',
     tokenOverlapMs: 'SIM_TOKEN_OVERLAP_MS',
     fileDelayMs: 'SIM_FILE_DELAY_MS',
+    nonceTicketTtlMs: 'SIM_NONCE_TICKET_TTL_MS',
     seed: 'SIM_SEED',
   } as const;
   for (const [key, name] of Object.entries(map) as [keyof typeof map, string][]) {

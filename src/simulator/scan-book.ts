@@ -33,6 +33,8 @@ export class ScanBook {
     if (typeof input.orderNo !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(input.orderNo)) {
       throw new Error('orderNo must be 1-64 letters, digits, _ or -');
     }
+    if (input.h5faceId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(String(input.h5faceId)))
+      throw new Error('h5faceId must be 1-64 letters, digits, _ or -');
     const product = input.product ?? 'faceid';
     if (!PRODUCTS.includes(product)) throw new Error(`unknown product ${String(product)}`);
     const outcome = input.outcome ?? 'pass';
@@ -48,7 +50,7 @@ export class ScanBook {
     const scan: ScanRecord = {
       appId: input.appId,
       orderNo: input.orderNo,
-      h5faceId: hexId('wb', 15),
+      h5faceId: input.h5faceId ?? hexId('wb', 15),
       code,
       bizSeqNo: digits(32),
       finishedAt,

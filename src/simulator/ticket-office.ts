@@ -21,8 +21,21 @@ export interface TicketOfficeOptions {
   graceMs: number;
   tokenTtlMs: number;
   tokenOverlapMs?: number;
+  /** NONCE ticket lifetime; default 120 s ("有效期为120秒,且一次性有效"). */
+  nonceTtlMs?: number;
   now?: () => number;
 }
+
+/** A NONCE ticket: one user, one use, 120 s, and no longer than the access_token that took it. */
+interface NonceTicket {
+  value: string;
+  token: string;
+  expiresAt: number;
+  usedAt?: number;
+}
+
+/** Why a NONCE-signed login was refused: no ticket of the user signs it, or the one that does is used or dead. */
+export type NonceRefusal = 'sign' | 'used' | 'expired';
 
 export type TokenResult = { ok: true; token: string; expiresAt: number } | { ok: false; reason: 'credentials' };
 export type TicketResult = { ok: true; ticket: string; expiresAt: number } | { ok: false; reason: 'token' };
@@ -38,6 +51,7 @@ const ticketValue = () => randomBytes(48).toString('base64url').replace(/[-_]/g,
 export class TicketOffice {
   private readonly tokens = new Map<string, AccessToken>();
   private readonly tickets = new Map<string, Ticket[]>();
+  private readonly nonces = new Map<string, NonceTicket[]>();
   private readonly now: () => number;
 
   constructor(private readonly opts: TicketOfficeOptions) {
@@ -88,6 +102,63 @@ export class TicketOffice {
     const head = list[list.length - 1];
     const tokenExpiresAt = head && head.tokenExpiresAt > now ? head.tokenExpiresAt : now + this.opts.tokenTtlMs;
     this.push(appId, now, tokenExpiresAt);
+  }
+
+  /** A fresh NONCE ticket for (app, user_id), each call a new one. */
+  issueNonce(appId: string, accessToken: string, userId: string): TicketResult {
+    const now = this.now();
+    const t = this.tokens.get(accessToken);
+    if (!t || t.appId !== appId || t.expiresAt <= now) return { ok: false, reason: 'token' };
+    const key = `${appId}\u0000${userId}`;
+    // Used and dead tickets are kept ten minutes, to tell a reused or late login from a forged one.
+    const list = (this.nonces.get(key) ?? []).filter((n) => n.expiresAt > now - 600_000);
+    const issued = { value: ticketValue(), token: accessToken, expiresAt: now + (this.opts.nonceTtlMs ?? 120_000) };
+    list.push(issued);
+    this.nonces.set(key, list);
+    return { ok: true, ticket: issued.value, expiresAt: Math.min(issued.expiresAt, t.expiresAt) };
+  }
+
+  /**
+   * Uses up the user's NONCE ticket for which `signs(ticket)` holds. Every ticket of the user is
+   * tried (all of them, whatever matches first); a live unused match wins, else the refusal says
+   * whether the matching ticket was used, dead (expired, or its token died), or none matched.
+   */
+  redeemNonce(
+    appId: string,
+    userId: string,
+    signs: (ticket: string) => boolean,
+  ): { ok: true } | { ok: false; reason: NonceRefusal } {
+    const now = this.now();
+    let refusal: NonceRefusal = 'sign';
+    let live: NonceTicket | undefined;
+    for (const n of this.nonces.get(`${appId}\u0000${userId}`) ?? []) {
+      if (!signs(n.value)) continue;
+      const tokenAlive = (this.tokens.get(n.token)?.expiresAt ?? 0) > now;
+      if (n.usedAt !== undefined) refusal = 'used';
+      else if (n.expiresAt <= now || !tokenAlive) refusal = refusal === 'used' ? refusal : 'expired';
+      else live ??= n;
+    }
+    if (!live) return { ok: false, reason: refusal };
+    live.usedAt = now;
+    return { ok: true };
+  }
+
+  /** The NONCE tickets issued for (app, user), newest last, for tests that check a NONCE-signed value. */
+  nonceTicketsOf(appId: string, userId: string): { value: string; expiresAt: Date; used: boolean }[] {
+    return (this.nonces.get(`${appId}\u0000${userId}`) ?? []).map((n) => ({
+      value: n.value,
+      expiresAt: new Date(n.expiresAt),
+      used: n.usedAt !== undefined,
+    }));
+  }
+
+  /** Ends every NONCE ticket of the app (or of all apps) now, so a test can open a link that has expired. */
+  expireNonces(appId?: string): void {
+    const now = this.now();
+    for (const [key, list] of this.nonces) {
+      if (appId === undefined || key.startsWith(`${appId}\u0000`))
+        for (const n of list) n.expiresAt = Math.min(n.expiresAt, now);
+    }
   }
 
   /** Tickets that verify a signature now, current first. */

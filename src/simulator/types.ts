@@ -1,3 +1,5 @@
+import type { FaceSession } from './face-sessions';
+
 /** The public shapes of the WeBank simulator; `index.ts` re-exports them. */
 
 export interface SimulatorApp {
@@ -22,6 +24,8 @@ export interface SimulatorOptions {
    * life (WeBank: "旧的只有一分钟的并存期"). Off by default.
    */
   tokenOverlapMs?: number;
+  /** NONCE ticket lifetime; default 120 s. */
+  nonceTicketTtlMs?: number;
   /** Default delay after a scan finishes before its files are served; default 0. */
   fileDelayMs?: number;
   /** Seed of the fault-injection dice, for reproducible runs. */
@@ -34,6 +38,8 @@ export type SimProduct = 'faceid' | 'liveness' | 'ocr';
 export interface ScanInput {
   appId: string;
   orderNo: string;
+  /** Default: the one the order's identity upload granted, else a new one. */
+  h5faceId?: string;
   /** Default 'faceid'. */
   product?: SimProduct;
   /** Default 'pass'; fail uses `code` (default '66660015'); abandon/risk → queries answer 66660011. */
@@ -132,4 +138,10 @@ export interface Simulator {
   clearFaults(): void;
   requests(filter?: { path?: string }): RequestRecord[];
   clearRequests(): void;
+  /** The NONCE tickets issued to an app's user, newest last (values included: a test double). */
+  nonceTickets(appId: string, userId: string): { value: string; expiresAt: Date; used: boolean }[];
+  /** Ends the NONCE tickets of an app (all apps when omitted) now: their start URLs are refused. */
+  expireNonceTickets(appId?: string): void;
+  /** What the identity upload of an order recorded (granted id, user, identity), if any. */
+  faceSession(appId: string, orderNo: string): FaceSession | undefined;
 }

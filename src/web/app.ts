@@ -8,6 +8,13 @@ import type { Metrics } from '../shared/platform/metrics';
 import type { ArchiveJobData } from '../shared/orders/archive-queue';
 import type { TicketStore } from '../shared/webank/tickets/ticket-store';
 import { TicketCandidateCache, type CandidateSource } from '../shared/webank/tickets/candidate-cache';
+import {
+  CredentialConflicts,
+  credentialConflictCheck,
+  sampleConflictMetrics,
+} from '../shared/webank/tickets/credential-conflicts';
+import { ResultRedirects } from '../shared/orders/result-redirects';
+import { VerificationStarter } from '../shared/orders/verification-start';
 import { ResultRecorder } from './result-recorder';
 import type { Redis } from 'ioredis';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
@@ -17,6 +24,7 @@ import { callbackRouter } from './callback';
 import { createConsoleRouter } from './console';
 import { jsonErrorHandler } from './http-errors';
 import { partnerApiRouter } from './partner-api';
+import { verificationsRouter } from './verifications';
 import type { VerifyDeps } from './verify-result';
 
 export interface AppDeps {
@@ -38,6 +46,8 @@ export interface AppDeps {
   checks?: Check[];
   /** Routers mounted before the 404 handler (e.g. the queue dashboard). */
   extraRouters?: express.Router[];
+  /** Starts verifications for partners (`POST /api/verifications`); one is made from the config if absent. */
+  starter?: VerificationStarter;
 }
 
 /** What /readyz checks in the web process. */
@@ -56,6 +66,10 @@ export function webChecks(
         if (missing.length) throw new Error(`no valid SIGN ticket for ${missing.join(', ')}`);
       },
     },
+    credentialConflictCheck(
+      CredentialConflicts.fromConfig(deps.db, deps.cfg),
+      deps.cfg.apps.map((a) => a.appId),
+    ),
   ];
 }
 
@@ -71,18 +85,33 @@ export function createApp(deps: AppDeps): express.Express {
     next(req.originalUrl.length > 4096 ? new AppError('uri_too_long', 414, 'URI too long') : undefined);
   });
   const ticketCacheMs = deps.ticketCacheMs ?? 1000;
+  const resultRedirects = new ResultRedirects(deps.redis, deps.cfg.QUEUE_PREFIX);
   const verifyDeps = {
     ...deps,
     tickets: ticketCacheMs > 0 ? new TicketCandidateCache(deps.tickets, ticketCacheMs) : deps.tickets,
     recorder: deps.recorder ?? new ResultRecorder(deps.db, deps.archiveQueue),
+    resultRedirects,
   };
+  const appIds = deps.cfg.apps.map((a) => a.appId);
+  const conflicts = CredentialConflicts.fromConfig(deps.db, deps.cfg);
   // The hot route first: every redirect passes the routers mounted before it.
   app.use(callbackRouter(verifyDeps));
   app.use(healthRouter(deps.checks ?? []));
   app.get('/metrics', async (_req, res) => {
+    await sampleConflictMetrics(conflicts, deps.metrics, appIds).catch(() => undefined);
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  app.use(partnerApiRouter({ ...verifyDeps, auth: createAuth(deps), ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE }));
+  const auth = createAuth(deps);
+  app.use(partnerApiRouter({ ...verifyDeps, auth, ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE }));
+  app.use(
+    verificationsRouter({
+      cfg: deps.cfg,
+      db: deps.db,
+      redis: deps.redis,
+      auth,
+      starter: deps.starter ?? VerificationStarter.fromConfig(deps.cfg, deps.db, resultRedirects),
+    }),
+  );
   app.use(
     '/console',
     createConsoleRouter({ db: deps.db, cfg: deps.cfg, evidence: deps.evidence, archiveQueue: deps.archiveQueue }),

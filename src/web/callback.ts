@@ -6,9 +6,12 @@ import { verifyAndRecord, type VerifyDeps } from './verify-result';
 import { renderResultPage } from './result-page';
 import { answerError } from './http-errors';
 import type { Metrics } from '../shared/platform/metrics';
+import type { ResultRedirects } from '../shared/orders/result-redirects';
 
 export interface CallbackDeps extends VerifyDeps {
   metrics?: Metrics;
+  /** The partner's own result page of a verification we started (`redirectUrl`), if any. */
+  resultRedirects?: Pick<ResultRedirects, 'lookup'>;
 }
 
 export type Outcome = 'verified' | 'failed' | 'rejected';
@@ -83,15 +86,17 @@ async function process_(deps: CallbackDeps, appKey: string, req: Request, res: R
   } else if (result.verdict === 'rejected') {
     renderResultPage(res, 403, 'Verification result rejected', 'The result could not be authenticated.');
   } else {
-    answer(cfg, res, p.orderNo, result.code === '0' ? 'verified' : 'failed');
+    const own = await deps.resultRedirects?.lookup(app.appId, p.orderNo);
+    answer(cfg, res, p.orderNo, result.code === '0' ? 'verified' : 'failed', own);
   }
   return result.verdict;
 }
 
-function answer(cfg: Config, res: Response, orderNo: string, outcome: Outcome): void {
+function answer(cfg: Config, res: Response, orderNo: string, outcome: Outcome, redirect?: string): void {
   res.set('Cache-Control', 'no-store');
-  if (cfg.RESULT_REDIRECT_URL) {
-    const url = new URL(cfg.RESULT_REDIRECT_URL);
+  const target = redirect ?? cfg.RESULT_REDIRECT_URL;
+  if (target) {
+    const url = new URL(target);
     url.searchParams.set('orderNo', orderNo);
     url.searchParams.set('outcome', outcome);
     // Not res.redirect: its content negotiation for a body no browser shows costs more than the rest of the answer.

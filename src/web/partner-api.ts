@@ -16,11 +16,11 @@ export interface PartnerApiDeps extends VerifyDeps {
   ratePerMinute?: number;
 }
 
-const appKey = z
+export const appKey = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,32}$/)
   .default('default');
-const orderNo = z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'letters and digits, at most 32');
+export const orderNo = z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'letters and digits, at most 32');
 
 const verifyBody = z
   .object({
@@ -87,12 +87,13 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
   return router;
 }
 
-function rateLimit(deps: PartnerApiDeps, limit: number) {
+/** Per partner token and `bucket` (its own count per kind of call), `limit` requests a minute. */
+export function rateLimit(deps: Pick<PartnerApiDeps, 'redis' | 'cfg'>, limit: number, bucket = 'partner') {
   return async (_req: Request, res: Response, next: NextFunction) => {
     const partner = res.locals.partner as PartnerPrincipal;
     const decision = await rateLimitHit(
       deps.redis,
-      `${deps.cfg.QUEUE_PREFIX}:rl:partner:${partner.tokenId}`,
+      `${deps.cfg.QUEUE_PREFIX}:rl:${bucket}:${partner.tokenId}`,
       limit,
       60,
     );
@@ -105,7 +106,8 @@ function rateLimit(deps: PartnerApiDeps, limit: number) {
   };
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+/** The body as `schema` says, or 400 naming every problem (never the values: they may be personal). */
+export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {
     throw badRequest('invalid request body', {
@@ -115,7 +117,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return parsed.data;
 }
 
-function appFor(deps: PartnerApiDeps, res: Response, key: string): WebankApp {
+/** The configured app `key` names, if the request's partner token covers it (404 / 403 otherwise). */
+export function appFor(deps: Pick<PartnerApiDeps, 'cfg'>, res: Response, key: string): WebankApp {
   const app = appByKey(deps.cfg, key);
   if (!app) throw notFound(`unknown app key ${key}`);
   if (!partnerMayUseApp(res.locals.partner as PartnerPrincipal, key)) throw forbidden('this token is not for that app');

@@ -23,7 +23,8 @@ const UNKNOWN_CODE_ATTEMPTS = 5;
 /** What the archiver needs of the ticket keeper. */
 export interface TicketSource {
   currentTicket(appId: string): Promise<string>;
-  refreshNow(appId: string, reason: string): Promise<unknown>;
+  /** `refused`: the ticket WeBank refused and its code (judged as a possible credential conflict). */
+  refreshNow(appId: string, reason: string, opts?: { refused?: { ticket: string; code: string } }): Promise<unknown>;
 }
 
 export interface ArchiverDeps {
@@ -55,16 +56,19 @@ export class RecentTicket implements TicketSource {
     return this.recent.get(appId, () => this.source.currentTicket(appId));
   }
 
-  async refreshNow(appId: string, reason: string): Promise<unknown> {
+  async refreshNow(appId: string, reason: string, opts?: { refused?: { ticket: string; code: string } }) {
     this.recent.forget(appId);
     try {
-      return await this.source.refreshNow(appId, reason);
+      return await this.source.refreshNow(appId, reason, opts);
     } finally {
       // Another job may have re-read the refused ticket while the refresh ran.
       this.recent.forget(appId);
     }
   }
 }
+
+/** The ticket each signature refusal was signed with, for the credential-conflict check (never logged). */
+const REFUSED = new WeakMap<Error, { ticket: string; code: string }>();
 
 /** The files did not all arrive: retried later with BullMQ backoff until the horizon. */
 export class EvidencePendingError extends Error {
@@ -135,7 +139,7 @@ export async function archiveOrder(
       if (isSignatureRejection(err) && !signatureRetried) {
         // WeBank refused our signature: the ticket rotated under us. Refresh once and go again.
         signatureRetried = true;
-        await deps.tickets.refreshNow(appId, 'signature rejected');
+        await deps.tickets.refreshNow(appId, 'signature rejected', { refused: REFUSED.get(err as Error) });
         return undefined;
       }
       throw err;
@@ -256,7 +260,9 @@ async function queryOnce(
   // WeBank refused our sign (the ticket rotated under us): thrown from here so that archiveOrder's
   // refresh-and-ask-again path sees it; returned as an envelope it would only fail the attempt.
   if (SIGNATURE_REJECTION_CODES.has(envelope.code)) {
-    throw new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
+    const refusal = new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
+    REFUSED.set(refusal, { ticket, code: envelope.code });
+    throw refusal;
   }
   return { envelope, result: parsed.result, hasResult: Object.keys(parsed.result).length > 0 };
 }

@@ -63,7 +63,7 @@ export async function startPipeline(
     sim,
     s3,
     web,
-    cfg,
+    cfg: web.cfg,
     evidence,
     appId,
     appIds: Object.fromEntries(cfg.apps.map((a) => [a.key, a.appId])),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/shared/platform/config';
@@ -42,7 +42,15 @@ export interface WebHarness {
 
 /** Starts the web app on a free port with real PostgreSQL and Redis. */
 export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolean } = {}): Promise<WebHarness> {
-  const cfg = opts.cfg ?? testConfig();
+  // Listening first, so the app's public URL (the callback of started verifications) is known.
+  const server: Server = await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  const given = opts.cfg ?? testConfig();
+  const cfg: Config = given.PUBLIC_BASE_URL
+    ? given
+    : Object.freeze({ ...given, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
   const db = opts.db ?? createDb(cfg.DATABASE_URL, 4);
   const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-web');
   const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
@@ -54,10 +62,7 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
     ? new TicketKeeper({ db, redis, config: cfg, minForcedGapMs: 5000 })
     : undefined;
   const app = createApp({ cfg, db, archiveQueue: queue, tickets, ticketRefresher, metrics, evidence, redis, checks });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as { port: number };
+  server.on('request', app);
   return {
     url: `http://127.0.0.1:${port}`,
     cfg,

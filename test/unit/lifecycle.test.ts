@@ -22,6 +22,7 @@ const EXPECTED_EDGES: Record<TransitionName, string[]> = {
   verified: ['new→QUEUED'],
   calledBack: ['EXPECTED→QUEUED', 'EXPIRED→QUEUED'],
   recovered: ['EXPECTED→QUEUED'],
+  startFailed: ['EXPECTED→FAILED'],
   expired: ['EXPECTED→EXPIRED'],
   archiveStarted: ['EXPECTED→ARCHIVING', 'QUEUED→ARCHIVING', 'ARCHIVING→ARCHIVING', 'EVIDENCE_PENDING→ARCHIVING'],
   archiveOutcome: ['EXPECTED', 'QUEUED', 'ARCHIVING', 'EVIDENCE_PENDING'].flatMap((f) =>

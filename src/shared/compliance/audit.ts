@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = [
   'purge',
   // Orders registered in a batch from the CLI (the partner API's POST /api/orders is not staff activity).
   'register',
+  // A verification started from the CLI (the partner API's POST /api/verifications is on the order's timeline).
+  'verification.start',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -63,6 +63,11 @@ export const TRANSITIONS = {
     to: ['QUEUED'],
     why: "the user's browser came back with a verified result (after expiry too: it is still a result)",
   },
+  startFailed: {
+    from: ['EXPECTED'],
+    to: ['FAILED'],
+    why: 'starting the verification at WeBank failed before the user got a link: nothing can come back',
+  },
   recovered: {
     from: ['EXPECTED'],
     to: ['QUEUED'],

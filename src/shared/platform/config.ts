@@ -5,6 +5,16 @@ import { z } from 'zod';
 export const PRODUCTS = ['faceid', 'liveness', 'ocr'] as const;
 export type Product = (typeof PRODUCTS)[number];
 
+/**
+ * WeBank's identity upload that starts an H5 verification, per flavour of the contract: 基础版
+ * `geth5faceid` (h5faceId), 增强版 `getAdvFaceId` and Plus `getPlusFaceId` (faceId). docs/simulator.md.
+ */
+export const START_APIS = ['geth5faceid', 'getAdvFaceId', 'getPlusFaceId'] as const;
+export type StartApi = (typeof START_APIS)[number];
+/** The same for the App SDK: 基础版 `getfaceid`, 增强版 `getAdvFaceId`, Plus `getPlusFaceId`. */
+export const SDK_START_APIS = ['getfaceid', 'getAdvFaceId', 'getPlusFaceId'] as const;
+export type SdkStartApi = (typeof SDK_START_APIS)[number];
+
 const SAAS_HOST = 'https://miniprogram-kyc.tencentcloudapi.com';
 
 const bool = z
@@ -29,6 +39,12 @@ const appSchema = z.object({
   baseUrl: z.string().url().optional(),
   /** Overrides RETENTION_DAYS for this app; 0 = keep forever. */
   retentionDays: z.number().int().nonnegative().optional(),
+  /** Which upload starts this app's H5 verifications (must match the WeBank contract). */
+  startApi: z.enum(START_APIS).default('geth5faceid'),
+  /** Which upload starts this app's App SDK verifications. */
+  sdkStartApi: z.enum(SDK_START_APIS).default('getAdvFaceId'),
+  /** The App SDK's keyLicence (WeBank console), handed to the App with its start parameters. */
+  sdkLicence: z.string().min(1).max(4096).optional(),
 });
 export type WebankApp = Omit<z.infer<typeof appSchema>, 'baseUrl'> & { baseUrl: string };
 
@@ -49,6 +65,10 @@ const envSchema = z.object({
   WEBANK_APP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -'),
   WEBANK_SECRET: z.string().min(1),
   WEBANK_PRODUCT: z.enum(PRODUCTS).default('faceid'),
+  /** The default app's start flavours and App SDK licence (per app: `startApi`, `sdkStartApi`, `sdkLicence`). */
+  WEBANK_START_API: z.enum(START_APIS).default('geth5faceid'),
+  WEBANK_SDK_START_API: z.enum(SDK_START_APIS).default('getAdvFaceId'),
+  WEBANK_SDK_LICENCE: z.string().max(4096).optional(),
   /** Extra apps as JSON: [{"key":"shop","appId":"...","secret":"...","product":"ocr","baseUrl":"..."}]. */
   WEBANK_APPS: z.string().optional(),
   WEBANK_TIMEOUT_MS: int(10000),
@@ -78,6 +98,10 @@ const envSchema = z.object({
     .regex(/^\/[A-Za-z0-9/_-]*$/)
     .default('/webank/callback'),
   RESULT_REDIRECT_URL: optionalUrl,
+  /** This service's public origin, as users' browsers reach it: the callback URL of started verifications. */
+  PUBLIC_BASE_URL: optionalUrl,
+  /** Origins a started verification's `redirectUrl` may point to (comma-separated); RESULT_REDIRECT_URL's is always allowed. */
+  START_REDIRECT_ORIGINS: z.string().default(''),
   /** AES-256-GCM key for tickets and personal data at rest. */
   DATA_ENCRYPTION_KEY: base64Key,
   /** keep = encrypted at rest; drop = ID number and name are not stored at all. */
@@ -95,6 +119,12 @@ const envSchema = z.object({
   ARCHIVE_STALLED_CHECK_MS: z.coerce.number().int().min(1000).default(30000),
   SHUTDOWN_TIMEOUT_MS: int(25000),
   PARTNER_RATE_PER_MINUTE: int(600),
+  /** Verification starts per minute per partner token (each spends two WeBank calls). */
+  PARTNER_START_RATE_PER_MINUTE: int(60),
+  /** WeBank refusing credentials we obtained less than this long ago counts as a credential conflict. */
+  CREDENTIAL_CONFLICT_WINDOW_MINUTES: z.coerce.number().positive().default(30),
+  /** More conflicts than this in an hour: another system is refreshing the same WBappid (/readyz, metric). */
+  CREDENTIAL_CONFLICT_MAX_PER_HOUR: int(2),
   /** A registered order with no callback after this long is looked up at WeBank by the sweeper. */
   RECOVERY_QUIET_MINUTES: z.coerce.number().nonnegative().default(10),
   /** WeBank keeps results this long; after it a never-found order is EXPIRED. */
@@ -161,6 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appId: rest.WEBANK_APP_ID,
       secret: rest.WEBANK_SECRET,
       product: rest.WEBANK_PRODUCT,
+      startApi: rest.WEBANK_START_API,
+      sdkStartApi: rest.WEBANK_SDK_START_API,
+      ...(rest.WEBANK_SDK_LICENCE ? { sdkLicence: rest.WEBANK_SDK_LICENCE } : {}),
       ...defaults,
     },
   ];

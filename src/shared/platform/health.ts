@@ -3,12 +3,18 @@ import { Router } from 'express';
 export interface Check {
   name: string;
   run: () => Promise<unknown>;
+  /**
+   * Reported but not deciding readiness: a warning for operators (a credential conflict) that
+   * taking the replica out of the load balancer would only make worse.
+   */
+  advisory?: boolean;
 }
 
 export interface CheckResult {
   ok: boolean;
   latencyMs: number;
   error?: string;
+  advisory?: true;
 }
 
 const TIMEOUT_MS = 2000;
@@ -26,7 +32,7 @@ export async function runChecks(checks: readonly Check[]) {
             timer = setTimeout(() => reject(new Error('timed out')), TIMEOUT_MS);
           }),
         ]);
-        return [c.name, { ok: true, latencyMs: Math.round(performance.now() - started) }];
+        return [c.name, { ok: true, latencyMs: Math.round(performance.now() - started), ...advisory(c) }];
       } catch (err) {
         return [
           c.name,
@@ -34,6 +40,7 @@ export async function runChecks(checks: readonly Check[]) {
             ok: false,
             latencyMs: Math.round(performance.now() - started),
             error: (err as Error).message.split('\n')[0]?.slice(0, 200),
+            ...advisory(c),
           },
         ];
       } finally {
@@ -42,8 +49,12 @@ export async function runChecks(checks: readonly Check[]) {
     }),
   );
   const checksOut = Object.fromEntries(results);
-  return { status: results.every(([, r]) => r.ok) ? 'ready' : 'unavailable', checks: checksOut };
+  const ready = results.every(([, r]) => r.ok || r.advisory);
+  const warnings = results.filter(([, r]) => !r.ok && r.advisory).map(([name]) => name);
+  return { status: ready ? 'ready' : 'unavailable', checks: checksOut, ...(warnings.length ? { warnings } : {}) };
 }
+
+const advisory = (c: Check): { advisory?: true } => (c.advisory ? { advisory: true } : {});
 
 /** `/healthz` (the process answers) and `/readyz` (its dependencies answer), JSON. */
 export function healthRouter(checks: readonly Check[]): Router {

@@ -87,6 +87,18 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       labelNames: ['app'],
       registers: r,
     }),
+    credentialConflicts: new Gauge({
+      name: 'faceid_credential_conflicts_last_hour',
+      help: 'Refreshes of ours whose fresh credentials WeBank refused in the last hour (another system refreshing the WBappid)',
+      labelNames: ['app'],
+      registers: r,
+    }),
+    credentialConflictSuspected: new Gauge({
+      name: 'faceid_credential_conflict_suspected',
+      help: '1 when credential conflicts in the last hour exceed CREDENTIAL_CONFLICT_MAX_PER_HOUR, else 0',
+      labelNames: ['app'],
+      registers: r,
+    }),
     ordersByState: new Gauge({
       name: 'faceid_orders',
       help: 'Orders by status (reconciler sample)',

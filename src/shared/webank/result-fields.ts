@@ -64,8 +64,9 @@ export function resultColumns(
     similarity: str(result.similarity) ?? null,
     occurredTime: str(result.occurredTime) ?? str(result.operateTime) ?? null,
     idType: str(result.idType) ?? null,
-    idNoSealed: pii.idNo ? sealIf(result[pii.idNo]) : null,
-    nameSealed: pii.name ? sealIf(result[pii.name]) : null,
+    // Absent from the answer: left as it is (a verification we started sealed the claimed identity).
+    idNoSealed: (pii.idNo && sealIf(result[pii.idNo])) || undefined,
+    nameSealed: (pii.name && sealIf(result[pii.name])) || undefined,
     piiSealed: Object.keys(other).length && piiKey ? seal(JSON.stringify(other), piiKey) : null,
     details: Object.keys(details).length ? details : undefined,
   };

@@ -5,6 +5,7 @@ import { LockUnavailableError, withLock } from '../../platform/redis-lock';
 import { WebankClient } from '../client';
 import type { TicketCandidate } from '../signature';
 import { backoffDelay, sleep } from './backoff';
+import { CredentialConflicts } from './credential-conflicts';
 import { describeFailure, failureFields, type FailureSummary } from './failure';
 import { obtainSignTicket, type TicketSource } from './obtain-ticket';
 import { RefreshPolicy, type RefreshWant as Want } from './refresh-policy';
@@ -33,6 +34,8 @@ export interface TicketKeeperOptions extends TicketReaderOptions {
   debounceMs?: number;
   /** A forced refresh is skipped when the ticket is younger than this; default 5 s. */
   minForcedGapMs?: number;
+  /** Where refusals of recent credentials are judged and counted; default from the config. */
+  conflicts?: CredentialConflicts;
 }
 
 /** How one refresh attempt ended: nothing due, done here, done by another replica, failed, or shutting down. */
@@ -84,6 +87,7 @@ export class TicketKeeper {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly debounceMs: number;
+  private readonly conflicts: () => CredentialConflicts;
   private stopping = false;
 
   constructor(opts: TicketKeeperOptions) {
@@ -104,6 +108,8 @@ export class TicketKeeper {
     this.retryBaseMs = opts.retryBaseMs ?? 5000;
     this.retryMaxMs = opts.retryMaxMs ?? 5 * 60_000;
     this.debounceMs = opts.debounceMs ?? 200;
+    let conflicts = opts.conflicts;
+    this.conflicts = () => (conflicts ??= CredentialConflicts.fromConfig(opts.db, cfg(), this.log));
     for (const app of opts.apps ?? cfg().apps) {
       this.states.set(app.appId, {
         appId: app.appId,
@@ -152,11 +158,22 @@ export class TicketKeeper {
    * Refreshes now (WeBank refused our sign, an operator asked). Calls within `debounceMs` share
    * one refresh; across replicas the lock and the store re-check make it one. Pass the refused
    * ticket so a refresh another replica already did is not repeated. Resolves with the outcome;
-   * rejects only for an app this keeper does not hold.
+   * rejects only for an app this keeper does not hold. `refused` (the ticket WeBank refused and its
+   * code) is judged as a possible credential conflict; it does not change how the refresh is made.
    */
-  refreshNow(appId: string, reason: string, opts: { rejectedTicket?: string } = {}): Promise<RefreshOutcome> {
+  refreshNow(
+    appId: string,
+    reason: string,
+    opts: { rejectedTicket?: string; refused?: { ticket: string; code: string } } = {},
+  ): Promise<RefreshOutcome> {
     const s = this.states.get(appId);
     if (!s) return Promise.reject(new Error(`no ticket keeper for app ${appId}`));
+    if (opts.refused) {
+      const { ticket, code } = opts.refused;
+      void this.conflicts()
+        .ticketRefused(appId, ticket, 'query', code)
+        .catch((err: Error) => this.log.warn('could not judge a refused ticket', { appId, error: err.message }));
+    }
     if (this.stopping) return Promise.resolve('stopped');
     if (s.forced) return s.forced;
     const want: Want = { force: true, requestedAt: new Date(), reason, rejected: opts.rejectedTicket };
@@ -272,7 +289,7 @@ export class TicketKeeper {
       return 'shared';
     }
     const got = await obtainSignTicket(this.client, s.appId, s.secret);
-    const saved = await this.reader.store.save(s.appId, got.value, got.expireInSeconds, got.obtainedAt);
+    const saved = await this.reader.store.save(s.appId, got.value, got.expireInSeconds, got.obtainedAt, got.token);
     const held: HeldTicket = { value: saved.value, obtainedAt: saved.obtainedAt, validUntil: saved.validUntil };
     await this.reader.cache
       .put(s.appId, held)

@@ -8,6 +8,8 @@ export interface ObtainedTicket {
   /** When we asked for it: validity is counted from here, never from WeBank's expire_time. */
   obtainedAt: Date;
   expireInSeconds: number;
+  /** The access_token that fetched it (secret: sealed at rest, never logged); NONCE tickets need it. */
+  token: { value: string; validUntil: Date };
 }
 
 /**
@@ -21,5 +23,10 @@ export async function obtainSignTicket(client: TicketSource, appId: string, secr
   const obtainedAt = new Date();
   const ticket = await client.getSignTicket(appId, token.accessToken);
   const tokenLeft = token.expireIn - (obtainedAt.getTime() - tokenAskedAt) / 1000;
-  return { value: ticket.value, obtainedAt, expireInSeconds: Math.min(ticket.expireIn, tokenLeft) };
+  return {
+    value: ticket.value,
+    obtainedAt,
+    expireInSeconds: Math.min(ticket.expireIn, tokenLeft),
+    token: { value: token.accessToken, validUntil: new Date(tokenAskedAt + token.expireIn * 1000) },
+  };
 }

@@ -11,6 +11,13 @@ export class NoValidTicketError extends Error {
   }
 }
 
+/** An access_token we hold: `obtainedAt` is that of its refresh (the tickets row). Secret. */
+export interface HeldToken {
+  value: string;
+  obtainedAt: Date;
+  validUntil: Date;
+}
+
 export interface StoredTicket {
   value: string;
   obtainedAt: Date;
@@ -28,14 +35,24 @@ export class TicketStore {
     private readonly key: Buffer,
   ) {}
 
-  /** Records a newly obtained ticket as current and marks the previous ones superseded now. */
-  async save(appId: string, value: string, expireInSeconds: number, obtainedAt = new Date()): Promise<StoredTicket> {
+  /**
+   * Records a newly obtained ticket as current and marks the previous ones superseded now; the
+   * access_token that fetched it is kept beside it, sealed, for NONCE tickets (`currentToken`).
+   */
+  async save(
+    appId: string,
+    value: string,
+    expireInSeconds: number,
+    obtainedAt = new Date(),
+    token?: { value: string; validUntil: Date },
+  ): Promise<StoredTicket> {
     const validUntil = new Date(obtainedAt.getTime() + expireInSeconds * 1000);
     const valueHash = createHash('sha256').update(value).digest('hex');
+    const tokenData = token ? { tokenSealed: seal(token.value, this.key), tokenValidUntil: token.validUntil } : {};
     await this.db.$transaction([
       this.db.ticket.updateMany({ where: { appId, supersededAt: null }, data: { supersededAt: obtainedAt } }),
       this.db.ticket.create({
-        data: { appId, valueSealed: seal(value, this.key), valueHash, obtainedAt, validUntil },
+        data: { appId, valueSealed: seal(value, this.key), valueHash, obtainedAt, validUntil, ...tokenData },
       }),
     ]);
     return { value, obtainedAt, validUntil, supersededAt: null };
@@ -48,6 +65,18 @@ export class TicketStore {
     const value = this.tryOpen(row.valueSealed);
     if (value === undefined) return undefined;
     return { value, obtainedAt: row.obtainedAt, validUntil: row.validUntil, supersededAt: row.supersededAt };
+  }
+
+  /**
+   * The access_token of the newest refresh if it is still valid at `at`: only ours, only the
+   * newest (an older one dies a minute after the next is issued), never fetched from here.
+   */
+  async currentToken(appId: string, at = new Date()): Promise<HeldToken | undefined> {
+    const row = await this.db.ticket.findFirst({ where: { appId }, orderBy: { obtainedAt: 'desc' } });
+    if (!row?.tokenSealed || !row.tokenValidUntil || row.tokenValidUntil <= at) return undefined;
+    const value = this.tryOpen(row.tokenSealed);
+    if (value === undefined) return undefined;
+    return { value, obtainedAt: row.obtainedAt, validUntil: row.tokenValidUntil };
   }
 
   /**
