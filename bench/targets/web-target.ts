@@ -16,7 +16,7 @@ import { onStop, run, send } from './ipc';
 run(async () => {
   const cfg = config();
   const deps = createWebDeps(cfg);
-  const { db, redis, archiveQueue, tickets, ticketRefresher, relay, evidence, recorder } = deps;
+  const { db, redis, archiveQueue, tickets, ticketRereader, relay, evidence, recorder } = deps;
   const checks = webChecks({ db, redis, evidence, cfg, tickets });
 
   const fallback = express.Router();
@@ -43,7 +43,7 @@ run(async () => {
     await new Promise((r) => server.close(r));
     await recorder.drain();
     await relay.stop();
-    await ticketRefresher.stop();
+    ticketRereader.close();
     await archiveQueue.close().catch(() => undefined);
     redis.disconnect();
     evidence.client.destroy();

@@ -36,8 +36,8 @@ export interface AppDeps {
   ticketCacheMs?: number;
   /** Batches the recording and queueing of verified results; one is made if absent. */
   recorder?: ResultRecorder;
-  /** On-demand ticket refresh when a signature matches no held ticket (see verify-result.ts). */
-  ticketRefresher?: VerifyDeps['ticketRefresher'];
+  /** Re-reads the SIGN ticket (never a token) when a signature matches no held ticket (see verify-result.ts). */
+  ticketRereader?: VerifyDeps['ticketRereader'];
   metrics: Metrics;
   evidence: EvidenceStore;
   /** Producer connection: partner rate limits, readiness. */

@@ -11,7 +11,7 @@ const log = componentLogger('web');
 export async function main(): Promise<void> {
   const cfg = config();
   const deps = createWebDeps(cfg);
-  const { db, redis, archiveQueue, tickets, ticketRefresher, relay, evidence, recorder } = deps;
+  const { db, redis, archiveQueue, tickets, ticketRereader, relay, evidence, recorder } = deps;
   let draining = false;
   const checks = [
     // Fails first on SIGTERM so a load balancer stops routing here while requests drain.
@@ -41,7 +41,7 @@ export async function main(): Promise<void> {
       // Requests still open at the deadline may have batches in flight: let them land.
       { name: 'result recorder', close: () => recorder.drain() },
       { name: 'outbox relay', close: () => relay.stop() },
-      { name: 'ticket refresher', close: () => ticketRefresher.stop() },
+      { name: 'ticket re-reader', close: async () => ticketRereader.close() },
       { name: 'queue', close: () => archiveQueue.close() },
       { name: 'redis', close: () => redis.quit() },
       { name: 'db', close: () => db.$disconnect() },

@@ -9,7 +9,8 @@ import { createArchiveQueue, type ArchiveJobData } from '../../src/shared/orders
 import { createRedis } from '../../src/shared/platform/redis';
 import { dataKey } from '../../src/shared/platform/sealed';
 import { TicketStore } from '../../src/shared/webank/tickets/ticket-store';
-import { TicketKeeper } from '../../src/shared/webank/tickets/keeper';
+import { TicketReader } from '../../src/shared/webank/tickets/ticket-reader';
+import { SignTicketRereader } from '../../src/shared/webank/tickets/ticket-reread';
 import { createApp, webChecks } from '../../src/web/app';
 import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
 
@@ -58,10 +59,10 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const evidence = EvidenceStore.fromConfig(cfg);
   const checks = webChecks({ db, redis, evidence, cfg, tickets });
-  const ticketRefresher = opts.refresher
-    ? new TicketKeeper({ db, redis, config: cfg, minForcedGapMs: 5000 })
+  const ticketRereader = opts.refresher
+    ? SignTicketRereader.fromConfig(cfg, new TicketReader({ db, redis, config: cfg }), redis)
     : undefined;
-  const app = createApp({ cfg, db, archiveQueue: queue, tickets, ticketRefresher, metrics, evidence, redis, checks });
+  const app = createApp({ cfg, db, archiveQueue: queue, tickets, ticketRereader, metrics, evidence, redis, checks });
   server.on('request', app);
   return {
     url: `http://127.0.0.1:${port}`,
@@ -75,7 +76,7 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
       await new Promise((r) => server.close(r));
       server.closeAllConnections();
       await queue.close().catch(() => undefined);
-      await ticketRefresher?.stop();
+      ticketRereader?.close();
       redis.disconnect();
       evidence.client.destroy();
       if (!opts.db) await db.$disconnect();

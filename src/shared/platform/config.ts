@@ -76,6 +76,11 @@ const envSchema = z.object({
   TICKET_SAFETY_MARGIN_SECONDS: int(300),
   /** How long a superseded ticket still verifies callbacks (WeBank keeps the old one valid about a minute). */
   TICKET_GRACE_SECONDS: int(120),
+  /** A callback signature matching no held ticket may re-read the SIGN ticket (held token) at most once per this, per app, cluster-wide. */
+  TICKET_REREAD_MIN_GAP_SECONDS: int(60),
+  /** …and one client address may cause at most this many re-reads per TICKET_REREAD_IP_WINDOW_SECONDS. */
+  TICKET_REREAD_PER_IP: int(3),
+  TICKET_REREAD_IP_WINDOW_SECONDS: z.coerce.number().int().positive().default(600),
   S3_ENDPOINT: optionalUrl,
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().min(3),
