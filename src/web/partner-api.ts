@@ -8,6 +8,7 @@ import { rateLimitHit } from '../shared/platform/rate-limit';
 import { partnerMayUseApp, type Auth } from './auth/middleware';
 import type { PartnerPrincipal } from './auth/principal';
 import { verifyAndRecord, type VerifyDeps } from './verify-result';
+import { outcomeOf } from './callback';
 
 export interface PartnerApiDeps extends VerifyDeps {
   auth: Auth;
@@ -72,7 +73,7 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
     res.status(result.verdict === 'accepted' ? 201 : 200).json({
       orderNo: body.orderNo,
       verdict: result.verdict,
-      outcome: result.code === '0' ? 'verified' : 'failed',
+      outcome: outcomeOf(result, body.code),
       code: result.code,
     });
   });

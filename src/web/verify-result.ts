@@ -108,10 +108,9 @@ export async function verifyAndRecord(
     });
   }
   if (outcome.enqueue) {
-    await deps.recorder.enqueue(
-      { appId: app.appId, orderNo: claim.orderNo, product: app.product, reason: channel },
-      outcome.orderId,
-    );
+    const job = { appId: app.appId, orderNo: claim.orderNo, product: app.product, reason: channel } as const;
+    if (outcome.verdict === 'conflict') await deps.recorder.requeue(job, outcome.orderId);
+    else await deps.recorder.enqueue(job, outcome.orderId);
   }
   return { ...outcome, ticketMatched: matched.label };
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../platform/db';
 import type { Product } from '../platform/config';
 import type { Prisma } from '../../generated/prisma/client';
-import { fromStatus, inGroup, TRANSITIONS } from './lifecycle';
+import { fromStatus, inGroup, target, TRANSITIONS } from './lifecycle';
 
 export interface VerifiedResult {
   appId: string;
@@ -25,6 +25,8 @@ export interface RecordOutcome {
   code: string;
   /** True when this request created the outbox mark and should try to enqueue now. */
   enqueue: boolean;
+  /** WeBank's own answer (the archiver's query) when the order already has one: it outranks any redirect. */
+  authoritativeCode?: string;
 }
 
 /**
@@ -50,17 +52,36 @@ export async function recordVerifiedResult(db: Db, r: VerifiedResult): Promise<R
       outcome = { orderId: inserted[0].id, verdict: 'accepted', code: r.code, enqueue: true };
     } else {
       const [existing] = await tx.$queryRaw<
-        { id: string; status: string; callback_code: string | null; verified_at: Date | null }[]
-      >`SELECT id, status, callback_code, verified_at FROM orders
+        {
+          id: string;
+          status: string;
+          callback_code: string | null;
+          verified_at: Date | null;
+          result_code: string | null;
+        }[]
+      >`SELECT id, status, callback_code, verified_at, result_code FROM orders
         WHERE app_id = ${r.appId} AND order_no = ${r.orderNo} FOR UPDATE`;
       if (!existing) throw new Error('order vanished during callback recording');
+      const authoritative =
+        existing.status === 'ARCHIVED' && existing.result_code !== null
+          ? { authoritativeCode: existing.result_code }
+          : {};
       if (existing.verified_at && existing.callback_code !== null) {
-        outcome = {
-          orderId: existing.id,
-          verdict: existing.callback_code === r.code ? 'duplicate' : 'conflict',
-          code: existing.callback_code,
-          enqueue: false,
-        };
+        const verdict = existing.callback_code === r.code ? 'duplicate' : 'conflict';
+        // Two verified redirects disagree: one may be a replayed signature (docs/security.md).
+        // WeBank's query decides; if it answered "no result" before the user had finished, ask again.
+        const requeue =
+          verdict === 'conflict' &&
+          inGroup(TRANSITIONS.conflictRequeued.from, existing.status) &&
+          (
+            await tx.order.updateMany({
+              where: { id: existing.id, status: fromStatus('conflictRequeued') },
+              data: { status: target('conflictRequeued', 'QUEUED'), enqueuePending: true },
+            })
+          ).count === 1;
+        if (requeue)
+          await addOrderEvent(tx, existing.id, 'conflict_requeued', { codes: [existing.callback_code, r.code] });
+        outcome = { orderId: existing.id, verdict, code: existing.callback_code, enqueue: requeue, ...authoritative };
       } else if (!inGroup(TRANSITIONS.calledBack.from, existing.status)) {
         // Queued already (recovered by the sweeper before the browser came back, or further on):
         // note the callback, archive nothing twice.
@@ -68,7 +89,7 @@ export async function recordVerifiedResult(db: Db, r: VerifiedResult): Promise<R
           where: { id: existing.id },
           data: { callbackCode: r.code, h5faceId: r.h5faceId, verifiedAt: now },
         });
-        outcome = { orderId: existing.id, verdict: 'late', code: r.code, enqueue: false };
+        outcome = { orderId: existing.id, verdict: 'late', code: r.code, enqueue: false, ...authoritative };
       } else {
         // A registered (EXPECTED) or expired order whose user finally came back; it keeps its
         // REGISTRATION source, and verifiedAt says the callback came.
