@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { appByKey, type Config } from '../shared/platform/config';
 import { recordRejectedCallback } from '../shared/orders/callback-results';
-import { readCallbackQuery } from './callback-params';
+import { escapeControls, readCallbackQuery } from './callback-params';
 import { verifyAndRecord, type VerifyDeps } from './verify-result';
 import { renderResultPage } from './result-page';
 import { answerError } from './http-errors';
@@ -49,7 +49,8 @@ async function handle(deps: CallbackDeps, appKey: string, req: Request, res: Res
 
 async function process_(deps: CallbackDeps, appKey: string, req: Request, res: Response): Promise<string> {
   const { cfg, db } = deps;
-  const who = { clientIp: req.ip, userAgent: req.get('user-agent')?.slice(0, 256) };
+  const ua = req.get('user-agent');
+  const who = { clientIp: req.ip, userAgent: ua === undefined ? undefined : escapeControls(ua.slice(0, 256)) };
   const app = /^[A-Za-z0-9_-]{1,32}$/.test(appKey) ? appByKey(cfg, appKey) : undefined;
   const parsed = readCallbackQuery(req.query);
   if (!app) {
