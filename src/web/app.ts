@@ -114,7 +114,13 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(
     '/console',
-    createConsoleRouter({ db: deps.db, cfg: deps.cfg, evidence: deps.evidence, archiveQueue: deps.archiveQueue }),
+    createConsoleRouter({
+      db: deps.db,
+      cfg: deps.cfg,
+      evidence: deps.evidence,
+      archiveQueue: deps.archiveQueue,
+      redis: deps.redis,
+    }),
   );
   for (const router of deps.extraRouters ?? []) app.use(router);
   app.use((_req, _res, next) => next(notFound('no such route')));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../platform/db';
 import type { Product } from '../platform/config';
 import type { Prisma } from '../../generated/prisma/client';
@@ -205,7 +206,15 @@ export interface RejectedCallback {
   userAgent?: string;
 }
 
-/** Records a callback we refused, so forged or broken attempts stay visible. */
+/** Refused attempts of one kind (address, app, verdict, reason; order too when rejected) within this window fold into one row. */
+export const CALLBACK_FOLD_WINDOW_SECONDS = 600;
+
+/**
+ * Records a callback we refused, so forged or broken attempts stay visible. Invalid and rejected
+ * attempts fold: the same address sending the same junk again within the window adds to the first
+ * row's `repeatCount` (and `lastSeenAt`) instead of adding a row, so junk cannot grow the table
+ * without bound. Unverifiable attempts (our fault, not the sender's) are never folded.
+ */
 export async function recordRejectedCallback(db: Db, r: RejectedCallback): Promise<void> {
   const order =
     r.appId && r.orderNo
@@ -214,20 +223,45 @@ export async function recordRejectedCallback(db: Db, r: RejectedCallback): Promi
           select: { id: true },
         })
       : null;
-  await db.callbackEvent.create({
-    data: {
-      orderId: order?.id,
-      channel: r.channel,
-      appId: r.appId,
-      orderNo: r.orderNo,
-      code: r.code,
-      verdict: r.verdict,
-      reason: r.reason,
-      params: r.params,
-      clientIp: r.clientIp,
-      userAgent: r.userAgent,
-    },
+  const data = {
+    orderId: order?.id,
+    channel: r.channel,
+    appId: r.appId,
+    orderNo: r.orderNo,
+    code: r.code,
+    verdict: r.verdict,
+    reason: r.reason,
+    params: r.params,
+    clientIp: r.clientIp,
+    userAgent: r.userAgent,
+  };
+  const foldKey = callbackFoldKey(r);
+  if (!foldKey) {
+    await db.callbackEvent.create({ data, select: { id: true } });
+    return;
+  }
+  const upsert = () =>
+    db.callbackEvent.upsert({
+      where: { foldKey },
+      create: { ...data, foldKey },
+      update: { repeatCount: { increment: 1 }, lastSeenAt: new Date() },
+      select: { id: true },
+    });
+  // Two first attempts at once: one creates, the other's unique violation retries as an update.
+  await upsert().catch((err: { code?: string }) => {
+    if (err.code === 'P2002') return upsert();
+    throw err;
   });
+}
+
+function callbackFoldKey(r: RejectedCallback): string | undefined {
+  if (r.verdict === 'unverifiable') return undefined;
+  const windowMs = CALLBACK_FOLD_WINDOW_SECONDS * 1000;
+  const window = Math.floor(Date.now() / windowMs);
+  // A forgery for an order stays findable by that order: rejected ones fold per order number.
+  const order = r.verdict === 'rejected' ? (r.orderNo ?? null) : null;
+  const kind = JSON.stringify([r.channel, r.appId ?? null, r.verdict, r.reason, r.clientIp ?? null, order, window]);
+  return createHash('sha256').update(kind).digest('hex');
 }
 
 /** Clears the outbox mark once the job is safely in Redis. */

@@ -124,6 +124,8 @@ const envSchema = z.object({
   ARCHIVE_STALLED_CHECK_MS: z.coerce.number().int().min(1000).default(30000),
   SHUTDOWN_TIMEOUT_MS: int(25000),
   PARTNER_RATE_PER_MINUTE: int(600),
+  /** Failed authentications (partner API, console) per client address per minute before it is refused outright (429); 0 = no limit. */
+  AUTH_FAILURES_PER_IP_PER_MINUTE: int(30),
   /** Verification starts per minute per partner token (each spends two WeBank calls). */
   PARTNER_START_RATE_PER_MINUTE: int(60),
   /** WeBank refusing credentials we obtained less than this long ago counts as a credential conflict. */

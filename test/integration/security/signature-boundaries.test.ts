@@ -18,7 +18,9 @@ describe('replaying a genuine signature with the orderNo/code boundary shifted',
 
   function send(orderNo: string, code: string, sig: string): Promise<Response> {
     const q = new URLSearchParams({ code, orderNo, h5faceId: 'wb1', newSignature: sig, newSign: sig });
-    return fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${q}`, { redirect: 'manual' });
+    // Each attempt from its own address: refused attempts from one address fold into one event.
+    const ip = `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.7`;
+    return fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${q}`, { redirect: 'manual', headers: { 'x-forwarded-for': ip } });
   }
 
   function outcomeOf(res: Response): string | null {
