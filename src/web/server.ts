@@ -2,6 +2,7 @@ import { config } from '../shared/platform/config';
 import { componentLogger } from '../shared/platform/logger';
 import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { createApp, webChecks } from './app';
+import { createOpsApp } from './ops';
 import { createWebDeps } from './web-deps';
 import { queueDashboardRouter } from './queue-dashboard';
 
@@ -24,9 +25,13 @@ export async function main(): Promise<void> {
     ...webChecks({ db, redis, evidence, cfg, tickets }),
   ];
   const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
-  const app = createApp({ ...deps, checks, extraRouters });
+  const app = createApp({ ...deps, extraRouters });
   const server = app.listen(cfg.PORT, () =>
     log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }),
+  );
+  // /healthz, /readyz and /metrics for the orchestrator and Prometheus: never on the public port.
+  const ops = createOpsApp({ cfg, db, metrics: deps.metrics, checks }).listen(cfg.OPS_PORT, () =>
+    log.info('web ops endpoints listening', { port: cfg.OPS_PORT }),
   );
   relay.start();
   onShutdown(
@@ -38,6 +43,7 @@ export async function main(): Promise<void> {
         },
       },
       { name: 'http', close: () => closeServer(server) },
+      { name: 'ops http', close: () => closeServer(ops) },
       // Requests still open at the deadline may have batches in flight: let them land.
       { name: 'result recorder', close: () => recorder.drain() },
       { name: 'outbox relay', close: () => relay.stop() },

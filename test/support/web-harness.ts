@@ -12,6 +12,7 @@ import { TicketStore } from '../../src/shared/webank/tickets/ticket-store';
 import { TicketReader } from '../../src/shared/webank/tickets/ticket-reader';
 import { SignTicketRereader } from '../../src/shared/webank/tickets/ticket-reread';
 import { createApp, webChecks } from '../../src/web/app';
+import { createOpsApp } from '../../src/web/ops';
 import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
 
 /** A unique id of letters and digits, for app ids and order numbers that no other test uses. */
@@ -32,6 +33,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
 
 export interface WebHarness {
   url: string;
+  /** The internal ops port's origin: /healthz, /readyz, /metrics. */
+  opsUrl: string;
   cfg: Config;
   db: Db;
   redis: Redis;
@@ -62,10 +65,14 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
   const ticketRereader = opts.refresher
     ? SignTicketRereader.fromConfig(cfg, new TicketReader({ db, redis, config: cfg }), redis)
     : undefined;
-  const app = createApp({ cfg, db, archiveQueue: queue, tickets, ticketRereader, metrics, evidence, redis, checks });
+  const app = createApp({ cfg, db, archiveQueue: queue, tickets, ticketRereader, metrics, evidence, redis });
   server.on('request', app);
+  const ops: Server = await new Promise((resolve) => {
+    const s = createOpsApp({ cfg, db, metrics, checks }).listen(0, '127.0.0.1', () => resolve(s));
+  });
   return {
     url: `http://127.0.0.1:${port}`,
+    opsUrl: `http://127.0.0.1:${(ops.address() as { port: number }).port}`,
     cfg,
     db,
     redis,
@@ -75,6 +82,8 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
     close: async () => {
       await new Promise((r) => server.close(r));
       server.closeAllConnections();
+      ops.closeAllConnections();
+      await new Promise((r) => ops.close(r));
       await queue.close().catch(() => undefined);
       ticketRereader?.close();
       redis.disconnect();

@@ -60,6 +60,8 @@ const envSchema = z.object({
     .default('{faceid}'),
   PORT: int(3000),
   WORKER_PORT: int(3001),
+  /** The web process's internal port: /healthz, /readyz, /metrics (never on PORT, which is public). */
+  OPS_PORT: int(3002),
   TRUST_PROXY: z.string().default('loopback'),
   WEBANK_BASE_URL: z.string().url().default(SAAS_HOST),
   WEBANK_APP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -'),
