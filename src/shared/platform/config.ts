@@ -138,6 +138,8 @@ const envSchema = z.object({
   RECOVERY_QUIET_MINUTES: z.coerce.number().nonnegative().default(10),
   /** WeBank keeps results this long; after it a never-found order is EXPIRED. */
   RECOVERY_WINDOW_HOURS: z.coerce.number().positive().default(72),
+  /** A registered order's `startedAt` may be at most this old (and never more than half RECOVERY_WINDOW_HOURS). */
+  REGISTRATION_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
   RECOVERY_INTERVAL_MS: int(30000),
   /** How often the reconciler (one leader) looks for orders without a live job and samples counts. */
   RECONCILER_INTERVAL_MS: int(60000),
