@@ -137,7 +137,8 @@ export class World {
       {
         name: 'web',
         entry: 'src/web/server.ts',
-        env: this.env('web', { PORT: String(webPort) }),
+        // OPS_PORT: the web's internal /readyz and /metrics port, free like the others.
+        env: this.env('web', { PORT: String(webPort), OPS_PORT: String(await freePort()) }),
         readyUrl: `${this.webUrl}/healthz`,
       },
       this.reaper,
