@@ -103,7 +103,8 @@ async function process_(deps: CallbackDeps, appKey: string, req: Request, res: R
       res,
       503,
       'Service temporarily unavailable',
-      'Your result could not be confirmed yet. Please try again in a moment.',
+      'Your result could not be confirmed yet. This page tries again by itself in a few seconds.',
+      UNVERIFIABLE_RETRY_SECONDS,
     );
   } else if (result.verdict === 'rejected') {
     renderResultPage(res, 403, 'Verification result rejected', 'The result could not be authenticated.');
@@ -113,6 +114,9 @@ async function process_(deps: CallbackDeps, appKey: string, req: Request, res: R
   }
   return result.verdict;
 }
+
+/** How soon the "cannot confirm yet" page reloads itself (a ticket re-read may be allowed by then). */
+const UNVERIFIABLE_RETRY_SECONDS = 5;
 
 /**
  * WeBank's own answer once the archiver has it; otherwise this redirect's code, unless another

@@ -70,7 +70,6 @@ export async function verifyAndRecord(
     log.error('result cannot be verified: no valid SIGN ticket', { appId: app.appId, channel });
     return { verdict: 'unverifiable' };
   }
-  let mismatch = 'signature mismatch';
   if (!matched && deps.ticketRereader) {
     const reread = await deps.ticketRereader.reread(app.appId, who.clientIp);
     if (reread === 'new') {
@@ -85,12 +84,20 @@ export async function verifyAndRecord(
       });
       log.warn('result not verifiable now: ticket re-read failed', { appId: app.appId, channel });
       return { verdict: 'unverifiable' };
-    } else if (reread === 'limited') {
-      mismatch = 'signature mismatch (ticket re-read limited)';
+    } else if (reread === 'busy') {
+      // Nobody has asked WeBank since this gap's re-read was taken (by forgeries, maybe): a genuine
+      // redirect signed with a ticket WeBank rotated meanwhile looks exactly like this one. Refusing
+      // would lose it for good; "not yet" lets the user's page retry once a re-read is allowed.
+      await recordRejectedCallback(db, {
+        ...base,
+        verdict: 'unverifiable',
+        reason: 'signature matched no held ticket; ticket re-read not allowed yet',
+      });
+      return { verdict: 'unverifiable' };
     }
   }
   if (!matched) {
-    await recordRejectedCallback(db, { ...base, verdict: 'rejected', reason: mismatch });
+    await recordRejectedCallback(db, { ...base, verdict: 'rejected', reason: 'signature mismatch' });
     log.warn('result rejected: signature mismatch', { appId: app.appId, orderNo: claim.orderNo, channel });
     return { verdict: 'rejected' };
   }

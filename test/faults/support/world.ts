@@ -211,6 +211,7 @@ export class World {
       SHUTDOWN_TIMEOUT_MS: '8000',
       ARCHIVE_LOCK_MS: String(this.profile.archiveLockMs),
       ARCHIVE_STALLED_CHECK_MS: String(this.profile.stalledCheckMs),
+      TICKET_REREAD_MIN_GAP_SECONDS: String(this.profile.ticketRereadGapSeconds),
       ...extra,
     };
   }

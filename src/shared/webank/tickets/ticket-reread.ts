@@ -8,10 +8,12 @@ import { TicketReader } from './ticket-reader';
 
 /**
  * How a re-read ended: a ticket we did not hold was stored (`new`), WeBank's is ours (`same`),
- * not asked (`limited`: this address's or the cluster's allowance is spent, or the keeper is
- * refreshing right now), no access_token of ours is valid (`no_token`), or WeBank did not answer.
+ * not asked because the app's re-read for this gap is taken or the keeper is refreshing right now
+ * (`busy`: ask again shortly), not asked because this address has used its own allowance
+ * (`limited`: its earlier re-reads showed our ticket is WeBank's), no access_token of ours is
+ * valid (`no_token`), or WeBank did not answer (`failed`).
  */
-export type RereadOutcome = 'new' | 'same' | 'limited' | 'no_token' | 'failed';
+export type RereadOutcome = 'new' | 'same' | 'busy' | 'limited' | 'no_token' | 'failed';
 
 export interface TicketRereadOptions {
   reader: TicketReader;
@@ -62,12 +64,17 @@ export class SignTicketRereader {
   async reread(appId: string, clientIp?: string): Promise<RereadOutcome> {
     const { redis, prefix } = this.o;
     const ip = clientIp ?? 'unknown';
+    // The app's slot first, then the address's allowance: an address is charged only for re-reads
+    // it would really cause, not for requests that found the slot taken (everyone behind one NAT
+    // would otherwise lose the allowance to a burst), and a spent address hands the slot back.
+    const slotKey = `${prefix}:app:${appId}`;
+    const slot = await redis.set(slotKey, ip, 'PX', Math.max(1, this.o.minGapSeconds * 1000), 'NX').catch(() => null);
+    if (slot !== 'OK') return 'busy';
     const own = await rateLimitHit(redis, `${prefix}:ip:${appId}:${ip}`, this.o.perIpLimit, this.o.perIpWindowSeconds);
-    if (!own.allowed) return 'limited';
-    const slot = await redis
-      .set(`${prefix}:app:${appId}`, ip, 'PX', Math.max(1, this.o.minGapSeconds * 1000), 'NX')
-      .catch(() => null);
-    if (slot !== 'OK') return 'limited';
+    if (!own.allowed) {
+      await redis.del(slotKey).catch(() => undefined);
+      return 'limited';
+    }
     const { store, cache } = this.o.reader;
     const token = await store.currentToken(appId).catch(() => undefined);
     if (!token) return 'no_token';
@@ -86,7 +93,7 @@ export class SignTicketRereader {
         this.log.info('SIGN ticket re-read with the held access_token: WeBank had rotated it', { appId });
         return 'new' as const;
       });
-      return r.acquired ? r.value : 'limited';
+      return r.acquired ? r.value : 'busy';
     } catch (err) {
       this.log.warn('SIGN ticket re-read failed', { appId, error: (err as Error).message });
       return 'failed';
