@@ -28,6 +28,8 @@ describe('WebankFailure: what a caller does about each failure', () => {
   const cases: Array<[string, WebankFailure, 'retry' | 'refresh_ticket' | 'terminal', string]> = [
     ['a signature rejection (400101)', new WebankError('400101', 'sign error', PATH), 'refresh_ticket', '400101'],
     ['a dead access_token (400103)', new WebankError('400103', 'token expired', PATH), 'refresh_ticket', '400103'],
+    // 1007/31082 "Token 过期,请重试"; public clients refresh on it.
+    ['an expired token (15)', new WebankError('15', 'Token 过期,请重试', PATH), 'refresh_ticket', '15'],
     ['refused credentials (400104)', new WebankError('400104', 'bad secret', PATH), 'terminal', '400104'],
     ['no result', new WebankError(NO_RESULT_CODE, 'no result', PATH), 'terminal', NO_RESULT_CODE],
     ['a long unknown code', new WebankError('12345678901234567', 'odd', PATH), 'terminal', '123456789012'],

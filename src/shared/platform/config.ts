@@ -14,6 +14,25 @@ export type StartApi = (typeof START_APIS)[number];
 /** The same for the App SDK: 基础版 `getfaceid`, 增强版 `getAdvFaceId`, Plus `getPlusFaceId`. */
 export const SDK_START_APIS = ['getfaceid', 'getAdvFaceId', 'getPlusFaceId'] as const;
 export type SdkStartApi = (typeof SDK_START_APIS)[number];
+/**
+ * How an app pulls its results and files: `sync` (the product's own query: sync, getLiveResult,
+ * getOcrResult) or `queryfacerecord` (1007/114181 人脸核身结果查询接口(升级), POST with a JSON
+ * body; face products only). docs/simulator.md.
+ */
+export const QUERY_APIS = ['sync', 'queryfacerecord'] as const;
+export type QueryApi = (typeof QUERY_APIS)[number];
+/** Where `queryfacerecord` lives unless an app says otherwise (1007/114181). */
+export const QUERYFACERECORD_HOST = 'https://kyc1.qcloud.com';
+/** What an evidence file is, as stored (`evidence.kind`); webank/products maps them to answer fields. */
+export const FILE_KINDS = [
+  'photo',
+  'video',
+  'front_photo',
+  'back_photo',
+  'front_crop',
+  'back_crop',
+  'head_photo',
+] as const;
 
 const SAAS_HOST = 'https://miniprogram-kyc.tencentcloudapi.com';
 
@@ -45,8 +64,20 @@ const appSchema = z.object({
   sdkStartApi: z.enum(SDK_START_APIS).default('getAdvFaceId'),
   /** The App SDK's keyLicence (WeBank console), handed to the App with its start parameters. */
   sdkLicence: z.string().min(1).max(4096).optional(),
+  /** Which query pulls this app's results and files (`queryfacerecord`: faceid and liveness only). */
+  queryApi: z.enum(QUERY_APIS).default('sync'),
+  /** Host of `queryfacerecord`; default https://kyc1.qcloud.com. */
+  queryBaseUrl: z.string().url().optional(),
+  /**
+   * The files an order of this app must have before it is ARCHIVED (default per product, see
+   * webank/required-files.ts); any other file the product serves is optional.
+   */
+  requiredFiles: z.array(z.enum(FILE_KINDS)).optional(),
 });
-export type WebankApp = Omit<z.infer<typeof appSchema>, 'baseUrl'> & { baseUrl: string };
+export type WebankApp = Omit<z.infer<typeof appSchema>, 'baseUrl' | 'queryBaseUrl'> & {
+  baseUrl: string;
+  queryBaseUrl: string;
+};
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -69,6 +100,9 @@ const envSchema = z.object({
   WEBANK_START_API: z.enum(START_APIS).default('geth5faceid'),
   WEBANK_SDK_START_API: z.enum(SDK_START_APIS).default('getAdvFaceId'),
   WEBANK_SDK_LICENCE: z.string().max(4096).optional(),
+  /** The default app's query API (per app: `queryApi`, `queryBaseUrl`). */
+  WEBANK_QUERY_API: z.enum(QUERY_APIS).default('sync'),
+  WEBANK_QUERY_BASE_URL: optionalUrl,
   /** Extra apps as JSON: [{"key":"shop","appId":"...","secret":"...","product":"ocr","baseUrl":"..."}]. */
   WEBANK_APPS: z.string().optional(),
   WEBANK_TIMEOUT_MS: int(10000),
@@ -194,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       startApi: rest.WEBANK_START_API,
       sdkStartApi: rest.WEBANK_SDK_START_API,
       ...(rest.WEBANK_SDK_LICENCE ? { sdkLicence: rest.WEBANK_SDK_LICENCE } : {}),
+      queryApi: rest.WEBANK_QUERY_API,
+      queryBaseUrl: rest.WEBANK_QUERY_BASE_URL ?? QUERYFACERECORD_HOST,
       ...defaults,
     },
   ];
@@ -208,12 +244,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!extra.success) {
       throw new ConfigError(extra.error.issues.map((i) => `WEBANK_APPS.${i.path.join('.')}: ${i.message}`));
     }
-    for (const app of extra.data) apps.push({ ...app, baseUrl: app.baseUrl ?? rest.WEBANK_BASE_URL });
+    for (const app of extra.data)
+      apps.push({
+        ...app,
+        baseUrl: app.baseUrl ?? rest.WEBANK_BASE_URL,
+        queryBaseUrl: app.queryBaseUrl ?? QUERYFACERECORD_HOST,
+      });
   }
   const keys = new Set<string>();
   for (const app of apps) {
     if (keys.has(app.key)) throw new ConfigError([`WEBANK_APPS: duplicate app key "${app.key}"`]);
     keys.add(app.key);
+    // queryfacerecord serves face results only: an OCR app configured for it could archive nothing.
+    if (app.queryApi === 'queryfacerecord' && app.product === 'ocr')
+      throw new ConfigError([`app "${app.key}": queryApi queryfacerecord serves faceid and liveness, not ocr`]);
   }
   return Object.freeze({ ...rest, apps: Object.freeze(apps.map((a) => Object.freeze(a))) });
 }

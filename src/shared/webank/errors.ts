@@ -17,15 +17,25 @@ export {
 } from './webank-failure';
 
 /**
- * Codes meaning WeBank did not accept our signature or credentials on a query, so the SIGN
- * ticket (or the access_token it hangs on) is probably dead: refresh it (`refreshNow`) and retry.
- *
- * 400101 is what WeBank and our simulator answer when a query's sign verifies against no live
- * ticket; 400103 is the simulator's "access_token unknown or expired" (on api_ticket: the token
- * died, so its tickets died with it). Credentials refused (400104, wrong app_id/secret) is not
+ * Codes meaning WeBank no longer accepts our token or ticket, so the SIGN ticket (or the
+ * access_token it hangs on) is probably dead: refresh it (`refreshNow`) and retry. Every refresh
+ * decision reads this one table; each code names where it comes from. Any other code keeps the
+ * bounded retries of an unknown code. Credentials refused (400104, wrong app_id/secret) is not
  * here: a refresh cannot fix it, an operator must.
  */
-export const SIGNATURE_REJECTION_CODES: ReadonlySet<string> = new Set(['400101', '400103']);
+export const TICKET_INVALID_CODES: ReadonlyMap<string, string> = new Map([
+  // "Token 过期,请重试" in the 人脸核身 return-code tables (https://cloud.tencent.com/document/product/1007/31082,
+  // 1007/101997); public clients refresh on it (auroraride/aurservd internal/tencent/wbface.go).
+  ['15', '1007/31082: Token 过期,请重试'],
+  // A sign that verifies against no live ticket; public clients refresh on it too (aurservd, as above).
+  ['400101', 'public clients (aurservd wbface.go); the simulator: 签名校验失败'],
+  // access_token unknown or expired, so its tickets died with it ("access_token 失效时,该 access_token
+  // 生成的 ticket 都失效", 1007/57613); the simulator's code for it.
+  ['400103', '1007/57613 (tickets die with their token); the simulator: access_token 不合法或已过期'],
+]);
+
+/** The codes of TICKET_INVALID_CODES, for membership tests. */
+export const SIGNATURE_REJECTION_CODES: ReadonlySet<string> = new Set(TICKET_INVALID_CODES.keys());
 
 /** WeBank's "no result for this order" (unknown, abandoned, risk-controlled, older than 3 days). */
 export const NO_RESULT_CODE = '66660011';
