@@ -131,22 +131,24 @@ export async function archiveOrder(
     signal?.throwIfAborted();
     // Objects this query stores; their rows go with the statement that ends the query.
     const files: StoredFile[] = [];
-    const answer = await queryOnce(deps, order, product, queryPath, wanted, stored, files, signal).catch(async (err: unknown) => {
-      // The query failed after some files were stored whole (the video cut off after the photo
-      // was in, a shutdown): record those, so the rerun asks only for what is still missing.
-      if (files.length > 0) {
-        await recordStep(db, order.id, { files }).catch((e: unknown) =>
-          log.warn('could not record stored evidence', { orderId: order.id, error: (e as Error).message }),
-        );
-      }
-      if (isSignatureRejection(err) && !signatureRetried) {
-        // WeBank refused our signature: the ticket rotated under us. Refresh once and go again.
-        signatureRetried = true;
-        await deps.tickets.refreshNow(appId, 'signature rejected', { refused: REFUSED.get(err as Error) });
-        return undefined;
-      }
-      throw err;
-    });
+    const answer = await queryOnce(deps, order, product, queryPath, wanted, stored, files, signal).catch(
+      async (err: unknown) => {
+        // The query failed after some files were stored whole (the video cut off after the photo
+        // was in, a shutdown): record those, so the rerun asks only for what is still missing.
+        if (files.length > 0) {
+          await recordStep(db, order.id, { files }).catch((e: unknown) =>
+            log.warn('could not record stored evidence', { orderId: order.id, error: (e as Error).message }),
+          );
+        }
+        if (isSignatureRejection(err) && !signatureRetried) {
+          // WeBank refused our signature: the ticket rotated under us. Refresh once and go again.
+          signatureRetried = true;
+          await deps.tickets.refreshNow(appId, 'signature rejected', { refused: REFUSED.get(err as Error) });
+          return undefined;
+        }
+        throw err;
+      },
+    );
     if (!answer) {
       poll--;
       continue;
@@ -275,8 +277,7 @@ async function queryOnce(
   deps.metrics?.webankSeconds.observe({ endpoint: queryPath }, (performance.now() - started) / 1000);
   const { code, msg, bizSeqNo, transactionTime } = parsed.envelope;
   const envelope: Envelope = { code, msg, bizSeqNo, transactionTime };
-  if (envelope.code !== '0')
-    deps.metrics?.webankErrors.inc({ endpoint: queryPath, code: envelope.code.slice(0, 12) });
+  if (envelope.code !== '0') deps.metrics?.webankErrors.inc({ endpoint: queryPath, code: envelope.code.slice(0, 12) });
   // WeBank refused our sign (the ticket rotated under us): thrown from here so that archiveOrder's
   // refresh-and-ask-again path sees it; returned as an envelope it would only fail the attempt.
   if (SIGNATURE_REJECTION_CODES.has(envelope.code)) {

@@ -177,14 +177,15 @@ export interface RejectedCallback {
   appId?: string;
   orderNo?: string;
   code?: string;
-  verdict: 'rejected' | 'invalid' | 'unverifiable';
+  /** `frontend_error`: WeBank's H5 page sent a front-end code, unsigned (web/frontend-error.ts). */
+  verdict: 'rejected' | 'invalid' | 'unverifiable' | 'frontend_error';
   reason: string;
   params: Record<string, string>;
   clientIp?: string;
   userAgent?: string;
 }
 
-/** Records a callback we refused, so forged or broken attempts stay visible. */
+/** Records a callback we refused (or a front-end error), so forged or broken attempts stay visible. */
 export async function recordRejectedCallback(db: Db, r: RejectedCallback): Promise<void> {
   const order =
     r.appId && r.orderNo

@@ -120,7 +120,10 @@ export function resultColumns(
     } else details[field] = v;
   }
   if (sealedUnknown.length > 0)
-    log.warn('unknown personal-looking result fields sealed', { product, fields: sealedUnknown.map((f) => f.slice(0, 64)) });
+    log.warn('unknown personal-looking result fields sealed', {
+      product,
+      fields: sealedUnknown.map((f) => f.slice(0, 64)),
+    });
   return {
     resultCode: envelope.code,
     resultMsg: str(envelope.msg) ?? null,

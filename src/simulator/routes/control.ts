@@ -1,11 +1,18 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { FaultInjector } from '../faults';
 import type { TicketOffice } from '../ticket-office';
-import type { Faults, ScanInput, Simulator } from '../types';
+import { FRONTEND_ERROR_CODES, type Faults, type ScanInput, type Simulator } from '../types';
 
 type Sim = Pick<
   Simulator,
-  'createScan' | 'getScan' | 'callbackQuery' | 'requests' | 'clearRequests' | 'currentTicket' | 'rotateTickets'
+  | 'createScan'
+  | 'getScan'
+  | 'callbackQuery'
+  | 'frontendErrorQuery'
+  | 'requests'
+  | 'clearRequests'
+  | 'currentTicket'
+  | 'rotateTickets'
 >;
 
 const param = (req: Request, name: string) => String(req.params[name] ?? '');
@@ -30,6 +37,14 @@ export function controlRoutes(sim: Sim, faults: FaultInjector, office: TicketOff
     const scan = sim.getScan(param(req, 'appId'), param(req, 'orderNo'));
     if (!scan) return void res.status(404).json({ error: 'unknown scan' });
     res.json({ ...scan, callback: sim.callbackQuery(scan.appId, scan.orderNo) });
+  });
+
+  /** The unsigned query a front-end error sends the callback URL (1007/114178): `?code=3003` by default. */
+  router.get('/frontend-error/:appId/:orderNo', (req, res) => {
+    const code = typeof req.query.code === 'string' ? req.query.code : '3003';
+    if (!(FRONTEND_ERROR_CODES as readonly string[]).includes(code))
+      return void res.status(400).json({ error: 'unknown front-end code' });
+    res.json(sim.frontendErrorQuery(param(req, 'appId'), param(req, 'orderNo'), code));
   });
 
   router.get('/faults', (_req, res) => void res.json(faults.current()));
