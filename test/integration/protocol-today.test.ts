@@ -114,6 +114,8 @@ describe.each([
     const order = await settled(appId, orderNo, ['NO_RESULT']);
     expect(order.resultCode).toBe('66660011');
     expect(order.evidence).toHaveLength(0);
+    const calls = p.sim.requests({ path: '/api/v2/base/queryfacerecord' }).filter((r) => r.query.orderNo === orderNo);
+    expect(calls.map((r) => r.code)).toContain('66660011');
   });
 
   test('(4) when the H5 page redirects with a front-end error, then the user gets a failure page, the console an event, and a registered order an early lookup', async () => {
