@@ -14,7 +14,7 @@ import { startControlRoutes, startLoginRoutes } from './routes/start-login';
 import { startUploadRoutes } from './routes/start-upload';
 import { h5Routes } from './routes/h5';
 import { oauthRoutes } from './routes/oauth';
-import { queryRoutes } from './routes/query';
+import { ForcedAnswers, queryRoutes } from './routes/query';
 import { ScanBook } from './scan-book';
 import { seededRandom } from './format';
 import { TicketOffice } from './ticket-office';
@@ -50,6 +50,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     () => emptyCropRate > 0 && cropDice() < emptyCropRate,
   );
   const shapes = opts.legacyShapes ? 'legacy' : 'current';
+  const forced = new ForcedAnswers();
   const faults = new FaultInjector(opts.seed);
   const requests = new RequestLog();
   const hanging = new Set<Response>();
@@ -88,6 +89,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     signCallback,
     callbackQuery,
     frontendErrorQuery,
+    answerQueriesWith: (code, times = 1) => forced.push(code, times),
     servedMedia: (appId, orderNo) =>
       Object.fromEntries(Object.entries(scans.media(appId, orderNo)).map(([k, s]) => [k, s && collect(s)])),
     servedMediaDigest: (appId, orderNo) =>
@@ -117,7 +119,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   app.use(startUploadRoutes(office, sessions)); // before oauthRoutes: it takes api_ticket?type=NONCE
   app.use(startLoginRoutes(office, sessions));
   app.use(oauthRoutes(office));
-  app.use(queryRoutes(office, scans, shapes));
+  app.use(queryRoutes(office, scans, shapes, forced));
   app.use(
     h5Routes({ knowsApp: (id) => office.knowsApp(id), createScan: sim.createScan, callbackQuery, frontendErrorQuery }),
   );

@@ -143,6 +143,11 @@ export interface Simulator {
   signCallback(appId: string, orderNo: string, code: string): string;
   /** code, orderNo, h5faceId, newSignature, newSign for a recorded scan. */
   callbackQuery(appId: string, orderNo: string): Record<string, string>;
+  /**
+   * The next `times` (default 1) correctly signed result queries answer `code` (e.g. "15",
+   * "Token 过期,请重试", 1007/31082) with no result, whatever the order.
+   */
+  answerQueriesWith(code: string, times?: number): void;
   /** What the H5 page sends the callback URL on a front-end error: code, orderNo (and h5faceId if known); no signature. */
   frontendErrorQuery(appId: string, orderNo: string, code: string): Record<string, string>;
   /** Exact bytes served per file field (photo, video, frontPhoto...), for tests to compare. */

@@ -148,6 +148,21 @@ describe.each([
     expect(events.map((e) => e.verdict)).toEqual(['frontend_error']);
   });
 
+  test('(5) when WeBank answers 15 (Token 过期), then the ticket is refreshed and the query asked again in the same attempt', async () => {
+    const orderNo = uid('tk');
+    p.sim.createScan({ appId: p.appId, orderNo });
+    p.sim.answerQueriesWith('15');
+    await redirectBack(p, orderNo);
+    const order = await settled(p.appId, orderNo);
+    expect(order.evidence.map((e) => e.kind)).toEqual(['photo', 'video']);
+    const queries = p.sim.requests({ path: '/api/server/sync' }).filter((r) => r.query.order_no === orderNo);
+    expect(queries.map((r) => r.code)).toEqual(['15', '0']);
+    // Refreshed (the keeper decides whether the young ticket really needs replacing) and asked
+    // again within the attempt: not a failed attempt, as an unknown code would be.
+    expect(order.archiveAttempts).toBe(1);
+    expect(order.timeline.map((t) => t.type)).not.toContain('archive_retry');
+  });
+
   test('(6) when a mode produces no video, then an app requiring only the photo archives it and records the video as not provided', async () => {
     const appId = p.appIds.photoonly!;
     const orderNo = uid('po');

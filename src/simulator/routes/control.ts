@@ -9,6 +9,7 @@ type Sim = Pick<
   | 'getScan'
   | 'callbackQuery'
   | 'frontendErrorQuery'
+  | 'answerQueriesWith'
   | 'requests'
   | 'clearRequests'
   | 'currentTicket'
@@ -45,6 +46,17 @@ export function controlRoutes(sim: Sim, faults: FaultInjector, office: TicketOff
     if (!(FRONTEND_ERROR_CODES as readonly string[]).includes(code))
       return void res.status(400).json({ error: 'unknown front-end code' });
     res.json(sim.frontendErrorQuery(param(req, 'appId'), param(req, 'orderNo'), code));
+  });
+
+  /** `{"code":"15","times":1}`: the next signed queries answer that code (see answerQueriesWith). */
+  router.post('/answer-codes', (req, res) => {
+    const { code, times } = (req.body ?? {}) as { code?: unknown; times?: unknown };
+    if (typeof code !== 'string' || !/^-?[0-9]{1,12}$/.test(code))
+      return void res.status(400).json({ error: 'code must be a WeBank code' });
+    const n = times === undefined ? 1 : Number(times);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: 'times must be 1..1000' });
+    sim.answerQueriesWith(code, n);
+    res.status(204).end();
   });
 
   router.get('/faults', (_req, res) => void res.json(faults.current()));

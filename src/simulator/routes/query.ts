@@ -21,7 +21,34 @@ const ENDPOINTS: { path: string; product: SimProduct; build: typeof syncResult }
  * The three result queries. Each checks the parameters, the nonce shape and the sign against every
  * ticket the simulator considers valid, then answers the scan of its product (or 66660011).
  */
-export function queryRoutes(office: TicketOffice, scans: ScanBook, shapes: Shapes = 'current'): Router {
+/**
+ * Codes the next signed queries answer instead of their result (`answerQueriesWith`): a test's way
+ * to make WeBank say "Token 过期" (15) or any other code it documents, without faking a sign.
+ */
+export class ForcedAnswers {
+  private queue: string[] = [];
+
+  push(code: string, times: number): void {
+    for (let i = 0; i < times; i++) this.queue.push(code);
+  }
+
+  take(): string | undefined {
+    return this.queue.shift();
+  }
+
+  clear(): void {
+    this.queue = [];
+  }
+}
+
+const FORCED_MESSAGES: Record<string, string> = { '15': 'Token 过期,请重试' };
+
+export function queryRoutes(
+  office: TicketOffice,
+  scans: ScanBook,
+  shapes: Shapes = 'current',
+  forced: ForcedAnswers = new ForcedAnswers(),
+): Router {
   const router = Router();
 
   /** Checks the parameters and the sign; undefined once it has answered the refusal itself. */
@@ -40,6 +67,9 @@ export function queryRoutes(office: TicketOffice, scans: ScanBook, shapes: Shape
     }
     if (!matched) return void sendWebank(res, { ...CODES.badSign, ...envelope });
     (res.locals.record as RequestRecord).ticket = matched;
+    const code = forced.take();
+    if (code !== undefined)
+      return void sendWebank(res, { code, msg: FORCED_MESSAGES[code] ?? '模拟的返回码', ...envelope, result: null });
     return { appId, orderNo };
   };
 
