@@ -46,4 +46,35 @@ describe('configuration', () => {
     );
     expect(() => loadConfig({ ...base, WEBANK_APPS: 'nope' })).toThrow(/WEBANK_APPS/);
   });
+
+  test('when no query API is named, then apps use sync; queryfacerecord defaults to https://kyc1.qcloud.com', () => {
+    const cfg = loadConfig({
+      ...base,
+      WEBANK_QUERY_API: 'queryfacerecord',
+      WEBANK_APPS: JSON.stringify([
+        { key: 'a', appId: 'TIDA0002', secret: 'x' },
+        { key: 'b', appId: 'TIDA0003', secret: 'x', queryApi: 'queryfacerecord', queryBaseUrl: 'https://kyc.example' },
+        { key: 'c', appId: 'TIDA0004', secret: 'x', requiredFiles: ['photo'] },
+      ]),
+    });
+    expect(cfg.apps.map((a) => [a.key, a.queryApi, a.queryBaseUrl])).toEqual([
+      ['default', 'queryfacerecord', 'https://kyc1.qcloud.com'],
+      ['a', 'sync', 'https://kyc1.qcloud.com'],
+      ['b', 'queryfacerecord', 'https://kyc.example'],
+      ['c', 'sync', 'https://kyc1.qcloud.com'],
+    ]);
+    expect(cfg.apps[3]!.requiredFiles).toEqual(['photo']);
+  });
+
+  test('when an OCR app asks for queryfacerecord or names an unknown file kind, then the configuration is refused', () => {
+    expect(() => loadConfig({ ...base, WEBANK_PRODUCT: 'ocr', WEBANK_QUERY_API: 'queryfacerecord' })).toThrow(
+      /queryfacerecord serves faceid and liveness/,
+    );
+    expect(() =>
+      loadConfig({
+        ...base,
+        WEBANK_APPS: JSON.stringify([{ key: 'a', appId: 'TIDA0002', secret: 'x', requiredFiles: ['selfie'] }]),
+      }),
+    ).toThrow(ConfigError);
+  });
 });
