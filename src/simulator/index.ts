@@ -89,7 +89,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     signCallback,
     callbackQuery,
     frontendErrorQuery,
-    answerQueriesWith: (code, times = 1) => forced.push(code, times),
+    answerQueriesWith: (code, times = 1, msg) => forced.push(code, times, msg),
     servedMedia: (appId, orderNo) =>
       Object.fromEntries(Object.entries(scans.media(appId, orderNo)).map(([k, s]) => [k, s && collect(s)])),
     servedMediaDigest: (appId, orderNo) =>
@@ -102,7 +102,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         }),
       ),
     setFaults: (f) => void faults.set(f),
-    clearFaults: () => faults.clear(),
+    clearFaults: () => {
+      faults.clear();
+      forced.clear();
+    },
     requests: (filter) => requests.list(filter),
     nonceTickets: (appId, userId) => office.nonceTicketsOf(appId, userId),
     expireNonceTickets: (appId) => office.expireNonces(appId),

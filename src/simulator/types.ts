@@ -145,9 +145,9 @@ export interface Simulator {
   callbackQuery(appId: string, orderNo: string): Record<string, string>;
   /**
    * The next `times` (default 1) correctly signed result queries answer `code` (e.g. "15",
-   * "Token 过期,请重试", 1007/31082) with no result, whatever the order.
+   * "Token 过期,请重试", 1007/31082) with no result, whatever the order; `msg` overrides its message.
    */
-  answerQueriesWith(code: string, times?: number): void;
+  answerQueriesWith(code: string, times?: number, msg?: string): void;
   /** What the H5 page sends the callback URL on a front-end error: code, orderNo (and h5faceId if known); no signature. */
   frontendErrorQuery(appId: string, orderNo: string, code: string): Record<string, string>;
   /** Exact bytes served per file field (photo, video, frontPhoto...), for tests to compare. */
@@ -155,6 +155,7 @@ export interface Simulator {
   /** SHA-256 (hex) and size per file field, computed by streaming: use this for huge videos. */
   servedMediaDigest(appId: string, orderNo: string): Record<string, { sha256: string; size: number } | undefined>;
   setFaults(f: Partial<Faults>): void;
+  /** Clears the faults and any answer codes still queued by `answerQueriesWith`. */
   clearFaults(): void;
   requests(filter?: { path?: string }): RequestRecord[];
   clearRequests(): void;

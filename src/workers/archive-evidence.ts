@@ -11,7 +11,13 @@ import { filePlan } from '../shared/webank/required-files';
 import { dataKey } from '../shared/platform/sealed';
 import { TicketMemo } from '../shared/webank/tickets/ticket-memo';
 import type { WebankClient } from '../shared/webank/client';
-import { NO_RESULT_CODE, SIGNATURE_REJECTION_CODES, WebankError, isSignatureRejection } from '../shared/webank/errors';
+import {
+  NO_RESULT_CODE,
+  SIGNATURE_REJECTION_CODES,
+  WebankError,
+  isSignatureRejection,
+  safeWebankMsg,
+} from '../shared/webank/errors';
 import { getFileFor, productSpec, queryPathOf, type FileKind } from '../shared/webank/products';
 import { parseWebankStream } from '../shared/webank/response-stream';
 import { recordStep, startArchive, type StoredFile } from '../shared/orders/archive-records';
@@ -162,7 +168,7 @@ export async function archiveOrder(
           resultCode: envelope.code,
           resultMsg: envelope.msg ?? null,
           bizSeqNo: envelope.bizSeqNo ?? null,
-          lastError: `${envelope.code}: ${envelope.msg ?? ''}`.trim(),
+          lastError: `${envelope.code}: ${safeWebankMsg(envelope.msg ?? '')}`.trim(),
         },
         events: [{ type: 'no_result', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
       });

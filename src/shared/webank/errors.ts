@@ -41,17 +41,53 @@ export const SIGNATURE_REJECTION_CODES: ReadonlySet<string> = new Set(TICKET_INV
 export const NO_RESULT_CODE = '66660011';
 
 /**
+ * WeBank's descriptions of its codes that may appear in error text as they are (the pages' and
+ * the simulator's wording). Any other `msg` is withheld from error text, logs and timelines: an
+ * upstream can put anything there, a name or an ID number included (issue 15, item 9).
+ */
+const KNOWN_MESSAGES: ReadonlySet<string> = new Set([
+  '请求成功',
+  '成功',
+  '比对成功',
+  '签名校验失败',
+  '不合法的请求参数',
+  'access_token 不合法或已过期',
+  'app_id 或 secret 不合法',
+  '无此查询结果',
+  '姓名或身份证号码不正确',
+  '视频格式或大小不合法',
+  '验证次数超限',
+  '照片与身份证照片不是同一人',
+  '照片质量过低',
+  '核身失败',
+  'Token 过期,请重试',
+  'token 过期,请重试',
+]);
+
+/** WeBank's `msg` as error text may show it: a known description, else only its length. */
+export function safeWebankMsg(msg: string): string {
+  const trimmed = msg.trim();
+  if (trimmed === '' || KNOWN_MESSAGES.has(trimmed)) return trimmed;
+  return `[msg withheld, ${[...trimmed].length} characters]`;
+}
+
+/**
  * WeBank answered (HTTP 200) with a `code` other than "0". Terminal, except the signature
- * rejections, which a ticket refresh may cure. `msg` is WeBank's description of the code.
+ * rejections, which a ticket refresh may cure. `msg` is WeBank's description of the code, as
+ * `safeWebankMsg` lets it through (never a value WeBank may have echoed).
  */
 export class WebankError extends WebankFailure {
+  readonly msg: string;
+
   constructor(
     readonly code: string,
-    readonly msg: string,
+    msg: string,
     path: string,
     readonly bizSeqNo?: string,
   ) {
-    super(path, (p) => `WeBank ${p} answered code ${code}: ${msg}`);
+    const safe = safeWebankMsg(msg);
+    super(path, (p) => `WeBank ${p} answered code ${code.slice(0, 16)}: ${safe}`);
+    this.msg = safe;
     this.name = 'WebankError';
   }
 

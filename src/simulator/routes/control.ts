@@ -50,12 +50,14 @@ export function controlRoutes(sim: Sim, faults: FaultInjector, office: TicketOff
 
   /** `{"code":"15","times":1}`: the next signed queries answer that code (see answerQueriesWith). */
   router.post('/answer-codes', (req, res) => {
-    const { code, times } = (req.body ?? {}) as { code?: unknown; times?: unknown };
+    const { code, times, msg } = (req.body ?? {}) as { code?: unknown; times?: unknown; msg?: unknown };
     if (typeof code !== 'string' || !/^-?[0-9]{1,12}$/.test(code))
       return void res.status(400).json({ error: 'code must be a WeBank code' });
     const n = times === undefined ? 1 : Number(times);
     if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: 'times must be 1..1000' });
-    sim.answerQueriesWith(code, n);
+    if (msg !== undefined && (typeof msg !== 'string' || msg.length > 4096))
+      return void res.status(400).json({ error: 'msg must be a string' });
+    sim.answerQueriesWith(code, n, msg);
     res.status(204).end();
   });
 

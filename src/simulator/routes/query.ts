@@ -26,13 +26,13 @@ const ENDPOINTS: { path: string; product: SimProduct; build: typeof syncResult }
  * to make WeBank say "Token 过期" (15) or any other code it documents, without faking a sign.
  */
 export class ForcedAnswers {
-  private queue: string[] = [];
+  private queue: { code: string; msg?: string }[] = [];
 
-  push(code: string, times: number): void {
-    for (let i = 0; i < times; i++) this.queue.push(code);
+  push(code: string, times: number, msg?: string): void {
+    for (let i = 0; i < times; i++) this.queue.push({ code, ...(msg !== undefined && { msg }) });
   }
 
-  take(): string | undefined {
+  take(): { code: string; msg?: string } | undefined {
     return this.queue.shift();
   }
 
@@ -67,9 +67,14 @@ export function queryRoutes(
     }
     if (!matched) return void sendWebank(res, { ...CODES.badSign, ...envelope });
     (res.locals.record as RequestRecord).ticket = matched;
-    const code = forced.take();
-    if (code !== undefined)
-      return void sendWebank(res, { code, msg: FORCED_MESSAGES[code] ?? '模拟的返回码', ...envelope, result: null });
+    const f = forced.take();
+    if (f !== undefined)
+      return void sendWebank(res, {
+        code: f.code,
+        msg: f.msg ?? FORCED_MESSAGES[f.code] ?? '模拟的返回码',
+        ...envelope,
+        result: null,
+      });
     return { appId, orderNo };
   };
 
