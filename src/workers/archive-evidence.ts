@@ -264,8 +264,18 @@ async function queryOnce(
     getFile,
     signal,
   });
+  const { cfg } = deps;
   const parsed = await parseWebankStream(open.body, {
     fileFields: spec.fileFields.map((f) => f.field),
+    // Issue 15, item 8: what one answer may make this worker hold or store.
+    maxKeys: cfg.WEBANK_MAX_FIELDS,
+    maxTextBytes: cfg.WEBANK_MAX_TEXT_BYTES,
+    maxFileBytes: (field) =>
+      field === 'video'
+        ? cfg.WEBANK_MAX_VIDEO_BYTES
+        : spec.fileFields.some((f) => f.field === field)
+          ? cfg.WEBANK_MAX_PHOTO_BYTES
+          : undefined,
     onFile: async (field, data) => {
       const kind = spec.fileFields.find((f) => f.field === field)?.kind;
       // A file we already hold (get_file can return more than asked, e.g. OCR): drain, keep ours.

@@ -9,7 +9,9 @@ import { uid } from '../support/web-harness';
 describe('hostile WeBank answers', () => {
   let p: Pipeline;
   beforeAll(async () => {
-    p = await startPipeline({ env: { ARCHIVE_BACKOFF_MS: '100', ARCHIVE_POLL_INTERVAL_MS: '100' } });
+    p = await startPipeline({
+      env: { ARCHIVE_BACKOFF_MS: '100', ARCHIVE_POLL_INTERVAL_MS: '100', WEBANK_MAX_PHOTO_BYTES: String(100 * 1024) },
+    });
   }, 60_000);
   afterAll(async () => p.close());
 
@@ -60,5 +62,21 @@ describe('hostile WeBank answers', () => {
     });
     expect(order.lastError).toMatch(/^66660011/);
     expect(order.lastError).not.toContain(ID);
+  });
+
+  test('(8) when a photo is larger than its kind may be, then it is not stored and the error names the field, not the bytes', async () => {
+    const orderNo = uid('pb');
+    p.sim.createScan({ appId: p.appId, orderNo, photoBytes: 300 * 1024 });
+    await redirectBack(p, orderNo);
+    const order = await eventually(async () => {
+      const o = await p.web.db.order.findUnique({
+        where: { appId_orderNo: { appId: p.appId, orderNo } },
+        include: { evidence: true },
+      });
+      return o?.lastError?.includes('larger than') ? o : undefined;
+    });
+    expect(order.lastError).toMatch(/file larger than 102400 bytes .*\(field photo\)/);
+    expect(order.evidence.map((e) => e.kind)).not.toContain('photo');
+    expect(order.status).not.toBe('ARCHIVED');
   });
 });

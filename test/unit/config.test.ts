@@ -78,3 +78,34 @@ describe('configuration', () => {
     ).toThrow(ConfigError);
   });
 });
+
+describe('WeBank hosts and answer caps (issue 15, item 8)', () => {
+  test('when a WeBank host is plain http outside development, then the configuration is refused unless it is this machine', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', WEBANK_BASE_URL: 'http://kyc1.qcloud.com' })).toThrow(
+      /baseUrl must be https/,
+    );
+    expect(() =>
+      loadConfig({
+        ...base,
+        NODE_ENV: 'test',
+        WEBANK_APPS: JSON.stringify([
+          { key: 'a', appId: 'TIDA0002', secret: 'x', queryApi: 'queryfacerecord', queryBaseUrl: 'http://10.0.0.5' },
+        ]),
+      }),
+    ).toThrow(/queryBaseUrl must be https/);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', WEBANK_BASE_URL: 'http://127.0.0.1:8090' }).apps).toHaveLength(
+      1,
+    );
+    expect(
+      loadConfig({ ...base, NODE_ENV: 'development', WEBANK_BASE_URL: 'http://sim.internal:8090' }).apps,
+    ).toHaveLength(1);
+  });
+
+  test('when nothing is set, then the answer caps are generous', () => {
+    const cfg = loadConfig(base);
+    expect(cfg.WEBANK_MAX_FIELDS).toBe(256);
+    expect(cfg.WEBANK_MAX_TEXT_BYTES).toBe(4 * 1024 * 1024);
+    expect(cfg.WEBANK_MAX_PHOTO_BYTES).toBe(32 * 1024 * 1024);
+    expect(cfg.WEBANK_MAX_VIDEO_BYTES).toBe(512 * 1024 * 1024);
+  });
+});

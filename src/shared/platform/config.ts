@@ -106,6 +106,27 @@ const envSchema = z.object({
   /** Extra apps as JSON: [{"key":"shop","appId":"...","secret":"...","product":"ocr","baseUrl":"..."}]. */
   WEBANK_APPS: z.string().optional(),
   WEBANK_TIMEOUT_MS: int(10000),
+  /**
+   * Caps on a WeBank answer (issue 15, item 8): fields per object, bytes of non-file values in
+   * all, decoded bytes of a photo (any image kind) and of a video. Past one the answer is refused
+   * as malformed (the error names the field, never its value).
+   */
+  WEBANK_MAX_FIELDS: z.coerce.number().int().positive().default(256),
+  WEBANK_MAX_TEXT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
+  WEBANK_MAX_PHOTO_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
+  WEBANK_MAX_VIDEO_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
   TICKET_REFRESH_MINUTES: z.coerce.number().positive().default(20),
   TICKET_SAFETY_MARGIN_SECONDS: int(300),
   /** How long a superseded ticket still verifies callbacks (WeBank keeps the old one valid about a minute). */
@@ -251,6 +272,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         queryBaseUrl: app.queryBaseUrl ?? QUERYFACERECORD_HOST,
       });
   }
+  // Outside development a WeBank host is reached over https, or on this machine (the simulator,
+  // a test proxy): anyone in between could otherwise read tickets and rewrite answers.
+  if (rest.NODE_ENV !== 'development') {
+    const plain = apps.flatMap((a) => [
+      ...(insecureUrl(a.baseUrl) ? [`app "${a.key}": baseUrl must be https:// (NODE_ENV=${rest.NODE_ENV})`] : []),
+      ...(a.queryApi === 'queryfacerecord' && insecureUrl(a.queryBaseUrl)
+        ? [`app "${a.key}": queryBaseUrl must be https:// (NODE_ENV=${rest.NODE_ENV})`]
+        : []),
+    ]);
+    if (plain.length) throw new ConfigError(plain);
+  }
   const keys = new Set<string>();
   for (const app of apps) {
     if (keys.has(app.key)) throw new ConfigError([`WEBANK_APPS: duplicate app key "${app.key}"`]);
@@ -260,6 +292,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError([`app "${app.key}": queryApi queryfacerecord serves faceid and liveness, not ocr`]);
   }
   return Object.freeze({ ...rest, apps: Object.freeze(apps.map((a) => Object.freeze(a))) });
+}
+
+/** http:// to anything but this machine (localhost, 127.0.0.0/8, ::1). */
+function insecureUrl(raw: string): boolean {
+  const u = new URL(raw);
+  if (u.protocol === 'https:') return false;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
 
 let cached: Config | undefined;
