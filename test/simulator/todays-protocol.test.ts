@@ -1,6 +1,7 @@
 import { newNonce, querySign } from '../../src/shared/webank/signature';
 import { type Simulator, startSimulator } from '../../src/simulator';
 import { fixture } from '../../src/simulator/media';
+import { optionsFromEnv } from '../../src/simulator/main';
 import { APP, fetchTicket, fetchToken, type Json, queryUrl, sleep } from './helpers';
 
 /** queryfacerecord (1007/114181), front-end errors (1007/114178), answer codes and the token overlap. */
@@ -157,5 +158,16 @@ describe("simulator: today's protocol", () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+describe('simulator settings from the environment', () => {
+  test('when SIM_LEGACY_SHAPES, SIM_EMPTY_CROP_RATE and SIM_TOKEN_OVERLAP_MS are set, then the options follow', () => {
+    const env = { SIM_APPS: 'TIDAx:s' };
+    expect(optionsFromEnv(env)).not.toHaveProperty('legacyShapes');
+    expect(
+      optionsFromEnv({ ...env, SIM_LEGACY_SHAPES: '1', SIM_EMPTY_CROP_RATE: '0.25', SIM_TOKEN_OVERLAP_MS: 'off' }),
+    ).toMatchObject({ legacyShapes: true, emptyCropRate: 0.25, tokenOverlapMs: false });
+    expect(optionsFromEnv({ ...env, SIM_TOKEN_OVERLAP_MS: '5000' }).tokenOverlapMs).toBe(5000);
   });
 });
