@@ -47,3 +47,13 @@ describe('caps on a WeBank answer', () => {
     expect(out.files.photo).toBe(3000);
   });
 });
+
+describe('errors about a value', () => {
+  test('when a result value is malformed, then the error names its field and size, never the value', async () => {
+    const body = '{"code":"0","result":{"name":"\\u00ZZ 赵小六 11010519491231002X"}}';
+    const err = await parse(body, {}).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(MalformedResponseError);
+    expect((err as Error).message).toMatch(/malformed JSON value \(\d+ bytes\) \(field result\.name\)/);
+    expect((err as Error).message).not.toMatch(/赵小六|11010519491231002X/);
+  });
+});

@@ -309,7 +309,14 @@ class ResponseScanner<T> {
 
   private assign(capture: JsonValueCapture): void {
     const path = this.depth === 2 ? `result.${this.key}` : this.key;
-    const value = capture.value();
+    let value: JsonValue | undefined;
+    try {
+      value = capture.value();
+    } catch (err) {
+      // Name the field the bad value sits in (never the value: it may be a name or an ID number).
+      if (err instanceof MalformedResponseError && !err.field) throw new MalformedResponseError(err.message, path);
+      throw err;
+    }
     if (value === undefined) {
       this.skipped.push(path);
       return;
