@@ -10,6 +10,7 @@ type Sim = Pick<
   | 'callbackQuery'
   | 'frontendErrorQuery'
   | 'answerQueriesWith'
+  | 'clearFaults'
   | 'requests'
   | 'clearRequests'
   | 'currentTicket'
@@ -64,7 +65,7 @@ export function controlRoutes(sim: Sim, faults: FaultInjector, office: TicketOff
   router.get('/faults', (_req, res) => void res.json(faults.current()));
   router.post('/faults', (req, res) => void res.json(faults.set((req.body ?? {}) as Partial<Faults>)));
   router.delete('/faults', (_req, res) => {
-    faults.clear();
+    sim.clearFaults(); // the faults and any queued answer codes
     res.status(204).end();
   });
 
