@@ -184,6 +184,7 @@ export async function archiveOrder(
       envelope,
       result,
       cfg.PII_STORAGE === 'keep' ? dataKey(cfg.DATA_ENCRYPTION_KEY) : undefined,
+      answer.topLevel,
     );
     // A failed verification may come without files; keep what came and stop asking.
     const plan = envelope.code === '0' ? filePlan(product, result, app?.requiredFiles) : { required: [], optional: [] };
@@ -239,6 +240,8 @@ export async function archiveOrder(
 interface Answer {
   envelope: Envelope;
   result: Scalars;
+  /** Top-level fields besides code, msg, bizSeqNo, transactionTime and result (e.g. app_id, order_no). */
+  topLevel: Scalars;
   hasResult: boolean;
 }
 
@@ -301,7 +304,12 @@ async function queryOnce(
     REFUSED.set(refusal, { ticket, code: envelope.code });
     throw refusal;
   }
-  return { envelope, result: parsed.result, hasResult: Object.keys(parsed.result).length > 0 };
+  return {
+    envelope,
+    result: parsed.result,
+    topLevel: parsed.envelope.extra,
+    hasResult: Object.keys(parsed.result).length > 0,
+  };
 }
 
 /**

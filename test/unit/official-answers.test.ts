@@ -38,7 +38,13 @@ const fixtures = readdirSync(DIR)
 
 describe('official example answers', () => {
   test('there is a fixture for every query shape, each naming its page', () => {
-    expect(fixtures.map(([, f]) => f.api).sort()).toEqual(['getOcrResult', 'getOcrResult', 'queryfacerecord', 'sync']);
+    expect(fixtures.map(([, f]) => f.api).sort()).toEqual([
+      'getOcrResult',
+      'getOcrResult',
+      'queryfacerecord',
+      'queryfacerecord',
+      'sync',
+    ]);
     for (const [, f] of fixtures) expect(f.page).toBeTruthy();
   });
 
@@ -50,7 +56,7 @@ describe('official example answers', () => {
         await new Promise((r) => data.once('end', r));
       },
     });
-    const columns = resultColumns(PRODUCT[f.api]!, parsed.envelope, parsed.result, key);
+    const columns = resultColumns(PRODUCT[f.api]!, parsed.envelope, parsed.result, key, parsed.envelope.extra);
     const e = f.expect;
     if (e.idNo) expect(open(columns.idNoSealed as string, key)).toBe(e.idNo);
     if (e.name) expect(open(columns.nameSealed as string, key)).toBe(e.name);

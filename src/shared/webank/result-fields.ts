@@ -33,13 +33,13 @@ const SPELLINGS: Record<string, readonly string[]> = {
   address: ['address'],
   authority: ['authority'],
   // Result columns.
-  orderNo: ['orderNo'],
+  orderNo: ['orderNo', 'order_no'],
   bizSeqNo: ['bizSeqNo'],
   liveRate: ['liveRate'],
   similarity: ['similarity'],
   occurredTime: ['occurredTime'],
   idType: ['idType'],
-  appId: ['appId'],
+  appId: ['appId', 'app_id'],
   // WeBank says `success` is meaningless; it is read and dropped.
   success: ['success'],
   // Non-personal details, kept as sent in `details`.
@@ -103,8 +103,10 @@ export function resultColumns(
   envelope: Envelope,
   result: Scalars,
   piiKey: Buffer | undefined,
+  /** Top-level fields besides the envelope's and `result` (app_id, order_no…): kept likewise; `result` wins. */
+  topLevel: Scalars = {},
 ): Prisma.OrderUpdateInput {
-  const { known, unknown } = canonicalFields(result);
+  const { known, unknown } = canonicalFields({ ...withoutNested(topLevel), ...result });
   const sealIf = (v: string | undefined) => (v && piiKey ? seal(v, piiKey) : null);
   const other: Record<string, string> = {};
   const details: Record<string, string> = {};
@@ -139,6 +141,11 @@ export function resultColumns(
     piiSealed: Object.keys(other).length && piiKey ? seal(JSON.stringify(other), piiKey) : null,
     details: Object.keys(details).length ? details : undefined,
   };
+}
+
+/** Scalars only: a nested object at the top level is not a result field. */
+function withoutNested(fields: Scalars): Scalars {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v === null || typeof v !== 'object'));
 }
 
 /** The canonical value of a field (either spelling), for callers that branch on one. */
