@@ -4,6 +4,7 @@ import { recordRejectedCallback } from '../shared/orders/callback-results';
 import { escapeControls, readCallbackQuery } from './callback-params';
 import { verifyAndRecord, type VerifyDeps } from './verify-result';
 import { renderResultPage } from './result-page';
+import { answerFrontendError, readFrontendError } from './frontend-error';
 import { answerError } from './http-errors';
 import type { Metrics } from '../shared/platform/metrics';
 import type { ResultRedirects } from '../shared/orders/result-redirects';
@@ -69,6 +70,9 @@ async function process_(deps: CallbackDeps, appKey: string, req: Request, res: R
     );
     return 'unknown_app';
   }
+  // Unsigned by design (1007/114178): handed to its own module before the signed path's checks.
+  const frontend = parsed.ok ? undefined : readFrontendError(req.query);
+  if (frontend) return answerFrontendError(db, app, frontend, req, res);
   if (!parsed.ok) {
     await recordRejectedCallback(db, {
       channel: 'redirect',

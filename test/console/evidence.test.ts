@@ -304,3 +304,31 @@ describe('export package', () => {
     }
   });
 });
+
+describe('what WeBank did not send', () => {
+  test('when WeBank left optional files empty and the H5 page sent a front-end error, then the order page shows both', async () => {
+    const o = await seedOrder(h);
+    await h.db.order.update({
+      where: { id: o.id },
+      data: { details: { frontCode: '0', filesNotProvided: ['front_crop', 'back_crop'] } },
+    });
+    await h.db.callbackEvent.create({
+      data: {
+        orderId: o.id,
+        channel: 'redirect',
+        appId: h.cfg.apps[0]!.appId,
+        orderNo: o.orderNo,
+        code: '3004',
+        verdict: 'frontend_error',
+        reason: 'front-end error 3004: No permission to use the camera',
+        params: { code: '3004' },
+      },
+    });
+    const json = (await (await call(h, viewer, 'GET', `/api/orders/${o.id}`)).json()) as Record<string, unknown>;
+    expect(json.filesNotProvided).toEqual(['front_crop', 'back_crop']);
+    const page = await (await call(h, viewer, 'GET', `/orders/${o.id}`, { headers: { accept: 'text/html' } })).text();
+    expect(page).toMatch(/id="files-not-provided"[^]*front_crop, back_crop/);
+    expect(page).toContain('WeBank 未提供');
+    expect(page).toMatch(/frontend_error<\/td>\s*<td>3004/);
+  });
+});

@@ -40,6 +40,7 @@ export function orderView(cfg: Config, o: OrderRecord) {
     piiMasked: true,
     piiStored: o.idNoSealed !== null || o.nameSealed !== null,
     details: o.details,
+    filesNotProvided: filesNotProvided(o.details),
     lastError: o.lastError,
     archiveAttempts: o.archiveAttempts,
     createdAt: o.createdAt,
@@ -74,6 +75,12 @@ export function orderView(cfg: Config, o: OrderRecord) {
 }
 
 export type OrderView = ReturnType<typeof orderView>;
+
+/** Optional files WeBank left empty when the order was archived (`details.filesNotProvided`). */
+function filesNotProvided(details: unknown): string[] {
+  const list = (details as { filesNotProvided?: unknown } | null)?.filesNotProvided;
+  return Array.isArray(list) ? list.filter((k): k is string => typeof k === 'string') : [];
+}
 
 export const when = formatInstant;
 

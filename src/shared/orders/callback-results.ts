@@ -199,7 +199,8 @@ export interface RejectedCallback {
   appId?: string;
   orderNo?: string;
   code?: string;
-  verdict: 'rejected' | 'invalid' | 'unverifiable';
+  /** `frontend_error`: WeBank's H5 page sent a front-end code, unsigned (web/frontend-error.ts). */
+  verdict: 'rejected' | 'invalid' | 'unverifiable' | 'frontend_error';
   reason: string;
   params: Record<string, string>;
   clientIp?: string;
@@ -210,7 +211,7 @@ export interface RejectedCallback {
 export const CALLBACK_FOLD_WINDOW_SECONDS = 600;
 
 /**
- * Records a callback we refused, so forged or broken attempts stay visible. Invalid and rejected
+ * Records a callback we refused (or a front-end error), so forged or broken attempts stay visible. Invalid and rejected
  * attempts fold: the same address sending the same junk again within the window adds to the first
  * row's `repeatCount` (and `lastSeenAt`) instead of adding a row, so junk cannot grow the table
  * without bound. Unverifiable attempts (our fault, not the sender's) are never folded.
@@ -258,8 +259,8 @@ function callbackFoldKey(r: RejectedCallback): string | undefined {
   if (r.verdict === 'unverifiable') return undefined;
   const windowMs = CALLBACK_FOLD_WINDOW_SECONDS * 1000;
   const window = Math.floor(Date.now() / windowMs);
-  // A forgery for an order stays findable by that order: rejected ones fold per order number.
-  const order = r.verdict === 'rejected' ? (r.orderNo ?? null) : null;
+  // A forgery (or a front-end error) for an order stays findable by that order: those fold per order number.
+  const order = r.verdict === 'rejected' || r.verdict === 'frontend_error' ? (r.orderNo ?? null) : null;
   const kind = JSON.stringify([r.channel, r.appId ?? null, r.verdict, r.reason, r.clientIp ?? null, order, window]);
   return createHash('sha256').update(kind).digest('hex');
 }
