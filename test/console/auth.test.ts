@@ -385,4 +385,44 @@ describe('security headers', () => {
       await secure.close();
     }
   });
+
+  // issue 15 item 13: the `__Host-` prefix is only worth something if the plain name is not read too
+  // (a sibling subdomain or a man in the middle on http:// can plant a plain-named cookie).
+  test('when secure cookies are on, then plain-named session and login-CSRF cookies are ignored', async () => {
+    const secure = await startConsole({ CONSOLE_COOKIE_SECURE: 'true' });
+    try {
+      const user = await createUser(secure, 'viewer');
+      const ip = fakeIp();
+      const res = await fetch(`${secure.base}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify(user),
+      });
+      const hostCookie = res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0]!)
+        .find((c) => c.startsWith('__Host-fa_console='))!;
+      const search = (cookie: string) =>
+        fetch(`${secure.base}/api/orders?orderNo=x`, {
+          headers: { cookie, 'x-forwarded-for': ip, accept: 'application/json' },
+        });
+      expect((await search(hostCookie)).status).toBe(200);
+      expect((await search(hostCookie.replace('__Host-', ''))).status).toBe(401);
+
+      // The login form's double-submit cookie, planted under the plain name, is refused too.
+      const page = await fetch(`${secure.base}/login`, { headers: { 'x-forwarded-for': ip } });
+      const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+      const post = (cookie: string) =>
+        fetch(`${secure.base}/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, 'x-forwarded-for': ip },
+          body: new URLSearchParams({ ...user, _csrf: token, next: '/console/' }).toString(),
+        });
+      expect((await post(`fa_login_csrf=${token}`)).status).toBe(403);
+      expect((await post(`__Host-fa_login_csrf=${token}`)).status).toBe(303);
+    } finally {
+      await secure.close();
+    }
+  });
 });

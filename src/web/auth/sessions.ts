@@ -48,7 +48,7 @@ export async function startSession(
 
 /** The staff member of a valid session cookie, or undefined (missing, unknown, expired, idle, disabled). */
 export async function loadSession(db: Db, cfg: Config, req: Request): Promise<StaffPrincipal | undefined> {
-  const id = getCookie(req, SESSION_COOKIE);
+  const id = getCookie(req, cfg, SESSION_COOKIE);
   if (!id || !SESSION_RE.test(id)) return undefined;
   const idHash = sha256(id);
   const row = await db.staffSession.findUnique({
@@ -74,7 +74,7 @@ export async function loadSession(db: Db, cfg: Config, req: Request): Promise<St
 
 /** Ends the session of this request (if any) and clears the cookie. */
 export async function endSession(db: Db, cfg: Config, req: Request, res: Response): Promise<void> {
-  const id = getCookie(req, SESSION_COOKIE);
+  const id = getCookie(req, cfg, SESSION_COOKIE);
   if (id && SESSION_RE.test(id)) await db.staffSession.deleteMany({ where: { idHash: sha256(id) } });
   clearCookie(res, req, cfg, SESSION_COOKIE);
 }
