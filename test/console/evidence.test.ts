@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { rezip } from './zip-tools';
-import { checkExportPackage } from '../../src/shared/compliance/export-package';
+import { checkExportPackage, keyFingerprint } from '../../src/shared/compliance/export-package';
 import {
   auditRowsFor,
   call,
@@ -222,6 +222,21 @@ describe('export package', () => {
     expect(JSON.stringify(m)).not.toContain('110101199001011234');
   });
 
+  test('when an auditor opens an order, then the page and the export name the signing key by its fingerprint', async () => {
+    const fingerprint = keyFingerprint(createPublicKey(h.publicKeyPem));
+    const page = await (
+      await call(h, auditor, 'GET', `/orders/${order.id}`, { headers: { accept: 'text/html' } })
+    ).text();
+    expect(page).toContain(fingerprint);
+    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/export`);
+    expect(res.headers.get('x-signing-key-sha256')).toBe(fingerprint);
+    await res.arrayBuffer();
+    // Checking by that fingerprint proves origin, as a PEM does.
+    const file = await exportZip(order);
+    const report = await checkExportPackage(file, { trusted: [{ fingerprint, source: 'given' }] });
+    expect(report.verdict).toBe('ok');
+  });
+
   test('when a file inside the package is altered, then the check fails on that file', async () => {
     const file = await exportZip(order);
     const zip = readFileSync(file);
@@ -279,13 +294,14 @@ describe('export package', () => {
     expect(report.problems).toContain('unlisted entry evidence/extra.jpg');
   });
 
-  test('when checked against another key, then the signature fails; without a key, origin is not proven', async () => {
+  test('when checked against another key, then the signature fails; without a key, the verdict is unverified', async () => {
     const file = await exportZip(order);
     const other = signingKeys().publicPem;
     expect((await checkExportPackage(file, { publicKeyPem: other })).signature.ok).toBe(false);
     const own = await checkExportPackage(file);
-    expect(own.ok).toBe(true);
-    expect(own.signature).toMatchObject({ keySource: 'package', originProven: false });
+    expect(own.ok).toBe(false);
+    expect(own.verdict).toBe('unverified');
+    expect(own.signature).toMatchObject({ ok: true, keySource: 'package', originProven: false });
   });
 
   test('when no signing key is configured, then export is refused with a clear 503', async () => {
