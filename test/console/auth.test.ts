@@ -254,6 +254,54 @@ describe('CSRF', () => {
 });
 
 describe('sessions and tokens', () => {
+  // issue 15 item 12: an admin minted a token for another user, whose actions were then audited as
+  // that user; and staff tokens never expired.
+  test('when an admin asks the console for a staff token for someone else, then 403 and no token', async () => {
+    const admin = await createUser(h, 'admin');
+    const s = await login(h, admin);
+    const victim = await createUser(h, 'auditor');
+    const ua = uid('ua-');
+    const res = await call(h, s, 'POST', '/api/tokens', {
+      json: { kind: 'staff', name: 'impersonate', username: victim.username },
+      headers: { 'user-agent': ua },
+    });
+    expect(res.status).toBe(403);
+    const victimId = (await h.db.staffUser.findUniqueOrThrow({ where: { username: victim.username } })).id;
+    expect(await h.db.apiToken.count({ where: { staffUserId: victimId } })).toBe(0);
+    expect(await auditRowsFor(h, ua)).toMatchObject([{ action: 'token.create', outcome: 'denied' }]);
+  });
+
+  test('when an admin creates a staff token for themselves, then it expires by default, within the maximum', async () => {
+    const admin = await createUser(h, 'admin');
+    const s = await login(h, admin);
+    const res = await call(h, s, 'POST', '/api/tokens', { json: { kind: 'staff', name: 'mine' } });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as {
+      token: string;
+      info: { staffUserId: string; expiresAt: string; issuedBy: string };
+    };
+    const adminId = (await h.db.staffUser.findUniqueOrThrow({ where: { username: admin.username } })).id;
+    expect(body.info.staffUserId).toBe(adminId);
+    expect(body.info.issuedBy).toBe(`user:${admin.username}`);
+    const days = (Date.parse(body.info.expiresAt) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(h.cfg.STAFF_TOKEN_DAYS - 0.01);
+    expect(days).toBeLessThanOrEqual(h.cfg.STAFF_TOKEN_DAYS);
+    expect((await call(h, { bearer: body.token }, 'GET', '/api/orders')).status).toBe(200);
+    const tooLong = await call(h, s, 'POST', '/api/tokens', {
+      json: { kind: 'staff', name: 'forever', expiresInDays: h.cfg.STAFF_TOKEN_MAX_DAYS + 1 },
+    });
+    expect(tooLong.status).toBe(400);
+  });
+
+  test('when a staff token has expired, then it is refused', async () => {
+    const viewer = await createUser(h, 'viewer');
+    const id = (await h.db.staffUser.findUniqueOrThrow({ where: { username: viewer.username } })).id;
+    const { token, info } = await createApiToken(h.db, h.cfg, { kind: 'staff', name: 'old', staffUserId: id });
+    expect((await call(h, { bearer: token }, 'GET', '/api/orders')).status).toBe(200);
+    await h.db.apiToken.update({ where: { id: info.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await call(h, { bearer: token }, 'GET', '/api/orders')).status).toBe(401);
+  });
+
   test('when logged out, then the session no longer works and logout is audited once', async () => {
     const s = await login(h, await createUser(h, 'viewer'));
     const ua = uid('ua-');

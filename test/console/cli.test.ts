@@ -141,13 +141,26 @@ describe('token', () => {
     expect((await cli(['token', 'revoke', 'not-a-uuid'])).code).toBe(2);
   });
 
-  test('when a staff token is created for a user, then it acts with that user', async () => {
+  // issue 15 item 12: a token for someone else names its issuer on every audit row it causes, and expires.
+  test('when a staff token is created for a user, then it acts with that user, and its rows name the issuer', async () => {
     const name = uid('bot-');
     await cli(['user', 'add', name, '--role', 'viewer', '--password-stdin'], { stdin: 'long enough password' });
-    const run = await cli(['token', 'create', '--user', name, '--name', 'nightly check']);
+    const run = await cli(['token', 'create', '--user', name, '--name', 'nightly check', '--expires-days', '7']);
     expect(run.code).toBe(0);
-    const res = await fetch(`${h.base}/api/orders`, { headers: { authorization: `Bearer ${run.out[0]}` } });
+    const ua = uid('ua-');
+    const res = await fetch(`${h.base}/api/orders`, {
+      headers: { authorization: `Bearer ${run.out[0]}`, 'user-agent': ua },
+    });
     expect(res.status).toBe(200);
+    const rows = await h.db.auditEntry.findMany({ where: { userAgent: ua } });
+    expect(rows).toMatchObject([{ actor: `user:${name}`, action: 'search', detail: { tokenIssuedBy: run.actor } }]);
+    const row = await h.db.apiToken.findUniqueOrThrow({ where: { tokenHash: hashToken(run.out[0]!) } });
+    expect(row.issuedBy).toBe(run.actor);
+    const days = (row.expiresAt!.getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThanOrEqual(7);
+    const tooLong = await cli(['token', 'create', '--user', name, '--name', 'x', '--expires-days', '100000']);
+    expect(tooLong.code).toBe(2);
   });
 });
 

@@ -52,6 +52,18 @@ export interface AuditWrite {
   userAgent?: string | null;
   /** Action-specific facts. Never personal data (ID numbers, names) nor secrets. */
   detail?: Record<string, unknown> | null;
+  /** The staff API token the actor used: its id and issuer go into `detail` (tokenId, tokenIssuedBy). */
+  token?: StaffTokenUse | null;
+}
+
+export interface StaffTokenUse {
+  id: string;
+  issuedBy: string | null;
+}
+
+function detailWithToken(entry: Pick<AuditWrite, 'detail' | 'token'>): Record<string, unknown> | null | undefined {
+  if (!entry.token) return entry.detail;
+  return { ...(entry.detail ?? {}), tokenId: entry.token.id, tokenIssuedBy: entry.token.issuedBy ?? 'unrecorded' };
 }
 
 const clip = (v: string | null | undefined, max: number) => (v == null ? null : v.slice(0, max));
@@ -69,7 +81,7 @@ export function auditData(entry: AuditWrite): Prisma.AuditEntryCreateInput {
     target: clip(entry.target, 500),
     ip: clip(entry.ip, 100),
     userAgent: clip(entry.userAgent, 300),
-    detail: (entry.detail ?? undefined) as Prisma.InputJsonValue | undefined,
+    detail: (detailWithToken(entry) ?? undefined) as Prisma.InputJsonValue | undefined,
   };
 }
 
@@ -79,6 +91,7 @@ export interface AuditContext {
   actorRole?: string | null;
   ip?: string | null;
   userAgent?: string | null;
+  token?: StaffTokenUse | null;
 }
 
 /** Appends one row. */

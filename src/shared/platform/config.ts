@@ -147,6 +147,9 @@ const envSchema = z.object({
   CONSOLE_LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   CONSOLE_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
   CONSOLE_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  /** Staff API tokens: lifetime when none is asked for, and the longest that may be asked for (days). */
+  STAFF_TOKEN_DAYS: z.coerce.number().int().positive().default(30),
+  STAFF_TOKEN_MAX_DAYS: z.coerce.number().int().positive().default(90),
   /** Ed25519 private key (PKCS#8 PEM, or that PEM base64-encoded) signing evidence export manifests; unset = exports refused. */
   EXPORT_SIGNING_KEY: z
     .string()
@@ -209,6 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(extra.error.issues.map((i) => `WEBANK_APPS.${i.path.join('.')}: ${i.message}`));
     }
     for (const app of extra.data) apps.push({ ...app, baseUrl: app.baseUrl ?? rest.WEBANK_BASE_URL });
+  }
+  if (rest.STAFF_TOKEN_DAYS > rest.STAFF_TOKEN_MAX_DAYS) {
+    throw new ConfigError(['STAFF_TOKEN_DAYS: must not exceed STAFF_TOKEN_MAX_DAYS']);
   }
   const keys = new Set<string>();
   for (const app of apps) {

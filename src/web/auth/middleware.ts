@@ -6,7 +6,7 @@ import { AppError, forbidden, unauthorized } from '../../shared/platform/errors'
 import { componentLogger } from '../../shared/platform/logger';
 import { roleAtLeast, type Role } from '../../shared/compliance/staff/roles';
 import { csrfOk } from './csrf';
-import { requestContext, type PartnerPrincipal, type StaffPrincipal } from './principal';
+import { actorOf, requestContext, type PartnerPrincipal, type StaffPrincipal } from './principal';
 import { loadSession } from './sessions';
 import { bearerToken, findActiveToken, touchToken } from '../../shared/compliance/staff/api-tokens';
 
@@ -47,6 +47,7 @@ export function createAuth(deps: AuthDeps) {
       role: row.staffUser.role,
       actor: `user:${row.staffUser.username}`,
       tokenId: row.id,
+      tokenIssuedBy: row.issuedBy,
     };
   }
 
@@ -57,13 +58,12 @@ export function createAuth(deps: AuthDeps) {
     detail: Record<string, unknown>,
   ) {
     await recordAudit(db, {
-      actor: staff?.actor ?? 'anonymous',
-      actorRole: staff?.role ?? null,
+      ...actorOf(staff),
       action,
       outcome: 'denied',
       target: `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300),
       ...requestContext(req),
-      detail: { ...detail, ...(staff?.tokenId ? { tokenId: staff.tokenId } : {}) },
+      detail,
     });
   }
 

@@ -60,16 +60,14 @@ export function auditContext(req: Request, res: Response): AuditContext {
   return { ...actorOf(staff), ...requestContext(req) };
 }
 
-/** Writes the one audit row of a request, with the staff token id when the request used one. */
+/** Writes the one audit row of a request, with the staff token (id, issuer) when the request used one. */
 export async function audit(
   deps: ConsoleDeps,
   req: Request,
   res: Response,
   entry: Omit<AuditWrite, 'actor' | 'actorRole' | 'ip' | 'userAgent'>,
 ) {
-  const staff = res.locals.staff;
-  const detail = staff?.tokenId ? { ...(entry.detail ?? {}), tokenId: staff.tokenId } : entry.detail;
-  await recordAudit(deps.db, { ...auditContext(req, res), ...entry, detail });
+  await recordAudit(deps.db, { ...auditContext(req, res), ...entry });
   res.locals.audited = true;
 }
 
