@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'token.revoke',
   'audit.search',
   'audit.export',
+  'audit.verify',
   // Done by the service itself (actor system:...): orders recovered or expired by the sweeper, evidence purged by retention.
   'recover',
   'expire',
