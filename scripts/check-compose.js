@@ -95,8 +95,9 @@ check(
 );
 const minio = services.minio ?? {};
 const bucket = services.bucket ?? {};
+const varOf = (v) => /^\$\{([A-Z0-9_]+)/.exec(String(v ?? ''))?.[1] ?? String(v);
 check(
-  web.environment?.S3_ACCESS_KEY_ID !== minio.environment?.MINIO_ROOT_USER,
+  varOf(web.environment?.S3_ACCESS_KEY_ID) !== varOf(minio.environment?.MINIO_ROOT_USER),
   'the app must not use the MinIO root user',
 );
 check(
