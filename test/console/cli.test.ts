@@ -70,7 +70,7 @@ describe('user', () => {
     const run = await cli(['user', 'add', name, '--role', 'admin', '--password-stdin'], {
       stdin: 'correct horse battery\n',
     });
-    expect(run).toMatchObject({ code: 0, out: [`created admin ${name}`] });
+    expect(run).toMatchObject({ code: 0, out: [`created admin ${name} (apps: all)`] });
     expect((await apiLogin(name, 'correct horse battery')).status).toBe(200);
     const rows = await auditOf(run);
     expect(rows).toHaveLength(1);

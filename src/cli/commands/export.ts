@@ -98,7 +98,7 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
       await s.audited(
         'export',
         async (done) => {
-          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app);
+          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app, s.scope);
           ref = orderRef(order);
           const record = await loadOrderRecord(s.db, order.id);
           const { manifest, sha256, bytes } = await writeExportPackage({ cfg: s.cfg, evidence: s.evidence }, record, {

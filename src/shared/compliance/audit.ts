@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'user.list',
   'user.create',
   'user.disable',
+  'user.scope',
   'token.list',
   'token.create',
   'token.revoke',

@@ -147,6 +147,11 @@ const envSchema = z.object({
   CONSOLE_LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   CONSOLE_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
   CONSOLE_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  /**
+   * The CLI's app scope: comma-separated app keys its order commands may touch; unset = every app.
+   * A guard for an operator host set up for one team, not a security boundary (DATABASE_URL reads everything).
+   */
+  CLI_APP_SCOPE: z.string().optional(),
   /** Staff API tokens: lifetime when none is asked for, and the longest that may be asked for (days). */
   STAFF_TOKEN_DAYS: z.coerce.number().int().positive().default(30),
   STAFF_TOKEN_MAX_DAYS: z.coerce.number().int().positive().default(90),

@@ -45,6 +45,7 @@ export function createAuth(deps: AuthDeps) {
       userId: row.staffUser.id,
       username: row.staffUser.username,
       role: row.staffUser.role,
+      appKeys: row.staffUser.appKeys,
       actor: `user:${row.staffUser.username}`,
       tokenId: row.id,
       tokenIssuedBy: row.issuedBy,

@@ -7,6 +7,8 @@ export interface StaffPrincipal {
   userId: string;
   username: string;
   role: Role;
+  /** The app keys the account may see; empty = every app (see compliance/staff/app-scope). */
+  appKeys: readonly string[];
   /** The audit actor: `user:<username>`. */
   actor: string;
   /** Session requests only: the synchronizer token state-changing requests must echo. */

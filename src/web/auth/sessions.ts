@@ -53,7 +53,7 @@ export async function loadSession(db: Db, cfg: Config, req: Request): Promise<St
   const idHash = sha256(id);
   const row = await db.staffSession.findUnique({
     where: { idHash },
-    include: { user: { select: { id: true, username: true, role: true, disabledAt: true } } },
+    include: { user: { select: { id: true, username: true, role: true, appKeys: true, disabledAt: true } } },
   });
   const now = Date.now();
   if (!row || row.user.disabledAt || row.expiresAt.getTime() <= now) return undefined;
@@ -66,6 +66,7 @@ export async function loadSession(db: Db, cfg: Config, req: Request): Promise<St
     userId: row.user.id,
     username: row.user.username,
     role: row.user.role,
+    appKeys: row.user.appKeys,
     actor: `user:${row.user.username}`,
     csrfToken: row.csrfToken,
     sessionIdHash: idHash,

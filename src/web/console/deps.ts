@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/compliance/audit';
 import { loadOrderRecord, orderRef } from '../../shared/compliance/order-record';
+import { assertInScope, scopeOf, type AppScope } from '../../shared/compliance/staff/app-scope';
 import { componentLogger } from '../../shared/platform/logger';
 import type { Config } from '../../shared/platform/config';
 import type { Db } from '../../shared/platform/db';
@@ -71,10 +72,19 @@ export async function audit(
   res.locals.audited = true;
 }
 
-/** Loads the order named by the `:id` route parameter and remembers it for the request's audit row. */
+/** The apps the signed-in staff member may see (null = every app). */
+export function scopeOfStaff(deps: ConsoleDeps, res: Response): AppScope {
+  return scopeOf(deps.cfg, staffOf(res).appKeys);
+}
+
+/**
+ * Loads the order named by the `:id` route parameter and remembers it for the request's audit
+ * row; an order of an app outside the staff member's scope is refused (403, audited as denied).
+ */
 export async function loadOrderFor(deps: ConsoleDeps, req: Request, res: Response) {
   const record = await loadOrderRecord(deps.db, orderIdParam(req.params.id as string));
   res.locals.auditOrder = orderRef(record);
+  assertInScope(scopeOfStaff(deps, res), record);
   return record;
 }
 

@@ -22,7 +22,13 @@ export const auditSearchSchema = z
   .refine((f) => !f.from || !f.to || f.from < f.to, { message: '`from` must be before `to`', path: ['from'] });
 
 export const createUserSchema = z
-  .object({ username: usernameSchema, role: roleSchema, password: passwordSchema })
+  .object({
+    username: usernameSchema,
+    role: roleSchema,
+    password: passwordSchema,
+    /** The app keys the account may see; omitted or empty = every app. */
+    apps: z.array(z.string().max(32)).max(100).optional(),
+  })
   .strict();
 
 export const createTokenSchema = z

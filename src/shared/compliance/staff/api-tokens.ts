@@ -122,7 +122,7 @@ export async function findActiveToken(db: Db, token: string, now = new Date()) {
   if (!looksLikeToken(token)) return null;
   const row = await db.apiToken.findUnique({
     where: { tokenHash: hashToken(token) },
-    include: { staffUser: { select: { id: true, username: true, role: true, disabledAt: true } } },
+    include: { staffUser: { select: { id: true, username: true, role: true, appKeys: true, disabledAt: true } } },
   });
   if (!row || row.revokedAt) return null;
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
