@@ -4,7 +4,16 @@ import type { CliIo } from '../../src/cli/io';
 import { runCli } from '../../src/cli/program';
 import { createStaffUser } from '../../src/shared/compliance/staff/accounts';
 import type { Role } from '../../src/shared/compliance/staff/roles';
-import { call, login, seedOrder, startConsole, uid, type ConsoleHarness, type SeededOrder, type Session } from './harness';
+import {
+  call,
+  login,
+  seedOrder,
+  startConsole,
+  uid,
+  type ConsoleHarness,
+  type SeededOrder,
+  type Session,
+} from './harness';
 
 /**
  * Issue 15 item 15: every staff member saw every app. A staff account may now be scoped to some
@@ -110,7 +119,10 @@ describe('the CLI with CLI_APP_SCOPE', () => {
     expect((await cli(['user', 'apps', name, 'all'])).code).toBe(0);
     expect((await h.db.staffUser.findUniqueOrThrow({ where: { username: name } })).appKeys).toEqual([]);
     expect((await cli(['user', 'apps', name, 'default,shop'])).code).toBe(0);
-    expect((await h.db.staffUser.findUniqueOrThrow({ where: { username: name } })).appKeys).toEqual(['default', 'shop']);
+    expect((await h.db.staffUser.findUniqueOrThrow({ where: { username: name } })).appKeys).toEqual([
+      'default',
+      'shop',
+    ]);
   });
 });
 
@@ -124,4 +136,5 @@ describe('a scoped admin', () => {
     expect((await create()).status).toBe(403);
     expect((await create(['default'])).status).toBe(403);
     expect((await create(['shop'])).status).toBe(201);
+  });
 });
