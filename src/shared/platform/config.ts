@@ -155,6 +155,11 @@ const envSchema = z.object({
   /** Staff API tokens: lifetime when none is asked for, and the longest that may be asked for (days). */
   STAFF_TOKEN_DAYS: z.coerce.number().int().positive().default(30),
   STAFF_TOKEN_MAX_DAYS: z.coerce.number().int().positive().default(90),
+  /**
+   * Keys `export check` trusts besides --trusted-key and EXPORT_SIGNING_KEY: comma-separated SHA-256
+   * fingerprints or public-key PEM files (read by the offline check from its environment).
+   */
+  EXPORT_TRUSTED_KEYS: z.string().optional(),
   /** Ed25519 private key (PKCS#8 PEM, or that PEM base64-encoded) signing evidence export manifests; unset = exports refused. */
   EXPORT_SIGNING_KEY: z
     .string()
