@@ -5,7 +5,11 @@ import { decodeCursor, encodeCursor, keysetAfter } from '../platform/keyset';
 
 /**
  * The audit trail: who did what, when, from where, to which order or object. Append-only: this
- * module only inserts and reads, and a trigger in the database rejects UPDATE, DELETE and TRUNCATE.
+ * module only inserts and reads, a trigger in the database rejects UPDATE, DELETE and TRUNCATE, and
+ * the runtime role may only SELECT and INSERT. An insert trigger chains each row to the previous
+ * one by hash (see audit-chain.ts); it holds the chain head's row lock until commit, so inside a
+ * transaction write the audit row last (every caller does), keeping the lock short and the lock
+ * order the same everywhere.
  */
 export const AUDIT_ACTIONS = [
   'login',
