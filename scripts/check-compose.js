@@ -43,16 +43,22 @@ check(String(redis.command).includes('noeviction'), 'redis must run with --maxme
 check(String(redis.command).includes('appendonly'), 'redis should persist (appendonly)');
 check(postgres.image === 'postgres:16' && redis.image === 'redis:7', 'postgres:16 and redis:7 expected');
 check(
-  JSON.stringify(web.healthcheck?.test ?? '').includes('3000/readyz'),
-  'web health check should call /readyz on 3000',
+  JSON.stringify(web.healthcheck?.test ?? '').includes('3002/readyz'),
+  'web health check should call /readyz on the internal OPS_PORT 3002',
 );
 check(
   JSON.stringify(worker.healthcheck?.test ?? '').includes('3001/readyz'),
   'worker health check should call /readyz on 3001',
 );
 check(
-  web.environment?.PORT === '3000' && worker.environment?.WORKER_PORT === '3001',
-  'PORT / WORKER_PORT must match the health checks',
+  web.environment?.PORT === '3000' &&
+    web.environment?.OPS_PORT === '3002' &&
+    worker.environment?.WORKER_PORT === '3001',
+  'PORT / OPS_PORT / WORKER_PORT must match the health checks',
+);
+check(
+  !JSON.stringify(web.ports ?? []).includes('3002'),
+  'the web OPS_PORT (3002: /readyz, /metrics) must not be published',
 );
 check(web.build?.target === 'runtime', 'web and worker must build the runtime target');
 check(migrate.build?.target === 'migrate', 'the migrate service must build the migrate target');

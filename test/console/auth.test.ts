@@ -395,7 +395,11 @@ describe('requirePartnerToken', () => {
     await revokeApiToken(h.db, revoked.info.id);
     for (const auth of [undefined, `Bearer ${staff.token}`, `Bearer ${revoked.token}`]) {
       const ua = uid('ua-');
-      const res = await fetch(url, { headers: { 'user-agent': ua, ...(auth ? { authorization: auth } : {}) } });
+      // Each from its own address: repeated refusals from one address fold (docs/security.md).
+      const ip = `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 254) + 1}`;
+      const res = await fetch(url, {
+        headers: { 'user-agent': ua, 'x-forwarded-for': ip, ...(auth ? { authorization: auth } : {}) },
+      });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/Bearer/);
       const rows = await auditRowsFor(h, ua);

@@ -43,6 +43,8 @@ export interface Manifest {
   personalData: 'masked';
   order: Record<string, unknown>;
   callbackEvents: Record<string, unknown>[];
+  /** Per verdict: events and attempts in all, and how many `callbackEvents` lists (absent in older packages). */
+  callbackEventSummary?: { verdict: string; events: number; attempts: number; shown: number }[];
   timeline: Record<string, unknown>[];
   files: ManifestFile[];
   signature: { algorithm: 'Ed25519'; file: typeof SIGNATURE; publicKeySha256: string };
@@ -222,7 +224,11 @@ export async function writeExportPackage(
         clientIp: c.clientIp,
         userAgent: c.userAgent,
         createdAt: c.createdAt,
+        repeatCount: c.repeatCount,
+        lastSeenAt: c.lastSeenAt,
       })),
+      // Every verified event is listed above; refused ones beyond the newest are only counted here.
+      callbackEventSummary: order.eventCounts,
       timeline: order.timeline.map((t) => ({
         id: t.id.toString(),
         type: t.type,

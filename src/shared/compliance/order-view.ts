@@ -56,7 +56,11 @@ export function orderView(cfg: Config, o: OrderRecord) {
       clientIp: c.clientIp,
       userAgent: c.userAgent,
       createdAt: c.createdAt,
+      repeatCount: c.repeatCount,
+      lastSeenAt: c.lastSeenAt,
     })),
+    /** Per verdict, how many events and attempts there are in all and how many are listed above. */
+    callbackEventSummary: o.eventCounts,
     timeline: o.timeline.map((t) => ({ id: t.id.toString(), type: t.type, detail: t.detail, createdAt: t.createdAt })),
     evidence: o.evidence.map((e) => ({
       kind: e.kind,

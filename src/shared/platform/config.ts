@@ -60,6 +60,8 @@ const envSchema = z.object({
     .default('{faceid}'),
   PORT: int(3000),
   WORKER_PORT: int(3001),
+  /** The web process's internal port: /healthz, /readyz, /metrics (never on PORT, which is public). */
+  OPS_PORT: int(3002),
   TRUST_PROXY: z.string().default('loopback'),
   WEBANK_BASE_URL: z.string().url().default(SAAS_HOST),
   WEBANK_APP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -'),
@@ -76,6 +78,11 @@ const envSchema = z.object({
   TICKET_SAFETY_MARGIN_SECONDS: int(300),
   /** How long a superseded ticket still verifies callbacks (WeBank keeps the old one valid about a minute). */
   TICKET_GRACE_SECONDS: int(120),
+  /** A callback signature matching no held ticket may re-read the SIGN ticket (held token) at most once per this, per app, cluster-wide. */
+  TICKET_REREAD_MIN_GAP_SECONDS: int(60),
+  /** …and one client address may cause at most this many re-reads per TICKET_REREAD_IP_WINDOW_SECONDS. */
+  TICKET_REREAD_PER_IP: int(3),
+  TICKET_REREAD_IP_WINDOW_SECONDS: z.coerce.number().int().positive().default(600),
   S3_ENDPOINT: optionalUrl,
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().min(3),
@@ -119,6 +126,8 @@ const envSchema = z.object({
   ARCHIVE_STALLED_CHECK_MS: z.coerce.number().int().min(1000).default(30000),
   SHUTDOWN_TIMEOUT_MS: int(25000),
   PARTNER_RATE_PER_MINUTE: int(600),
+  /** Failed authentications (partner API, console) per client address per minute before it is refused outright (429); 0 = no limit. */
+  AUTH_FAILURES_PER_IP_PER_MINUTE: int(30),
   /** Verification starts per minute per partner token (each spends two WeBank calls). */
   PARTNER_START_RATE_PER_MINUTE: int(60),
   /** WeBank refusing credentials we obtained less than this long ago counts as a credential conflict. */
@@ -129,6 +138,8 @@ const envSchema = z.object({
   RECOVERY_QUIET_MINUTES: z.coerce.number().nonnegative().default(10),
   /** WeBank keeps results this long; after it a never-found order is EXPIRED. */
   RECOVERY_WINDOW_HOURS: z.coerce.number().positive().default(72),
+  /** A registered order's `startedAt` may be at most this old (and never more than half RECOVERY_WINDOW_HOURS). */
+  REGISTRATION_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
   RECOVERY_INTERVAL_MS: int(30000),
   /** How often the reconciler (one leader) looks for orders without a live job and samples counts. */
   RECONCILER_INTERVAL_MS: int(60000),

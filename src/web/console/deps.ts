@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/compliance/audit';
@@ -33,6 +34,8 @@ export interface ConsoleDeps {
   /** The evidence store (src/shared/evidence-store.ts); the console reads and verifies objects. */
   evidence: EvidenceAccess;
   archiveQueue: Queue<ArchiveJobData>;
+  /** Counts failed authentications per address (see createAuth); absent: no throttling. */
+  redis?: Redis;
 }
 
 export interface RouteDeps extends ConsoleDeps {

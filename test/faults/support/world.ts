@@ -137,7 +137,8 @@ export class World {
       {
         name: 'web',
         entry: 'src/web/server.ts',
-        env: this.env('web', { PORT: String(webPort) }),
+        // OPS_PORT: the web's internal /readyz and /metrics port, free like the others.
+        env: this.env('web', { PORT: String(webPort), OPS_PORT: String(await freePort()) }),
         readyUrl: `${this.webUrl}/healthz`,
       },
       this.reaper,
@@ -208,6 +209,8 @@ export class World {
       ARCHIVE_BACKOFF_MS: '500',
       ARCHIVE_RETRY_HORIZON_MINUTES: '60',
       SHUTDOWN_TIMEOUT_MS: '8000',
+      ARCHIVE_LOCK_MS: String(this.profile.archiveLockMs),
+      ARCHIVE_STALLED_CHECK_MS: String(this.profile.stalledCheckMs),
       ...extra,
     };
   }
