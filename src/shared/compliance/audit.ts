@@ -6,7 +6,11 @@ import { decodeCursor, encodeCursor, keysetAfter } from '../platform/keyset';
 
 /**
  * The audit trail: who did what, when, from where, to which order or object. Append-only: this
- * module only inserts and reads, and a trigger in the database rejects UPDATE, DELETE and TRUNCATE.
+ * module only inserts and reads, a trigger in the database rejects UPDATE, DELETE and TRUNCATE, and
+ * the runtime role may only SELECT and INSERT. An insert trigger chains each row to the previous
+ * one by hash (see audit-chain.ts); it holds the chain head's row lock until commit, so inside a
+ * transaction write the audit row last (every caller does), keeping the lock short and the lock
+ * order the same everywhere.
  */
 export const AUDIT_ACTIONS = [
   'login',
@@ -22,11 +26,13 @@ export const AUDIT_ACTIONS = [
   'user.list',
   'user.create',
   'user.disable',
+  'user.scope',
   'token.list',
   'token.create',
   'token.revoke',
   'audit.search',
   'audit.export',
+  'audit.verify',
   // Done by the service itself (actor system:...): orders recovered or expired by the sweeper, evidence purged by retention.
   'recover',
   'expire',
@@ -53,6 +59,18 @@ export interface AuditWrite {
   userAgent?: string | null;
   /** Action-specific facts. Never personal data (ID numbers, names) nor secrets. */
   detail?: Record<string, unknown> | null;
+  /** The staff API token the actor used: its id and issuer go into `detail` (tokenId, tokenIssuedBy). */
+  token?: StaffTokenUse | null;
+}
+
+export interface StaffTokenUse {
+  id: string;
+  issuedBy: string | null;
+}
+
+function detailWithToken(entry: Pick<AuditWrite, 'detail' | 'token'>): Record<string, unknown> | null | undefined {
+  if (!entry.token) return entry.detail;
+  return { ...(entry.detail ?? {}), tokenId: entry.token.id, tokenIssuedBy: entry.token.issuedBy ?? 'unrecorded' };
 }
 
 const clip = (v: string | null | undefined, max: number) => (v == null ? null : v.slice(0, max));
@@ -70,7 +88,7 @@ export function auditData(entry: AuditWrite): Prisma.AuditEntryCreateInput {
     target: clip(entry.target, 500),
     ip: clip(entry.ip, 100),
     userAgent: clip(entry.userAgent, 300),
-    detail: (entry.detail ?? undefined) as Prisma.InputJsonValue | undefined,
+    detail: (detailWithToken(entry) ?? undefined) as Prisma.InputJsonValue | undefined,
   };
 }
 
@@ -80,6 +98,7 @@ export interface AuditContext {
   actorRole?: string | null;
   ip?: string | null;
   userAgent?: string | null;
+  token?: StaffTokenUse | null;
 }
 
 /** Denials of one kind (address, action, actor, reason) within this window are folded. */

@@ -213,6 +213,19 @@ const envSchema = z.object({
   CONSOLE_LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   CONSOLE_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
   CONSOLE_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  /**
+   * The CLI's app scope: comma-separated app keys its order commands may touch; unset = every app.
+   * A guard for an operator host set up for one team, not a security boundary (DATABASE_URL reads everything).
+   */
+  CLI_APP_SCOPE: z.string().optional(),
+  /** Staff API tokens: lifetime when none is asked for, and the longest that may be asked for (days). */
+  STAFF_TOKEN_DAYS: z.coerce.number().int().positive().default(30),
+  STAFF_TOKEN_MAX_DAYS: z.coerce.number().int().positive().default(90),
+  /**
+   * Keys `export check` trusts besides --trusted-key and EXPORT_SIGNING_KEY: comma-separated SHA-256
+   * fingerprints or public-key PEM files (read by the offline check from its environment).
+   */
+  EXPORT_TRUSTED_KEYS: z.string().optional(),
   /** Ed25519 private key (PKCS#8 PEM, or that PEM base64-encoded) signing evidence export manifests; unset = exports refused. */
   EXPORT_SIGNING_KEY: z
     .string()
@@ -293,6 +306,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : []),
     ]);
     if (plain.length) throw new ConfigError(plain);
+  }
+  if (rest.STAFF_TOKEN_DAYS > rest.STAFF_TOKEN_MAX_DAYS) {
+    throw new ConfigError(['STAFF_TOKEN_DAYS: must not exceed STAFF_TOKEN_MAX_DAYS']);
   }
   const keys = new Set<string>();
   for (const app of apps) {

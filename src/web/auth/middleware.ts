@@ -8,7 +8,7 @@ import { FailureCounter } from '../../shared/platform/rate-limit';
 import { componentLogger } from '../../shared/platform/logger';
 import { roleAtLeast, type Role } from '../../shared/compliance/staff/roles';
 import { csrfOk } from './csrf';
-import { requestContext, type PartnerPrincipal, type StaffPrincipal } from './principal';
+import { actorOf, requestContext, type PartnerPrincipal, type StaffPrincipal } from './principal';
 import { loadSession } from './sessions';
 import { bearerToken, findActiveToken, touchToken } from '../../shared/compliance/staff/api-tokens';
 
@@ -72,8 +72,10 @@ export function createAuth(deps: AuthDeps) {
       userId: row.staffUser.id,
       username: row.staffUser.username,
       role: row.staffUser.role,
+      appKeys: row.staffUser.appKeys,
       actor: `user:${row.staffUser.username}`,
       tokenId: row.id,
+      tokenIssuedBy: row.issuedBy,
     };
   }
 
@@ -84,13 +86,12 @@ export function createAuth(deps: AuthDeps) {
     detail: Record<string, unknown>,
   ) {
     await recordAudit(db, {
-      actor: staff?.actor ?? 'anonymous',
-      actorRole: staff?.role ?? null,
+      ...actorOf(staff),
       action,
       outcome: 'denied',
       target: `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300),
       ...requestContext(req),
-      detail: { ...detail, ...(staff?.tokenId ? { tokenId: staff.tokenId } : {}) },
+      detail,
     });
   }
 

@@ -27,7 +27,16 @@ export function looksLikeToken(value: string): boolean {
 /** Token fields safe to list (never the hash). */
 export type TokenInfo = Pick<
   ApiToken,
-  'id' | 'kind' | 'name' | 'staffUserId' | 'appKey' | 'createdAt' | 'lastUsedAt' | 'revokedAt'
+  | 'id'
+  | 'kind'
+  | 'name'
+  | 'staffUserId'
+  | 'appKey'
+  | 'issuedBy'
+  | 'expiresAt'
+  | 'createdAt'
+  | 'lastUsedAt'
+  | 'revokedAt'
 >;
 const infoSelect = {
   id: true,
@@ -35,6 +44,8 @@ const infoSelect = {
   name: true,
   staffUserId: true,
   appKey: true,
+  issuedBy: true,
+  expiresAt: true,
   createdAt: true,
   lastUsedAt: true,
   revokedAt: true,
@@ -47,6 +58,19 @@ export interface CreateTokenInput {
   staffUserId?: string;
   /** Partner tokens: restrict to one configured app key; omitted = every app. */
   appKey?: string | null;
+  /** Who creates it (user:<name>, cli:<os user>): named on every audit row the token causes. */
+  issuedBy?: string;
+  /** Staff tokens: lifetime in days (default STAFF_TOKEN_DAYS, at most STAFF_TOKEN_MAX_DAYS). */
+  expiresInDays?: number;
+}
+
+/** When a staff token made now expires; refuses a lifetime over the configured maximum. */
+export function staffTokenExpiry(cfg: Config, days: number | undefined, now = new Date()): Date {
+  const d = days ?? cfg.STAFF_TOKEN_DAYS;
+  if (!Number.isInteger(d) || d < 1 || d > cfg.STAFF_TOKEN_MAX_DAYS) {
+    throw badRequest(`expiresInDays: a whole number of days from 1 to ${cfg.STAFF_TOKEN_MAX_DAYS}`);
+  }
+  return new Date(now.getTime() + d * 86_400_000);
 }
 
 /** Creates a token; the plain value is returned once and never stored. */
@@ -59,6 +83,8 @@ export async function createApiToken(
   if (input.kind === 'staff' && !input.staffUserId) throw badRequest('a staff token needs a staff user');
   if (input.kind === 'partner' && input.staffUserId) throw badRequest('a partner token cannot act as a staff user');
   if (input.kind === 'staff' && input.appKey) throw badRequest('--app applies to partner tokens only');
+  if (input.kind === 'partner' && input.expiresInDays !== undefined) throw badRequest('expiry applies to staff tokens');
+  const expiresAt = input.kind === 'staff' ? staffTokenExpiry(cfg, input.expiresInDays) : null;
   if (input.appKey && !cfg.apps.some((a) => a.key === input.appKey)) {
     throw badRequest(`unknown app key; configured: ${cfg.apps.map((a) => a.key).join(', ')}`);
   }
@@ -70,6 +96,8 @@ export async function createApiToken(
       tokenHash: hashToken(token),
       staffUserId: input.kind === 'staff' ? input.staffUserId : null,
       appKey: input.kind === 'partner' ? (input.appKey ?? null) : null,
+      issuedBy: input.issuedBy ?? null,
+      expiresAt,
     },
     select: infoSelect,
   });
@@ -89,14 +117,15 @@ export function listApiTokens(db: Db): Promise<TokenInfo[]> {
   return db.apiToken.findMany({ select: infoSelect, orderBy: { createdAt: 'desc' } });
 }
 
-/** The live token for a presented value (with its staff user), or null when unknown or revoked. */
-export async function findActiveToken(db: Db, token: string) {
+/** The live token for a presented value (with its staff user), or null when unknown, revoked or expired. */
+export async function findActiveToken(db: Db, token: string, now = new Date()) {
   if (!looksLikeToken(token)) return null;
   const row = await db.apiToken.findUnique({
     where: { tokenHash: hashToken(token) },
-    include: { staffUser: { select: { id: true, username: true, role: true, disabledAt: true } } },
+    include: { staffUser: { select: { id: true, username: true, role: true, appKeys: true, disabledAt: true } } },
   });
   if (!row || row.revokedAt) return null;
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
   return row;
 }
 
