@@ -16,7 +16,7 @@ import {
 import { ResultRedirects } from '../shared/orders/result-redirects';
 import { VerificationStarter } from '../shared/orders/verification-start';
 import { ResultRecorder } from './result-recorder';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/platform/redis';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { healthRouter, type Check } from '../shared/platform/health';
 import { createAuth } from './auth/middleware';
@@ -41,7 +41,7 @@ export interface AppDeps {
   metrics: Metrics;
   evidence: EvidenceStore;
   /** Producer connection: partner rate limits, readiness. */
-  redis: Redis;
+  redis: RedisClient;
   /** Readiness checks for /readyz (default: PostgreSQL, Redis, S3, a valid ticket per app). */
   checks?: Check[];
   /** Routers mounted before the 404 handler (e.g. the queue dashboard). */

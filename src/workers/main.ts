@@ -34,8 +34,8 @@ export interface WorkerRuntimeOptions {
 export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions = {}) {
   const db = opts.db ?? createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
   const evidence = opts.evidence ?? EvidenceStore.fromConfig(cfg);
-  const workerRedis = createRedis(cfg.REDIS_URL, 'worker', 'archive-worker');
-  const producerRedis = createRedis(cfg.REDIS_URL, 'producer', 'worker-producer');
+  const workerRedis = createRedis(cfg.redis, 'worker', 'archive-worker');
+  const producerRedis = createRedis(cfg.redis, 'producer', 'worker-producer');
   const metrics = createMetrics({ defaults: opts.port !== false });
   const webank = new InstrumentedWebankClient(
     { apps: cfg.apps, timeoutMs: cfg.WEBANK_TIMEOUT_MS || undefined },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient, RedisTopology } from '../../../src/shared/platform/redis';
 import { createDb, type Db } from '../../../src/shared/platform/db';
 import { createRedis } from '../../../src/shared/platform/redis';
 import { dataKey } from '../../../src/shared/platform/sealed';
@@ -31,14 +31,14 @@ export class KeeperHarness {
     return this;
   }
 
-  redis(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): Redis {
-    const r = createRedis(url, 'producer', 'ticket-test');
+  redis(source: RedisTopology | string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): RedisClient {
+    const r = createRedis(source, 'producer', 'ticket-test');
     this.closers.push(() => r.quit().catch(() => r.disconnect()));
     return r;
   }
 
   /** A connection that is ready for commands (a producer connection refuses them until then). */
-  async readyRedis(): Promise<Redis> {
+  async readyRedis(): Promise<RedisClient> {
     const r = this.redis();
     if (r.status !== 'ready') await new Promise((resolve) => r.once('ready', resolve));
     return r;
