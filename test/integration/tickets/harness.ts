@@ -19,7 +19,11 @@ export class KeeperHarness {
   sim!: Simulator;
   private readonly closers: (() => Promise<unknown> | void)[] = [];
 
-  constructor(readonly db: Db) {}
+  /** Where the keepers' Redis is: the shared test Redis, or a cluster or sentinel set-up (redis-topologies.ts). */
+  constructor(
+    readonly db: Db,
+    private readonly redisSource: RedisTopology | string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  ) {}
 
   static db(): Db {
     return createDb(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test', 4);
@@ -31,7 +35,7 @@ export class KeeperHarness {
     return this;
   }
 
-  redis(source: RedisTopology | string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): RedisClient {
+  redis(source: RedisTopology | string = this.redisSource): RedisClient {
     const r = createRedis(source, 'producer', 'ticket-test');
     this.closers.push(() => r.quit().catch(() => r.disconnect()));
     return r;
