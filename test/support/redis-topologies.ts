@@ -26,6 +26,8 @@ export class RedisProcess {
     readonly port: number,
     private readonly args: string[],
     private readonly readyLine = 'Ready to accept connections',
+    /** Told of every process started (the fault suite's reaper). */
+    private readonly onSpawn?: (child: ChildProcess) => void,
   ) {}
 
   get pid(): number | undefined {
@@ -41,6 +43,7 @@ export class RedisProcess {
     this.output = '';
     const child = spawn('redis-server', this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    this.onSpawn?.(child);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`redis-server :${this.port} did not start: ${this.output.slice(-500)}`)),
@@ -86,6 +89,7 @@ export interface ClusterOptions {
   masters?: number;
   /** AOF fsynced on every write (how BullMQ must run in production); default off, as a cache would run. */
   appendonly?: boolean;
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /**
@@ -106,37 +110,42 @@ export class LocalRedisCluster {
     for (let i = 0; i < (opts.masters ?? 3); i++) {
       const [port, busPort] = [await freePort(), await freePort()];
       nodes.push(
-        new RedisProcess(port, [
-          '--port',
-          String(port),
-          // Redis 7: the bus port is chosen, not port + 10000 (which may be taken or above 65535).
-          '--cluster-port',
-          String(busPort),
-          '--bind',
-          '127.0.0.1',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          path.join(dir, `nodes-${port}.conf`),
-          '--cluster-node-timeout',
-          '2000',
-          '--dir',
-          dir,
-          '--dbfilename',
-          `dump-${port}.rdb`,
-          '--appendfilename',
-          `appendonly-${port}.aof`,
-          '--appenddirname',
-          `aof-${port}`,
-          '--save',
-          '',
-          '--appendonly',
-          opts.appendonly ? 'yes' : 'no',
-          '--appendfsync',
-          'always',
-          '--maxmemory-policy',
-          'noeviction',
-        ]),
+        new RedisProcess(
+          port,
+          [
+            '--port',
+            String(port),
+            // Redis 7: the bus port is chosen, not port + 10000 (which may be taken or above 65535).
+            '--cluster-port',
+            String(busPort),
+            '--bind',
+            '127.0.0.1',
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            path.join(dir, `nodes-${port}.conf`),
+            '--cluster-node-timeout',
+            '2000',
+            '--dir',
+            dir,
+            '--dbfilename',
+            `dump-${port}.rdb`,
+            '--appendfilename',
+            `appendonly-${port}.aof`,
+            '--appenddirname',
+            `aof-${port}`,
+            '--save',
+            '',
+            '--appendonly',
+            opts.appendonly ? 'yes' : 'no',
+            '--appendfsync',
+            'always',
+            '--maxmemory-policy',
+            'noeviction',
+          ],
+          undefined,
+          opts.onSpawn,
+        ),
       );
     }
     const cluster = new LocalRedisCluster(nodes, dir);

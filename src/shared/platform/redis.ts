@@ -210,6 +210,15 @@ export function createRedis(source: RedisTopology | string, role: 'producer' | '
       lazyConnect: false,
       enableOfflineQueue: role !== 'producer',
       enableReadyCheck: true,
+      // A command whose node is down is retried every `retryDelayOn*` ms, at most `maxRedirections`
+      // times. The producer keeps the default (about 1.6 s: a callback falls back to the outbox).
+      // A worker must outlast a node restart or a failover (node timeout + election, up to about
+      // 30 s on managed clusters), as maxRetriesPerRequest null makes it on one node: otherwise a
+      // job whose node died while it ran cannot be moved to completed/failed and sits "active"
+      // until the stalled-job check, long after the node is back (seen in the fault suite).
+      ...(role === 'worker'
+        ? { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, retryDelayOnTryAgain: 500, maxRedirections: 120 }
+        : {}),
       // Reconnect forever with a capped delay, as for one node.
       clusterRetryStrategy: (times) => Math.min(200 * times, 2000),
       // A loaded machine or a managed cluster in another zone answers CLUSTER SLOTS slower than 1 s.
