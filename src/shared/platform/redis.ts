@@ -216,9 +216,7 @@ export function createRedis(source: RedisTopology | string, role: 'producer' | '
       // 30 s on managed clusters), as maxRetriesPerRequest null makes it on one node: otherwise a
       // job whose node died while it ran cannot be moved to completed/failed and sits "active"
       // until the stalled-job check, long after the node is back (seen in the fault suite).
-      ...(role === 'worker'
-        ? { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, retryDelayOnTryAgain: 500, maxRedirections: 120 }
-        : {}),
+      ...(role === 'worker' ? WORKER_RETRIES : {}),
       // Reconnect forever with a capped delay, as for one node.
       clusterRetryStrategy: (times) => Math.min(200 * times, 2000),
       // A loaded machine or a managed cluster in another zone answers CLUSTER SLOTS slower than 1 s.
@@ -227,12 +225,44 @@ export function createRedis(source: RedisTopology | string, role: 'producer' | '
       // (ioredis' advice for ElastiCache with in-transit encryption).
       ...(topology.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
     };
-    client = new Cluster(topology.nodes, clusterOptions);
+    client =
+      role === 'worker'
+        ? new WorkerCluster(topology.nodes, clusterOptions as ConstructorParameters<typeof WorkerCluster>[1])
+        : new Cluster(topology.nodes, clusterOptions);
   }
   // Connection errors are reported by health checks and by the callers; an unhandled
   // 'error' event would crash the process.
   client.on('error', () => undefined);
   return client;
+}
+
+const WORKER_RETRIES = {
+  retryDelayOnFailover: 500,
+  retryDelayOnClusterDown: 500,
+  retryDelayOnTryAgain: 500,
+  maxRedirections: 120,
+} satisfies ClusterOptions;
+
+/** Well under a second: below BullMQ's blocking watchdog (block timeout + 1 s). */
+const BLOCKING_RETRIES = {
+  retryDelayOnFailover: 100,
+  retryDelayOnClusterDown: 100,
+  retryDelayOnTryAgain: 100,
+  maxRedirections: 6,
+} satisfies ClusterOptions;
+
+/**
+ * A worker's cluster connection, whose duplicates fail fast. BullMQ duplicates a worker's
+ * connection for its blocking BZPOPMIN and races that command against a watchdog; when a command
+ * outlives the watchdog (a minute of retries on a dead node), BullMQ resets the duplicate with
+ * `disconnect(true)`, which on an ioredis Cluster can wait for ever: the worker then takes no job
+ * again (seen in test/integration/redis/cluster.test.ts with delayed jobs at the crash). Failing
+ * fast instead takes BullMQ's error path (reconnect, short delay, block again).
+ */
+class WorkerCluster extends Cluster {
+  override duplicate(...[nodes, options]: Parameters<Cluster['duplicate']>): Cluster {
+    return super.duplicate(nodes, { ...BLOCKING_RETRIES, ...options });
+  }
 }
 
 /** Resolves once the client can take commands, or after `ms` (callers then see the commands fail). */

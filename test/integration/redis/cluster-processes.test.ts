@@ -15,7 +15,9 @@ import { freePort } from '../../support/throwaway-redis';
  * The web and worker entry points as separate processes (what `npm run start:web` /
  * `start:worker` run, through tsx), configured only by environment variables with
  * REDIS_CLUSTER_NODES pointing at a real 3-master cluster: a verified callback is archived.
+ * CLUSTER_E2E_DIST=1 runs `npm run build`'s output (dist/) instead of the sources.
  */
+const entry = (src: string) => (process.env.CLUSTER_E2E_DIST === '1' ? `dist/${src.replace(/\.ts$/, '.js')}` : src);
 const id = randomBytes(4).toString('hex');
 const appId = `TIDAproc${id}`;
 const secret = `secret${randomBytes(8).toString('hex')}`;
@@ -60,7 +62,12 @@ beforeAll(async () => {
     SHUTDOWN_TIMEOUT_MS: '5000',
   };
   web = new ServiceProcess(
-    { name: 'web', entry: 'src/web/server.ts', env: { ...env, PORT: String(webPort) }, readyUrl: `${webUrl}/healthz` },
+    {
+      name: 'web',
+      entry: entry('src/web/server.ts'),
+      env: { ...env, PORT: String(webPort) },
+      readyUrl: `${webUrl}/healthz`,
+    },
     reaper,
     artifacts,
     logs,
@@ -68,7 +75,7 @@ beforeAll(async () => {
   worker = new ServiceProcess(
     {
       name: 'worker',
-      entry: 'src/workers/main.ts',
+      entry: entry('src/workers/main.ts'),
       env: { ...env, WORKER_PORT: String(workerPort) },
       readyUrl: `http://127.0.0.1:${workerPort}/healthz`,
     },

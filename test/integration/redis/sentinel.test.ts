@@ -48,5 +48,5 @@ describe('behind Redis Sentinel', () => {
         r.disconnect();
       }
     }
-  });
+  }, 60_000);
 });
