@@ -292,6 +292,12 @@ export class LocalRedisSentinel {
     };
   }
 
+  /** The port of the master the sentinel names now (the replica's after a failover). */
+  async currentMasterPort(): Promise<number> {
+    const out = await cli(this.sentinel.port, 'SENTINEL', 'get-master-addr-by-name', this.name);
+    return Number(out.trim().split('\n')[1]);
+  }
+
   async stop(): Promise<void> {
     await Promise.all([this.sentinel.crash(), this.replica.crash(), this.master.crash()]);
     rmSync(this.dir, { recursive: true, force: true });
