@@ -1,5 +1,6 @@
 import { config } from '../shared/platform/config';
 import { componentLogger } from '../shared/platform/logger';
+import { describeRedis } from '../shared/platform/redis';
 import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { createApp, webChecks } from './app';
 import { createWebDeps } from './web-deps';
@@ -26,7 +27,7 @@ export async function main(): Promise<void> {
   const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
   const app = createApp({ ...deps, checks, extraRouters });
   const server = app.listen(cfg.PORT, () =>
-    log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }),
+    log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH, redis: describeRedis(cfg.redis) }),
   );
   relay.start();
   onShutdown(

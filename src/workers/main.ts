@@ -8,7 +8,7 @@ import { componentLogger } from '../shared/platform/logger';
 import { createMetrics } from '../shared/platform/metrics';
 import { OutboxRelay } from '../shared/orders/outbox-relay';
 import { createArchiveQueue } from '../shared/orders/archive-queue';
-import { createRedis } from '../shared/platform/redis';
+import { createRedis, describeRedis } from '../shared/platform/redis';
 import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { TicketKeeper } from '../shared/webank/tickets/keeper';
 import { createArchiveWorker } from './archive-worker';
@@ -90,7 +90,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
       await sampleTickets().catch(() => undefined);
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
-    server = app.listen(port, () => log.info('worker health listening', { port }));
+    server = app.listen(port, () => log.info('worker health listening', { port, redis: describeRedis(cfg.redis) }));
   }
 
   // Jobs still running this close to SHUTDOWN_TIMEOUT_MS are released, leaving time to close the rest.
