@@ -16,7 +16,7 @@ import {
 import { ResultRedirects } from '../shared/orders/result-redirects';
 import { VerificationStarter } from '../shared/orders/verification-start';
 import { ResultRecorder } from './result-recorder';
-import type { RedisClient } from '../shared/platform/redis';
+import { redisHealth, type RedisClient } from '../shared/platform/redis';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { healthRouter, type Check } from '../shared/platform/health';
 import { createAuth } from './auth/middleware';
@@ -56,7 +56,7 @@ export function webChecks(
 ): Check[] {
   return [
     { name: 'postgres', run: () => deps.db.$queryRaw`SELECT 1` },
-    { name: 'redis', run: () => deps.redis.ping() },
+    { name: 'redis', run: () => redisHealth(deps.redis, deps.cfg.QUEUE_PREFIX) },
     { name: 's3', run: () => deps.evidence.ping() },
     {
       name: 'tickets',

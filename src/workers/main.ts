@@ -8,7 +8,7 @@ import { componentLogger } from '../shared/platform/logger';
 import { createMetrics } from '../shared/platform/metrics';
 import { OutboxRelay } from '../shared/orders/outbox-relay';
 import { createArchiveQueue } from '../shared/orders/archive-queue';
-import { createRedis, describeRedis } from '../shared/platform/redis';
+import { createRedis, describeRedis, redisHealth } from '../shared/platform/redis';
 import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { TicketKeeper } from '../shared/webank/tickets/keeper';
 import { createArchiveWorker } from './archive-worker';
@@ -75,7 +75,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
     app.use(
       healthRouter([
         { name: 'postgres', run: () => db.$queryRaw`SELECT 1` },
-        { name: 'redis', run: () => producerRedis.ping() },
+        { name: 'redis', run: () => redisHealth(producerRedis, cfg.QUEUE_PREFIX) },
         { name: 's3', run: () => evidence.ping() },
         {
           name: 'tickets',

@@ -265,6 +265,15 @@ class WorkerCluster extends Cluster {
   }
 }
 
+/**
+ * The readiness probe of a Redis connection: a read of a key under `prefix` (QUEUE_PREFIX), which
+ * a cluster routes to the node serving the deployment's slot. A PING would go to any node, and
+ * report ready while the node holding the queue is down.
+ */
+export async function redisHealth(redis: RedisClient, prefix: string): Promise<void> {
+  await redis.exists(`${prefix}:archive:meta`);
+}
+
 /** Resolves once the client can take commands, or after `ms` (callers then see the commands fail). */
 export function redisReady(redis: RedisClient, ms: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();

@@ -126,6 +126,11 @@ describe('on a 3-master Redis Cluster', () => {
       expect((await redirectBack(p, orderNo)).status).toBe(302);
       expect(Date.now() - started).toBeLessThan(5000);
       expect(await orderOf(orderNo)).toMatchObject({ status: 'QUEUED', enqueuePending: true });
+      // Readiness asks the node serving the deployment's slot, not any node that answers PING.
+      await eventually(async () => {
+        const ready = (await (await fetch(`${p.web.url}/readyz`)).json()) as { checks: { redis: { ok: boolean } } };
+        return !ready.checks.redis.ok;
+      }, 5000);
     } finally {
       await home.up();
     }
