@@ -16,6 +16,12 @@ const run = promisify(execFile);
  * (`createRedis(cfg.redis, ...)`) connects to them exactly as to a managed offering.
  */
 
+// A test process that ends without its afterAll (a jest timeout, Ctrl-C) takes its servers with it.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** One redis-server process that can be crashed (SIGKILL) and started again with the same arguments. */
 export class RedisProcess {
   private child?: ChildProcess;
@@ -43,6 +49,8 @@ export class RedisProcess {
     this.output = '';
     const child = spawn('redis-server', this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     this.onSpawn?.(child);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
