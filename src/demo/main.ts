@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const cfg: Config = Object.freeze({ ...base, PUBLIC_BASE_URL: webUrl });
 
   const db = createDb(cfg.DATABASE_URL, 4);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'demo-web');
+  const redis = createRedis(cfg.redis, 'producer', 'demo-web');
   const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const evidence = EvidenceStore.fromConfig(cfg);

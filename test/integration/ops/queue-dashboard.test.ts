@@ -13,7 +13,7 @@ import { testConfig, uid } from '../../support/web-harness';
 describe('queue dashboard', () => {
   const cfg = testConfig({ CONSOLE_COOKIE_SECURE: 'false' });
   const db = createDb(cfg.DATABASE_URL, 2);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-dashboard');
+  const redis = createRedis(cfg.redis, 'producer', 'test-dashboard');
   const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
   const evidence = EvidenceStore.fromConfig(cfg);
   let server: Server;
