@@ -40,7 +40,7 @@ beforeAll(async () => {
     startSimulator({ apps: [{ appId, secret }] }),
   ]);
   db = createDb(process.env.DATABASE_URL!, 2);
-  const [webPort, workerPort] = [await freePort(), await freePort()];
+  const [webPort, opsPort, workerPort] = [await freePort(), await freePort(), await freePort()];
   webUrl = `http://127.0.0.1:${webPort}`;
   const env = {
     NODE_ENV: 'production',
@@ -65,7 +65,7 @@ beforeAll(async () => {
     {
       name: 'web',
       entry: entry('src/web/server.ts'),
-      env: { ...env, PORT: String(webPort) },
+      env: { ...env, PORT: String(webPort), OPS_PORT: String(opsPort) },
       readyUrl: `${webUrl}/healthz`,
     },
     reaper,
@@ -86,7 +86,7 @@ beforeAll(async () => {
   await Promise.all([web.start(90_000), worker.start(90_000)]);
   // Ready once the worker holds a SIGN ticket and reaches Redis (through the cluster), PostgreSQL and S3.
   await waitReady(`http://127.0.0.1:${workerPort}/readyz`, 60_000);
-  await waitReady(`${webUrl}/readyz`, 30_000);
+  await waitReady(`http://127.0.0.1:${opsPort}/readyz`, 30_000); // the web's internal ops port
 }, 180_000);
 
 afterAll(async () => {

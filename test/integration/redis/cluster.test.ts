@@ -128,7 +128,7 @@ describe('on a 3-master Redis Cluster', () => {
       expect(await orderOf(orderNo)).toMatchObject({ status: 'QUEUED', enqueuePending: true });
       // Readiness asks the node serving the deployment's slot, not any node that answers PING.
       await eventually(async () => {
-        const ready = (await (await fetch(`${p.web.url}/readyz`)).json()) as { checks: { redis: { ok: boolean } } };
+        const ready = (await (await fetch(`${p.web.opsUrl}/readyz`)).json()) as { checks: { redis: { ok: boolean } } };
         return !ready.checks.redis.ok;
       }, 5000);
     } finally {
