@@ -6,6 +6,7 @@ import { browserErrorHandler } from '../http-errors';
 import { apiTokenRoutes } from './api-tokens';
 import { assetRoutes } from './assets';
 import { auditRoutes } from './audit';
+import { callbackAttemptRoutes } from './callback-attempts';
 import type { ConsoleDeps, ConsoleRouters, RouteDeps } from './deps';
 import { evidenceRoutes } from './evidence';
 import { exportRoutes } from './exports';
@@ -24,6 +25,7 @@ const RESOURCES: ((deps: RouteDeps, routers: ConsoleRouters) => void)[] = [
   orderSearchRoutes,
   ordersAtRiskRoutes,
   orderRoutes,
+  callbackAttemptRoutes,
   evidenceRoutes,
   exportRoutes,
   auditRoutes,
