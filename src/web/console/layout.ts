@@ -42,6 +42,8 @@ const SCRIPT_ERROR_CODES = [
   'too_large',
   'unavailable',
   'purpose_required',
+  'integrity_failed',
+  'ambiguous',
   'internal',
 ];
 

@@ -356,6 +356,8 @@ export const en: Catalogue<typeof zhCN> = {
       uri_too_long: 'The link is too long.',
       unavailable: 'The service is unavailable; please try again later.',
       purpose_required: 'Please state the purpose (a reason or ticket number).',
+      integrity_failed: 'The evidence does not match its recorded SHA-256; verify the order and do not rely on it.',
+      ambiguous: 'Several apps have this order number; choose the app first.',
       internal: 'Something went wrong on our side; it has been logged. Please try again later.',
     },
     generic: 'The request failed (HTTP {{status}}).',
