@@ -5,11 +5,11 @@
  * (a migrated test database), Chromium at /usr/bin/chromium (or CHROMIUM_PATH) and a CJK font.
  */
 import path from 'node:path';
-import '../test/support/env';
-import { createUser, seedOrder, startConsole, uid } from '../test/console/harness';
-import { launchChromium } from '../test/support/browser';
+import './env';
+import { createUser, seedOrder, startConsole, uid } from '../console/harness';
+import { launchChromium } from './browser';
 
-const DOCS = path.join(__dirname, '../docs');
+const DOCS = path.join(__dirname, '../../docs');
 
 async function main(): Promise<void> {
   const [h, browser] = await Promise.all([startConsole(), launchChromium()]);
