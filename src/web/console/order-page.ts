@@ -65,7 +65,7 @@ function resultSection(req: Request, res: Response, v: OrderView): Html {
       [t('order.userRef'), copyable(req, res, v.userRef)],
       [t('order.app'), `${v.appKey} (${v.appId})`],
       [t('order.product'), v.product],
-      [t('order.source'), v.source],
+      [t('order.source'), t(`order.sources.${v.source}`)],
       [t('order.verifiedAt'), when(v.verifiedAt)],
       [t('order.archivedAt'), when(v.archivedAt)],
       [t('order.recordedAt'), when(v.createdAt)],

@@ -43,7 +43,7 @@ export function pager(
 ): Html {
   const t = tOf(req, res);
   const href = (changes: Record<string, string | undefined>) => `${baseOf(req)}${path}?${withQuery(req, changes)}`;
-  return html`<nav class="pager" aria-label="pages">
+  return html`<nav class="pager" aria-label="${t('common.pages')}">
     ${p.total !== undefined ? html`<span class="total" id="total">${t('search.total', { count: p.total })}</span>` : ''}
     ${p.prevCursor ? html`<a class="prev" href="${href({ before: p.prevCursor, cursor: undefined })}">${t('common.prev')}</a>` : ''}
     ${p.nextCursor ? html`<a class="next" href="${href({ cursor: p.nextCursor, before: undefined })}">${t('common.next')}</a>` : ''}

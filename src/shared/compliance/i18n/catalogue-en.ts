@@ -35,6 +35,7 @@ export const en: Catalogue<typeof zhCN> = {
   },
   outcome: { label: 'Outcome', passed: 'Passed', failed: 'Failed', none: 'No result' },
   common: {
+    pages: 'Pages',
     any: 'any',
     none: '—',
     search: 'Search',
@@ -92,6 +93,12 @@ export const en: Catalogue<typeof zhCN> = {
     },
   },
   order: {
+    sources: {
+      CALLBACK: 'browser callback',
+      APP_SDK: 'App SDK',
+      RECOVERY: 'recovered',
+      REGISTRATION: 'registered by the partner',
+    },
     title: 'Order {{orderNo}}',
     heading: 'Order',
     notFound: 'There is no order with order number {{orderNo}}.',

@@ -39,6 +39,7 @@ export const zhCN = {
     none: '无结果',
   },
   common: {
+    pages: '分页',
     any: '全部',
     none: '—',
     search: '查询',
@@ -96,6 +97,7 @@ export const zhCN = {
     },
   },
   order: {
+    sources: { CALLBACK: '浏览器回调', APP_SDK: 'App SDK', RECOVERY: '自动找回', REGISTRATION: '合作方登记' },
     title: '订单 {{orderNo}}',
     heading: '订单',
     notFound: '没有订单号为 {{orderNo}} 的订单。',
