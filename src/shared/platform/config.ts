@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { isTimeZone, setDisplayZone } from './display-time';
 import { z } from 'zod';
 import { redisTopology, type RedisTopology } from './redis';
 
@@ -244,6 +245,11 @@ const envSchema = z.object({
    * fingerprints or public-key PEM files (read by the offline check from its environment).
    */
   EXPORT_TRUSTED_KEYS: z.string().optional(),
+  /** The one time zone staff see (console, audit CSV, export manifest, CLI): an IANA name; China by default. */
+  DISPLAY_TIMEZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((v) => isTimeZone(v), 'must be an IANA time zone such as Asia/Shanghai'),
   /** Ed25519 private key (PKCS#8 PEM, or that PEM base64-encoded) signing evidence export manifests; unset = exports refused. */
   EXPORT_SIGNING_KEY: z
     .string()
@@ -345,6 +351,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (app.queryApi === 'queryfacerecord' && app.product === 'ocr')
       throw new ConfigError([`app "${app.key}": queryApi queryfacerecord serves faceid and liveness, not ocr`]);
   }
+  // Every formatted instant in this process (pages, CSV, manifests, CLI) uses this one zone.
+  setDisplayZone(rest.DISPLAY_TIMEZONE);
   return Object.freeze({
     ...rest,
     redis: redis.topology,
