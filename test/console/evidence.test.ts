@@ -236,7 +236,9 @@ describe('export package', () => {
       await call(h, auditor, 'GET', `/orders/${order.id}`, { headers: { accept: 'text/html' } })
     ).text();
     expect(page).toContain(fingerprint);
-    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/export`);
+    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/export`, {
+      json: { purpose: 'ticket CS-1001' },
+    });
     expect(res.headers.get('x-signing-key-sha256')).toBe(fingerprint);
     await res.arrayBuffer();
     // Checking by that fingerprint proves origin, as a PEM does.
