@@ -60,11 +60,16 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
           const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app);
           ref = orderRef(order);
           const record = await loadOrderRecord(s.db, order.id);
-          const { manifest, sha256, bytes } = await writeExportPackage({ cfg: s.cfg, evidence: s.evidence }, record, {
-            exportedBy: s.actor.actor,
-            outPath: opts.out!,
-            signer,
-          });
+          const { manifest, sha256, bytes } = await writeExportPackage(
+            { cfg: s.cfg, evidence: s.evidence, db: s.db },
+            record,
+            {
+              exportedBy: s.actor.actor,
+              outPath: opts.out!,
+              signer,
+              ctx: s.actor,
+            },
+          );
           await s.audit({
             action: 'export',
             outcome: 'success',

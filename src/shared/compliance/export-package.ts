@@ -7,7 +7,11 @@ import yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
 import type { Config } from '../platform/config';
 import { AppError } from '../platform/errors';
-import type { EvidenceAccess } from '../evidence/evidence-access';
+import { isMissingObject, type EvidenceAccess } from '../evidence/evidence-access';
+import type { Db } from '../platform/db';
+import type { AuditContext } from './audit';
+import { integrityFailed } from './evidence-reader';
+import { recordIntegrityFailure, type FailedFile } from './integrity-failure';
 import { maskedPii } from './mask';
 import { appKeyOf } from './order-lookup';
 import type { OrderRecord } from './order-record';
@@ -133,12 +137,14 @@ function hashing(onDone: (sha256: string, bytes: number) => void): Transform {
  * evidence. Returns the manifest and the package's own SHA-256.
  */
 export async function writeExportPackage(
-  deps: { cfg: Config; evidence: EvidenceAccess },
+  deps: { cfg: Config; evidence: EvidenceAccess; db: Db },
   order: OrderRecord,
-  opts: { exportedBy: string; outPath: string; signer?: Signer; now?: Date },
+  opts: { exportedBy: string; outPath: string; signer?: Signer; now?: Date; ctx: AuditContext },
 ): Promise<{ manifest: Manifest; sha256: string; bytes: number }> {
   const signer = opts.signer ?? loadSigner(deps.cfg);
   if (!signer) throw exportNotConfigured();
+  // Evidence already found altered or missing is never packaged (verify clears the mark when it matches again).
+  if (order.evidence.some((e) => e.integrityFailedAt)) throw integrityFailed();
   const now = opts.now ?? new Date();
   const zip = new ZipFile();
   let zipSha = '';
@@ -155,6 +161,7 @@ export async function writeExportPackage(
   try {
     const files: ManifestFile[] = [];
     const problems: string[] = [];
+    const failed: FailedFile[] = [];
     const streamed: Promise<void>[] = [];
     for (const e of order.evidence) {
       const path = `evidence/${e.kind}.${EXT[e.contentType] ?? 'bin'}`;
@@ -164,7 +171,16 @@ export async function writeExportPackage(
             deps.evidence.get(e.key).then(
               (obj) => {
                 const tap = hashing((sha256, bytes) => {
-                  if (sha256 !== e.sha256 || bytes !== Number(e.bytes)) problems.push(e.kind);
+                  if (sha256 !== e.sha256 || bytes !== Number(e.bytes)) {
+                    problems.push(e.kind);
+                    failed.push({
+                      kind: e.kind,
+                      problem: bytes === Number(e.bytes) ? 'mismatch' : 'size',
+                      expectedSha256: e.sha256,
+                      actualSha256: sha256,
+                      actualBytes: bytes,
+                    });
+                  }
                   files.push({
                     path,
                     kind: e.kind,
@@ -183,6 +199,8 @@ export async function writeExportPackage(
                 cb(null, obj.body.pipe(tap));
               },
               (err: unknown) => {
+                if (isMissingObject(err))
+                  failed.push({ kind: e.kind, problem: 'missing', expectedSha256: e.sha256, actualSha256: null });
                 reject(err instanceof Error ? err : new Error(String(err)));
                 cb(err, undefined as unknown as Readable);
               },
@@ -191,8 +209,12 @@ export async function writeExportPackage(
         }),
       );
     }
-    await Promise.race([Promise.all(streamed), zipFailed]);
+    await Promise.race([Promise.all(streamed), zipFailed]).catch(async (err: unknown) => {
+      if (failed.length) await recordIntegrityFailure(deps.db, { order, via: 'export', files: failed }, opts.ctx);
+      throw err;
+    });
     if (problems.length) {
+      await recordIntegrityFailure(deps.db, { order, via: 'export', files: failed }, opts.ctx);
       throw new AppError(
         'integrity_failed',
         409,

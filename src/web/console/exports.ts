@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import { exportNotConfigured, loadSigner, writeExportPackage } from '../../shared/compliance/export-package';
 import { orderRef } from '../../shared/compliance/order-record';
 import { componentLogger } from '../../shared/platform/logger';
-import { audit, audited, loadOrderFor, staffOf, type ConsoleRouters, type RouteDeps } from './deps';
+import { audit, audited, auditContext, loadOrderFor, staffOf, type ConsoleRouters, type RouteDeps } from './deps';
 
 const log = componentLogger('console');
 
@@ -33,6 +33,7 @@ async function sendExport(deps: RouteDeps, req: Request, res: Response): Promise
       exportedBy: staff.actor,
       outPath: file,
       signer,
+      ctx: auditContext(req, res),
     });
     await audit(deps, req, res, {
       action: 'export',
