@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { isTimeZone, setDisplayZone } from './display-time';
 import { z } from 'zod';
 
 /** The WeBank products whose results we archive; each has its own query path and file fields. */
@@ -158,6 +159,11 @@ const envSchema = z.object({
   CONSOLE_LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   CONSOLE_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
   CONSOLE_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  /** The one time zone staff see (console, audit CSV, export manifest, CLI): an IANA name; China by default. */
+  DISPLAY_TIMEZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((v) => isTimeZone(v), 'must be an IANA time zone such as Asia/Shanghai'),
   /** Ed25519 private key (PKCS#8 PEM, or that PEM base64-encoded) signing evidence export manifests; unset = exports refused. */
   EXPORT_SIGNING_KEY: z
     .string()
@@ -226,6 +232,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (keys.has(app.key)) throw new ConfigError([`WEBANK_APPS: duplicate app key "${app.key}"`]);
     keys.add(app.key);
   }
+  // Every formatted instant in this process (pages, CSV, manifests, CLI) uses this one zone.
+  setDisplayZone(rest.DISPLAY_TIMEZONE);
   return Object.freeze({ ...rest, apps: Object.freeze(apps.map((a) => Object.freeze(a))) });
 }
 
