@@ -171,7 +171,10 @@ describe('evidence, export, requeue', () => {
     const bad = await cli(['evidence', 'verify', o.orderNo]);
     expect(bad.code).toBe(1);
     expect(bad.out.join('\n')).toMatch(/MISMATCH video/);
-    expect(await auditOf(bad)).toMatchObject([{ action: 'verify', outcome: 'failure' }]);
+    expect(await auditOf(bad)).toMatchObject([
+      { action: 'integrity', outcome: 'failure' },
+      { action: 'verify', outcome: 'failure' },
+    ]);
   });
 
   test('when an orderNo exists in two apps, then --app is required', async () => {

@@ -97,15 +97,22 @@ export async function verifyOrderEvidence(
     actualSha256: f.actualSha256,
   }));
   const detail = { ok, files: summary, ...(files.length === 0 ? { note: 'no evidence recorded' } : {}) };
+  // A missing or altered file already put its `integrity_failed` line on the timeline (above).
+  const timeline =
+    failed.length > 0
+      ? []
+      : [
+          deps.db.orderEvent.create({
+            data: {
+              orderId: order.id,
+              type: ok ? 'integrity_verified' : 'integrity_failed',
+              detail: { ...detail, by: ctx.actor },
+            },
+            select: { id: true },
+          }),
+        ];
   await deps.db.$transaction([
-    deps.db.orderEvent.create({
-      data: {
-        orderId: order.id,
-        type: ok ? 'integrity_verified' : 'integrity_failed',
-        detail: { ...detail, by: ctx.actor },
-      },
-      select: { id: true },
-    }),
+    ...timeline,
     deps.db.auditEntry.create({
       data: auditData({
         ...ctx,

@@ -58,8 +58,16 @@ export function orderView(cfg: Config, o: OrderRecord) {
       createdAt: c.createdAt,
     })),
     timeline: o.timeline.map((t) => ({ id: t.id.toString(), type: t.type, detail: t.detail, createdAt: t.createdAt })),
+    integrity: {
+      failed: o.evidence
+        .filter((e) => e.integrityFailedAt !== null)
+        .map((e) => ({ kind: e.kind, problem: e.integrityProblem ?? 'mismatch', at: e.integrityFailedAt! })),
+    },
     evidence: o.evidence.map((e) => ({
       kind: e.kind,
+      integrityFailedAt: e.integrityFailedAt,
+      integrityProblem: e.integrityProblem,
+      verifiedAt: e.verifiedAt,
       contentType: e.contentType,
       bytes: Number(e.bytes),
       sha256: e.sha256,

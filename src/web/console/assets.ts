@@ -118,6 +118,9 @@ dd { margin: 0; }
 .status-ARCHIVED { background: #d4f3dc; } .status-EVIDENCE_MISSING, .status-FAILED { background: #f9d6d6; }
 .verdict-rejected td, .verdict-invalid td, .outcome-denied td, .outcome-failure td { color: #b00020; }
 output { margin-left: .6rem; }
+.alert-danger { border: 2px solid #b00020; background: #fdecee; color: #7a0016; padding: .5rem 1rem; border-radius: .4rem; margin: 1rem 0; }
+tr[data-integrity="failed"] td { color: #b00020; text-decoration: line-through; }
+.attention-count { display: inline-block; min-width: 1.2rem; padding: 0 .3rem; border-radius: .6rem; background: #b00020; color: #fff; font-size: .75rem; text-align: center; }
 `;
 
 function asset(body: string, type: string) {

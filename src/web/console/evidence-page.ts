@@ -22,7 +22,7 @@ export function evidenceSection(v: OrderView, api: string): Html {
               <tbody>
                 ${v.evidence.map(
                   (e) =>
-                    html` <tr data-kind="${e.kind}">
+                    html` <tr data-kind="${e.kind}" data-integrity="${e.integrityFailedAt ? 'failed' : 'ok'}">
                       <td>${e.kind}</td>
                       <td>${e.contentType}</td>
                       <td title="${e.bytes} bytes">${humanBytes(e.bytes)}</td>

@@ -4,6 +4,7 @@ import { roleAtLeast } from '../../shared/compliance/staff/roles';
 import type { StaffPrincipal } from '../auth/principal';
 import { staffOf } from './deps';
 import { evidenceSection } from './evidence-page';
+import { integrityAlert } from './integrity-page';
 import { html, type Html } from './html';
 import { baseOf, page } from './layout';
 import { callbackEventsSection, timelineSection } from './order-history-page';
@@ -100,6 +101,7 @@ export function orderPage(req: Request, res: Response, v: OrderView): string {
     `Order ${v.orderNo}`,
     html`
       <h1>Order <span class="mono">${v.orderNo}</span> <span class="status status-${v.status}">${v.status}</span></h1>
+      ${integrityAlert(req, res, v)}
       <section class="cols">
         <div>${resultSection(v)}</div>
         <div>${personSection(v, staff, api)} ${actionsSection(staff, api)}</div>

@@ -351,4 +351,37 @@ export const en: Catalogue<typeof zhCN> = {
     purpose: 'Purpose',
     exportedBy: 'Exported by',
   },
+  integrity: {
+    alertTitle: 'Evidence failed its integrity check',
+    alert:
+      'The evidence below does not match the SHA-256 or size recorded when it was archived, or is missing from storage. The console no longer serves or exports it as valid. Investigate; if the object was restored, "Verify integrity" checks it again.',
+    file: '{{kind}}: {{problem}} (found {{at}})',
+    problem: { mismatch: 'content altered (hash mismatch)', size: 'size differs', missing: 'object missing' },
+    rowMark: 'integrity failed',
+    verifiedAt: 'last verified {{at}}',
+    incompleteConfirm: 'This package is incomplete (missing: {{missing}}). Export a package marked incomplete anyway?',
+    incompleteNote: 'Incomplete package: missing {{missing}}',
+  },
+  attention: {
+    title: 'Needs attention',
+    intro:
+      "What staff must act on: failed integrity checks, missing evidence, failed archiving, orders close to WeBank's 3-day limit, bursts of forged callbacks and credential conflicts.",
+    none: 'Nothing needs attention.',
+    count: '{{count}} item(s)',
+    section: {
+      integrity: 'Failed integrity checks',
+      evidenceMissing: 'Evidence missing',
+      failed: 'Archiving failed',
+      nearLimit: "Close to WeBank's 3-day limit",
+      forgedBursts: 'Forged-callback bursts',
+      credentialConflicts: 'Credential conflicts',
+    },
+    orderNo: 'Order number',
+    status: 'Archive status',
+    reason: 'Reason',
+    since: 'Since',
+    hoursLeft: '{{hours}} h left',
+    burst: '{{app}}: {{count}} rejected callbacks in the last {{minutes}} minutes',
+    conflict: '{{app}}: {{count}} credential conflicts in the last hour (another system may refresh the same WBappid)',
+  },
 };

@@ -358,4 +358,37 @@ export const zhCN = {
     purpose: '目的',
     exportedBy: '导出人',
   },
+  integrity: {
+    alertTitle: '证据完整性校验失败',
+    alert:
+      '以下证据与归档时记录的 SHA-256 或大小不一致，或已从存储中缺失。控制台不会再把它们当作有效证据提供或导出。请调查原因；如对象已恢复，点击“校验证据完整性”可重新校验。',
+    file: '{{kind}}：{{problem}}（发现于 {{at}}）',
+    problem: { mismatch: '内容被改动（哈希不一致）', size: '大小不一致', missing: '对象缺失' },
+    rowMark: '完整性失败',
+    verifiedAt: '最近校验：{{at}}',
+    incompleteConfirm: '此证据包不完整（缺少：{{missing}}）。仍要导出一个标明“不完整”的证据包吗？',
+    incompleteNote: '证据包不完整：缺少 {{missing}}',
+  },
+  attention: {
+    title: '待处理',
+    intro:
+      '需要工作人员处理的事项：完整性校验失败、证据缺失、归档失败、即将超过腾讯云 3 天保存期的订单、伪造回调激增，以及凭证冲突。',
+    none: '没有需要处理的事项。',
+    count: '{{count}} 项',
+    section: {
+      integrity: '完整性校验失败',
+      evidenceMissing: '证据缺失',
+      failed: '归档失败',
+      nearLimit: '即将超过 3 天保存期',
+      forgedBursts: '伪造回调激增',
+      credentialConflicts: '凭证冲突',
+    },
+    orderNo: '订单号',
+    status: '归档状态',
+    reason: '原因',
+    since: '时间',
+    hoursLeft: '剩余 {{hours}} 小时',
+    burst: '{{app}}：最近 {{minutes}} 分钟内 {{count}} 次被拒绝的回调',
+    conflict: '{{app}}：最近一小时 {{count}} 次凭证冲突（可能有其他系统在刷新同一个 WBappid）',
+  },
 };

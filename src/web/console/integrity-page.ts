@@ -1,0 +1,25 @@
+import type { Request, Response } from 'express';
+import { when, type OrderView } from '../../shared/compliance/order-view';
+import { html, type Html } from './html';
+import { tOf } from './locale';
+
+/**
+ * The order page's integrity alert: shown above everything when any evidence object failed its
+ * check (altered, wrong size or missing), so a tampered record never looks fine.
+ */
+export function integrityAlert(req: Request, res: Response, v: OrderView): Html | string {
+  if (v.integrity.failed.length === 0) return '';
+  const t = tOf(req, res);
+  return html`<section id="integrity-alert" class="alert alert-danger" role="alert">
+    <h2>${t('integrity.alertTitle')}</h2>
+    <p>${t('integrity.alert')}</p>
+    <ul>
+      ${v.integrity.failed.map(
+        (f) =>
+          html`<li data-kind="${f.kind}" data-problem="${f.problem}">
+            ${t('integrity.file', { kind: f.kind, problem: t(`integrity.problem.${f.problem}`), at: when(f.at) })}
+          </li>`,
+      )}
+    </ul>
+  </section>`;
+}
