@@ -30,7 +30,12 @@ function printReport(io: CliIo, file: string, r: PackageReport): void {
     );
     io.err('         pass --public-key with the published key (npm run cli -- export public-key) to prove its origin.');
   }
-  io.out(r.ok ? 'PACKAGE OK' : 'PACKAGE FAILED');
+  const c = r.manifest?.completeness;
+  if (c)
+    io.out(
+      `complete  ${c.complete ? 'yes' : `NO (${c.reason ?? '-'}; expected ${c.expected.join(', ') || '-'}; missing ${c.missing.join(', ') || '-'})`}`,
+    );
+  io.out(r.ok ? (r.incompleteAccepted ? 'PACKAGE OK (incomplete, accepted)' : 'PACKAGE OK') : 'PACKAGE FAILED');
 }
 
 export function exportCommands(program: Command, svc: () => CliServices): void {
@@ -42,7 +47,8 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
     .argument('[orderNo]')
     .option('--out <file>', 'where to write the zip')
     .option('--app <key>', 'the app key, when the orderNo exists in several apps')
-    .action(async (orderNo: string | undefined, opts: { out?: string; app?: string }) => {
+    .option('--accept-incomplete', 'write the package even though the order lacks files (the manifest says so)')
+    .action(async (orderNo: string | undefined, opts: { out?: string; app?: string; acceptIncomplete?: boolean }) => {
       const s = svc();
       if (!orderNo)
         throw new CliError(
@@ -68,6 +74,7 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
               outPath: opts.out!,
               signer,
               ctx: s.actor,
+              acceptIncomplete: opts.acceptIncomplete === true,
             },
           );
           await s.audit({
@@ -80,6 +87,7 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
               bytes,
               files: manifest.files.map((f) => ({ kind: f.kind, sha256: f.sha256 })),
               signingKey: signer.fingerprint,
+              complete: manifest.completeness?.complete ?? false,
             },
           });
           done();
@@ -96,7 +104,10 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
       '--public-key <pem>',
       'the published signing public key (PEM file); default: from EXPORT_SIGNING_KEY if set, else the copy in the package',
     )
-    .action(async (file: string, opts: { publicKey?: string }) => {
+    .option('--accept-incomplete', 'pass a package that says it lacks files (or does not say)')
+    .action(async (file: string, opts: { publicKey?: string; acceptIncomplete?: boolean }, cmd: Command) => {
+      // `export` has the same flag: commander gives it to the parent unless read with the globals.
+      const acceptIncomplete = opts.acceptIncomplete === true || cmd.optsWithGlobals().acceptIncomplete === true;
       const s = svc();
       let publicKeyPem: string | undefined;
       let keySource: 'given' | 'config' | undefined;
@@ -110,7 +121,11 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
         publicKeyPem = signer?.publicKeyPem;
         keySource = 'config';
       }
-      const report = await checkExportPackage(file, { publicKeyPem, keySource });
+      const report = await checkExportPackage(file, {
+        publicKeyPem,
+        keySource,
+        acceptIncomplete,
+      });
       printReport(s.io, file, report);
       if (!report.ok) throw new CliError('the package failed the check', EXIT.failed);
     });

@@ -15,6 +15,7 @@ import { recordIntegrityFailure, type FailedFile } from './integrity-failure';
 import { maskedPii } from './mask';
 import { appKeyOf } from './order-lookup';
 import type { OrderRecord } from './order-record';
+import { packageCompleteness, packageIncomplete, type Completeness } from './package-completeness';
 
 /**
  * Evidence packages: a zip holding the evidence files, `manifest.json` (the order, its results,
@@ -23,7 +24,9 @@ import type { OrderRecord } from './order-record';
  * key for convenience only: proof of origin needs the published key (`export check --public-key`).
  * Personal data (ID number, name) appears masked, as a viewer sees it.
  */
-export const PACKAGE_FORMAT = 'faceid-archiver/evidence-package@1';
+export const PACKAGE_FORMAT = 'faceid-archiver/evidence-package@2';
+/** The format before packages stated their completeness; still checked, never taken as complete. */
+export const PACKAGE_FORMAT_V1 = 'faceid-archiver/evidence-package@1';
 export const MANIFEST = 'manifest.json';
 export const SIGNATURE = 'manifest.sig';
 export const PUBLIC_KEY = 'signing-key.pem';
@@ -39,7 +42,7 @@ export interface ManifestFile {
 }
 
 export interface Manifest {
-  format: typeof PACKAGE_FORMAT;
+  format: typeof PACKAGE_FORMAT | typeof PACKAGE_FORMAT_V1;
   exportedAt: string;
   exportedBy: string;
   personalData: 'masked';
@@ -47,6 +50,8 @@ export interface Manifest {
   callbackEvents: Record<string, unknown>[];
   timeline: Record<string, unknown>[];
   files: ManifestFile[];
+  /** Which files the order should have and which the package holds (absent in @1 packages). */
+  completeness?: Completeness;
   signature: { algorithm: 'Ed25519'; file: typeof SIGNATURE; publicKeySha256: string };
 }
 
@@ -139,12 +144,22 @@ function hashing(onDone: (sha256: string, bytes: number) => void): Transform {
 export async function writeExportPackage(
   deps: { cfg: Config; evidence: EvidenceAccess; db: Db },
   order: OrderRecord,
-  opts: { exportedBy: string; outPath: string; signer?: Signer; now?: Date; ctx: AuditContext },
+  opts: {
+    exportedBy: string;
+    outPath: string;
+    signer?: Signer;
+    now?: Date;
+    ctx: AuditContext;
+    /** Staff confirmed exporting a package that lacks files (it says so in its manifest). */
+    acceptIncomplete?: boolean;
+  },
 ): Promise<{ manifest: Manifest; sha256: string; bytes: number }> {
   const signer = opts.signer ?? loadSigner(deps.cfg);
   if (!signer) throw exportNotConfigured();
   // Evidence already found altered or missing is never packaged (verify clears the mark when it matches again).
   if (order.evidence.some((e) => e.integrityFailedAt)) throw integrityFailed();
+  const completeness = packageCompleteness(order);
+  if (!completeness.complete && !opts.acceptIncomplete) throw packageIncomplete(completeness);
   const now = opts.now ?? new Date();
   const zip = new ZipFile();
   let zipSha = '';
@@ -250,6 +265,7 @@ export async function writeExportPackage(
         createdAt: t.createdAt,
       })),
       files,
+      completeness,
       signature: { algorithm: 'Ed25519', file: SIGNATURE, publicKeySha256: signer.fingerprint },
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
@@ -290,6 +306,8 @@ export interface PackageReport {
   files: FileReport[];
   problems: string[];
   manifest?: Manifest;
+  /** The package is incomplete (or does not say) and the checker accepted that. */
+  incompleteAccepted?: boolean;
 }
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
@@ -341,7 +359,7 @@ async function hashEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha2
  */
 export async function checkExportPackage(
   file: string,
-  opts: { publicKeyPem?: string; keySource?: 'given' | 'config' } = {},
+  opts: { publicKeyPem?: string; keySource?: 'given' | 'config'; acceptIncomplete?: boolean } = {},
 ): Promise<PackageReport> {
   const problems: string[] = [];
   const report: PackageReport = {
@@ -409,7 +427,10 @@ export async function checkExportPackage(
       problems.push('manifest.json is not valid JSON');
       return report;
     }
-    if (manifest.format !== PACKAGE_FORMAT || !Array.isArray(manifest.files)) {
+    if (
+      (manifest.format !== PACKAGE_FORMAT && manifest.format !== PACKAGE_FORMAT_V1) ||
+      !Array.isArray(manifest.files)
+    ) {
       problems.push(`unknown manifest format ${String(manifest.format)}`);
       return report;
     }
@@ -460,9 +481,34 @@ export async function checkExportPackage(
       if (!ok) problems.push(`${f.path} does not match its SHA-256 in the manifest`);
     }
     for (const name of byName.keys()) if (!listed.has(name)) problems.push(`unlisted entry ${name}`);
+    checkCompleteness(manifest, report, opts.acceptIncomplete === true);
     report.ok = report.signature.ok && problems.length === 0;
     return report;
   } finally {
     zip.close();
   }
+}
+
+/**
+ * A package must say it is complete, and hold what it says: an incomplete one (or a @1 package,
+ * which does not say) is a problem unless the checker accepts it explicitly.
+ */
+function checkCompleteness(manifest: Manifest, report: PackageReport, accept: boolean): void {
+  const c = manifest.completeness;
+  const kinds = new Set(manifest.files.map((f) => f.kind));
+  if (c?.complete) {
+    const absent = c.expected.filter((k) => !kinds.has(k));
+    if (absent.length > 0 || kinds.size === 0)
+      report.problems.push(`the manifest says complete but lacks ${absent.join(', ') || 'any file'}`);
+    return;
+  }
+  if (accept) {
+    report.incompleteAccepted = true;
+    return;
+  }
+  report.problems.push(
+    c
+      ? `incomplete package (${c.reason ?? 'incomplete'}${c.missing.length ? `: missing ${c.missing.join(', ')}` : ''}); accept it explicitly with --accept-incomplete`
+      : 'the manifest does not state its completeness (format @1): incomplete unless accepted with --accept-incomplete',
+  );
 }

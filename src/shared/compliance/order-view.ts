@@ -3,6 +3,7 @@ import { formatInstant } from '../platform/display-time';
 import { maskedPii } from './mask';
 import { appKeyOf } from './order-lookup';
 import type { OrderRecord } from './order-record';
+import { packageCompleteness } from './package-completeness';
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png']);
 const VIDEO_TYPES = new Set(['video/mp4']);
@@ -58,6 +59,7 @@ export function orderView(cfg: Config, o: OrderRecord) {
       createdAt: c.createdAt,
     })),
     timeline: o.timeline.map((t) => ({ id: t.id.toString(), type: t.type, detail: t.detail, createdAt: t.createdAt })),
+    completeness: packageCompleteness(o),
     integrity: {
       failed: o.evidence
         .filter((e) => e.integrityFailedAt !== null)

@@ -63,6 +63,16 @@ const SCRIPT = String.raw`'use strict';
     }).then(function () { btn.disabled = false; });
   });
 
+  // An incomplete evidence package is exported only once staff confirm (the server insists too).
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    if (!form.dataset || !form.dataset.incomplete) return;
+    if (!window.confirm(form.dataset.confirm)) { ev.preventDefault(); return; }
+    var accept = form.querySelector('input[name="acceptIncomplete"]') || document.createElement('input');
+    accept.type = 'hidden'; accept.name = 'acceptIncomplete'; accept.value = '1';
+    form.appendChild(accept);
+  });
+
   document.addEventListener('submit', function (ev) {
     var form = ev.target;
     if (!form.dataset || !form.dataset.api) return;

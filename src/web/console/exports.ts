@@ -34,6 +34,10 @@ async function sendExport(deps: RouteDeps, req: Request, res: Response): Promise
       outPath: file,
       signer,
       ctx: auditContext(req, res),
+      // Set by the order page's confirm step (or an API client that means it).
+      acceptIncomplete: ['1', 'true', true].includes(
+        (req.body as { acceptIncomplete?: unknown } | undefined)?.acceptIncomplete as string,
+      ),
     });
     await audit(deps, req, res, {
       action: 'export',
@@ -44,6 +48,7 @@ async function sendExport(deps: RouteDeps, req: Request, res: Response): Promise
         bytes,
         files: manifest.files.map((f) => ({ kind: f.kind, sha256: f.sha256 })),
         signingKey: signer.fingerprint,
+        complete: manifest.completeness?.complete ?? false,
       },
     });
     res.status(200).set({

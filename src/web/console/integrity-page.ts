@@ -23,3 +23,14 @@ export function integrityAlert(req: Request, res: Response, v: OrderView): Html 
     </ul>
   </section>`;
 }
+
+/**
+ * The export form's confirm step for an incomplete package: the console's script asks with this
+ * text and, when staff confirm, sends `acceptIncomplete=1` (without it the server refuses, 409).
+ */
+export function exportConfirm(req: Request, res: Response, v: OrderView): Html | string {
+  if (v.completeness.complete) return '';
+  const t = tOf(req, res);
+  const missing = v.completeness.missing.join(', ') || v.completeness.reason || '-';
+  return html`data-confirm="${t('integrity.incompleteConfirm', { missing })}" data-incomplete="1"`;
+}

@@ -4,7 +4,7 @@ import { roleAtLeast } from '../../shared/compliance/staff/roles';
 import type { StaffPrincipal } from '../auth/principal';
 import { staffOf } from './deps';
 import { evidenceSection } from './evidence-page';
-import { integrityAlert } from './integrity-page';
+import { exportConfirm, integrityAlert } from './integrity-page';
 import { html, type Html } from './html';
 import { baseOf, page } from './layout';
 import { callbackEventsSection, timelineSection } from './order-history-page';
@@ -58,7 +58,7 @@ function personSection(v: OrderView, staff: StaffPrincipal, api: string): Html {
 }
 
 /** Verify for everyone; export for auditors; re-queue for admins (the API checks the roles again). */
-function actionsSection(staff: StaffPrincipal, api: string): Html {
+function actionsSection(req: Request, res: Response, v: OrderView, staff: StaffPrincipal, api: string): Html {
   return html`<h2>Actions</h2>
     <p>
       <button type="button" data-action="verify" data-url="${api}/verify" data-output="verify-result">
@@ -68,7 +68,7 @@ function actionsSection(staff: StaffPrincipal, api: string): Html {
     </p>
     ${
       roleAtLeast(staff.role, 'auditor')
-        ? html`<form method="post" action="${api}/export" class="inline" id="export-form">
+        ? html`<form method="post" action="${api}/export" class="inline" id="export-form" ${exportConfirm(req, res, v)}>
             <input type="hidden" name="_csrf" value="${staff.csrfToken ?? ''}" /><button type="submit">
               Export evidence package
             </button>
@@ -104,7 +104,7 @@ export function orderPage(req: Request, res: Response, v: OrderView): string {
       ${integrityAlert(req, res, v)}
       <section class="cols">
         <div>${resultSection(v)}</div>
-        <div>${personSection(v, staff, api)} ${actionsSection(staff, api)}</div>
+        <div>${personSection(v, staff, api)} ${actionsSection(req, res, v, staff, api)}</div>
       </section>
       ${evidenceSection(v, api)} ${callbackEventsSection(v)} ${timelineSection(v)}
     `,
