@@ -150,7 +150,8 @@ const routes: RouteCase[] = [
     min: 'auditor',
     action: 'export',
     ok: 200,
-    prepare: async () => ({ path: `/api/orders/${order.id}/export` }),
+    // The order is EVIDENCE_MISSING: its package is incomplete, so the export must be confirmed.
+    prepare: async () => ({ path: `/api/orders/${order.id}/export`, json: { acceptIncomplete: true } }),
   },
   {
     name: 'requeue',
