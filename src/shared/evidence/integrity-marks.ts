@@ -35,3 +35,42 @@ export function failedEvidence(db: Db, orderId: string) {
     select: { kind: true, integrityProblem: true, integrityFailedAt: true },
   });
 }
+
+/** An evidence row the scrubber re-reads, with its order. */
+export interface ScrubCandidate {
+  id: bigint;
+  kind: string;
+  key: string;
+  bytes: bigint;
+  sha256: string;
+  order: { id: string; appId: string; orderNo: string };
+}
+
+/**
+ * Evidence rows of these apps whose last whole-object check (or storing, if never checked) is
+ * older than `before`, oldest first; rows already marked failed are left to staff.
+ */
+export function dueForScrub(db: Db, appIds: readonly string[], before: Date, limit: number): Promise<ScrubCandidate[]> {
+  return db.evidence.findMany({
+    where: {
+      integrityFailedAt: null,
+      order: { appId: { in: [...appIds] } },
+      OR: [{ verifiedAt: { lt: before } }, { verifiedAt: null, storedAt: { lt: before } }],
+    },
+    orderBy: [{ verifiedAt: { sort: 'asc', nulls: 'first' } }, { storedAt: 'asc' }],
+    take: limit,
+    select: {
+      id: true,
+      kind: true,
+      key: true,
+      bytes: true,
+      sha256: true,
+      order: { select: { id: true, appId: true, orderNo: true } },
+    },
+  });
+}
+
+/** Evidence rows currently marked as failing their integrity check (for /metrics). */
+export function countFailedEvidence(db: Db, appIds: readonly string[]): Promise<number> {
+  return db.evidence.count({ where: { integrityFailedAt: { not: null }, order: { appId: { in: [...appIds] } } } });
+}
