@@ -151,7 +151,10 @@ const routes: RouteCase[] = [
     action: 'export',
     ok: 200,
     // The order is EVIDENCE_MISSING: its package is incomplete, so the export must be confirmed.
-    prepare: async () => ({ path: `/api/orders/${order.id}/export`, json: { acceptIncomplete: true } }),
+    prepare: async () => ({
+      path: `/api/orders/${order.id}/export`,
+      json: { acceptIncomplete: true, purpose: 'ticket CS-1842' },
+    }),
   },
   {
     name: 'requeue',

@@ -179,7 +179,10 @@ describe('integrity', () => {
     expect(events[0]!.detail).toMatchObject({ via: 'verify', files: [{ kind: 'photo', problem: 'mismatch' }] });
 
     const ua2 = uid('ua-');
-    const exp = await call(h, auditor, 'POST', `/api/orders/${tampered.id}/export`, { headers: { 'user-agent': ua2 } });
+    const exp = await call(h, auditor, 'POST', `/api/orders/${tampered.id}/export`, {
+      headers: { 'user-agent': ua2 },
+      json: { purpose: 'ticket CS-1842' },
+    });
     expect(exp.status).toBe(409);
     expect(((await exp.json()) as { error: string }).error).toBe('integrity_failed');
     expect((await auditRowsFor(h, ua2)).map((r) => [r.action, r.outcome])).toEqual([['export', 'failure']]);

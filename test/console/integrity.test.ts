@@ -182,7 +182,10 @@ describe('a tampered object is never served as valid (bug 1)', () => {
     const order = await seedOrder(h);
     await flipByte(order.photoKey, PHOTO);
     const ua = uid('ua-');
-    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/export`, { headers: { 'user-agent': ua } });
+    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/export`, {
+      headers: { 'user-agent': ua },
+      json: { purpose: 'ticket CS-1842' },
+    });
     expect(res.status).toBe(409);
     const timeline = await h.db.orderEvent.findMany({ where: { orderId: order.id, type: 'integrity_failed' } });
     expect(timeline.map((t) => (t.detail as { via: string }).via)).toEqual(['export']);

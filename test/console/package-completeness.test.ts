@@ -54,7 +54,7 @@ async function exportTo(orderId: string, form: Record<string, string> = {}) {
       'x-forwarded-for': auditor.ip,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    body: new URLSearchParams({ _csrf: auditor.csrf, ...form }).toString(),
+    body: new URLSearchParams({ _csrf: auditor.csrf, purpose: 'ticket CS-1842', ...form }).toString(),
   });
   const file = path.join(dir, `${uid('pkg-')}.zip`);
   if (res.status === 200) writeFileSync(file, Buffer.from(await res.arrayBuffer()));

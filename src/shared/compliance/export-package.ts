@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { readableSummary } from './export-readable';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -45,6 +46,10 @@ export interface Manifest {
   format: typeof PACKAGE_FORMAT | typeof PACKAGE_FORMAT_V1;
   exportedAt: string;
   exportedBy: string;
+  /** The purpose staff stated for this export (PIPL), as in the audit trail. */
+  purpose?: string;
+  /** The same facts in words, per staff language, times in the display zone (export-readable.ts). */
+  readable?: Record<string, string[]>;
   personalData: 'masked';
   order: Record<string, unknown>;
   callbackEvents: Record<string, unknown>[];
@@ -149,6 +154,7 @@ export async function writeExportPackage(
     outPath: string;
     signer?: Signer;
     now?: Date;
+    purpose?: string;
     ctx: AuditContext;
     /** Staff confirmed exporting a package that lacks files (it says so in its manifest). */
     acceptIncomplete?: boolean;
@@ -242,6 +248,19 @@ export async function writeExportPackage(
       format: PACKAGE_FORMAT,
       exportedAt: now.toISOString(),
       exportedBy: opts.exportedBy,
+      ...(opts.purpose ? { purpose: opts.purpose } : {}),
+      readable: readableSummary({
+        orderNo: order.orderNo,
+        appKey: appKeyOf(deps.cfg, order.appId),
+        status: order.status,
+        product: order.product,
+        resultCode: order.resultCode,
+        details: order.details,
+        exportedAt: now,
+        exportedBy: opts.exportedBy,
+        purpose: opts.purpose,
+        files: files.map((f) => ({ kind: f.kind, sha256: f.sha256 })),
+      }),
       personalData: 'masked',
       order: manifestOrder(deps.cfg, order),
       callbackEvents: order.events.map((c) => ({

@@ -83,6 +83,8 @@ export function createAuth(deps: AuthDeps) {
       }
       if (!roleAtLeast(staff.role, min)) {
         await deny(req, staff, action, { status: 403, required: min });
+        // Known but not allowed: the 403 page still draws this person's menu.
+        res.locals.staff = staff;
         throw forbidden(`requires the ${min} role`);
       }
       if (!csrfOk(req, staff)) {

@@ -14,10 +14,11 @@ const log = componentLogger('console');
 
 /** The evidence bytes: `GET /api/orders/:id/evidence/:kind`, streamed from S3, one byte range at a time. */
 export function evidenceRoutes(deps: RouteDeps, { api }: ConsoleRouters): void {
-  api.get(
-    '/orders/:id/evidence/:kind',
-    deps.auth.requireStaff('viewer', { action: 'download' }),
-    audited(deps, 'download', (req, res) => sendEvidence(deps, req, res)),
+  // Looking at a photo or playing the video on the order page is a view; saving a file is a download.
+  const viewed = audited(deps, 'view', (req, res) => sendEvidence(deps, req, res));
+  const downloaded = audited(deps, 'download', (req, res) => sendEvidence(deps, req, res));
+  api.get('/orders/:id/evidence/:kind', deps.auth.requireStaff('viewer', { action: 'download' }), (req, res, next) =>
+    (req.query.download === '1' ? downloaded : viewed)(req, res, next),
   );
 }
 
@@ -44,10 +45,11 @@ async function sendEvidence(deps: RouteDeps, req: Request, res: Response): Promi
   const served = servedType(row.contentType);
   const download = req.query.download === '1' || !served.inline;
   const detail = { kind: row.kind, range: rangeDetail(range, rangeHeader), download };
+  const action = download ? ('download' as const) : ('view' as const);
   const entry = { order: orderRef(row.order), target: row.kind } as const;
   if (range.kind === 'unsatisfiable') {
     await audit(deps, req, res, {
-      action: 'download',
+      action,
       outcome: 'failure',
       ...entry,
       detail: { ...detail, status: 416 },
@@ -62,7 +64,7 @@ async function sendEvidence(deps: RouteDeps, req: Request, res: Response): Promi
     range.kind === 'partial' ? { start: range.start, end: range.end } : undefined,
     auditContext(req, res),
   );
-  await audit(deps, req, res, { action: 'download', outcome: 'success', ...entry, detail });
+  await audit(deps, req, res, { action, outcome: 'success', ...entry, detail });
   const filename = `${row.order.orderNo}-${row.kind}.${served.ext}`;
   res.status(range.kind === 'partial' ? 206 : 200);
   res.set({

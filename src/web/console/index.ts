@@ -6,6 +6,7 @@ import { browserErrorHandler } from '../http-errors';
 import { apiTokenRoutes } from './api-tokens';
 import { assetRoutes } from './assets';
 import { auditRoutes } from './audit';
+import { callbackAttemptRoutes } from './callback-attempts';
 import type { ConsoleDeps, ConsoleRouters, RouteDeps } from './deps';
 import { evidenceRoutes } from './evidence';
 import { exportRoutes } from './exports';
@@ -26,6 +27,7 @@ const RESOURCES: ((deps: RouteDeps, routers: ConsoleRouters) => void)[] = [
   ordersAtRiskRoutes,
   needsAttentionRoutes,
   orderRoutes,
+  callbackAttemptRoutes,
   evidenceRoutes,
   exportRoutes,
   auditRoutes,
