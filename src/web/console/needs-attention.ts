@@ -50,8 +50,11 @@ declare global {
   }
 }
 
-/** The header count is shared by every page a replica renders for a few seconds. */
-const COUNT_TTL_MS = 5000;
+/**
+ * The header count is shared by the pages a replica renders for a moment only: a failure found
+ * a second ago must already be counted (a compliance header that says 0 then is wrong).
+ */
+const COUNT_TTL_MS = 1000;
 
 /**
  * Puts the Needs attention total on `res.locals` for the header, for page requests of a signed-in

@@ -197,6 +197,9 @@ export const en: Catalogue<typeof zhCN> = {
     event: 'Event',
     detail: 'Detail',
     events: {
+      integrity_failed: 'integrity check failed',
+      integrity_verified: 'integrity verified',
+      evidence_lost: 'evidence lost (WeBank no longer holds it)',
       archive_started: 'archiving started',
       archived: 'archived',
       no_result: 'no result at WeBank',
@@ -216,6 +219,9 @@ export const en: Catalogue<typeof zhCN> = {
       gave_up: 'gave up',
     },
     keys: {
+      via: 'found by',
+      files: 'files',
+      kinds: 'kinds',
       bizSeqNo: 'query serial (this query, not the business serial)',
       code: 'code',
       attempt: 'attempt',

@@ -199,6 +199,9 @@ export const zhCN = {
     event: '事件',
     detail: '详情',
     events: {
+      integrity_failed: '完整性校验失败',
+      integrity_verified: '完整性校验通过',
+      evidence_lost: '证据丢失（腾讯云已不再保存）',
       archive_started: '开始归档',
       archived: '已归档',
       no_result: '腾讯云无结果',
@@ -218,6 +221,9 @@ export const zhCN = {
       gave_up: '放弃归档',
     },
     keys: {
+      via: '发现途径',
+      files: '文件',
+      kinds: '类型',
       bizSeqNo: '查询流水号（本次查询，非业务流水号）',
       code: '结果码',
       attempt: '第几次尝试',
