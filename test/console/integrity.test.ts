@@ -126,6 +126,7 @@ describe('a tampered object is never served as valid (bug 1)', () => {
       await call(h, viewer, 'GET', `/orders/${order.id}`, { headers: { accept: 'text/html' } })
     ).text();
     expect(page).toContain('id="integrity-alert"');
+    expect(page).toContain('id="integrity-badge"');
     expect(page).toMatch(/data-integrity="failed"[^>]*data-kind="video"|data-kind="video"[^>]*data-integrity="failed"/);
     const json = (await (await call(h, viewer, 'GET', `/api/orders/${order.id}`)).json()) as {
       integrity: { failed: { kind: string; problem: string }[] };

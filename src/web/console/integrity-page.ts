@@ -34,3 +34,9 @@ export function exportConfirm(req: Request, res: Response, v: OrderView): Html |
   const missing = v.completeness.missing.join(', ') || v.completeness.reason || '-';
   return html`data-confirm="${t('integrity.incompleteConfirm', { missing })}" data-incomplete="1"`;
 }
+
+/** Beside the status badges: a red badge, so an archived order with tampered evidence never looks fine at a glance. */
+export function integrityBadge(req: Request, res: Response, v: OrderView): Html | string {
+  if (v.integrity.failed.length === 0) return '';
+  return html`<span class="status status-FAILED" id="integrity-badge">${tOf(req, res)('integrity.rowMark')}</span>`;
+}

@@ -5,7 +5,7 @@ import { roleAtLeast } from '../../shared/compliance/staff/roles';
 import { displayZone, formatWebankTime } from '../../shared/platform/display-time';
 import { staffOf } from './deps';
 import { evidenceSection } from './evidence-page';
-import { exportConfirm, integrityAlert } from './integrity-page';
+import { exportConfirm, integrityAlert, integrityBadge } from './integrity-page';
 import { html, type Html } from './html';
 import { baseOf, page } from './layout';
 import { tOf } from './locale';
@@ -177,7 +177,9 @@ export function orderPage(req: Request, res: Response, v: OrderView): string {
       <h1>
         ${t('order.heading')} <span class="mono" id="order-no">${v.orderNo}</span>
         <button type="button" class="copy" data-copy="${v.orderNo}">${t('common.copy')}</button>
-        <span class="badges">${outcomeBadge(req, res, v.outcome)} ${statusBadge(req, res, v.status)}</span>
+        <span class="badges"
+          >${outcomeBadge(req, res, v.outcome)} ${statusBadge(req, res, v.status)} ${integrityBadge(req, res, v)}</span
+        >
       </h1>
       ${integrityAlert(req, res, v)}
       <p>
