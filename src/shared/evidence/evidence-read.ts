@@ -84,6 +84,11 @@ export async function readEvidence(
     const res = await s3.client.send(
       new GetObjectCommand({ Bucket: s3.bucket, Key: key, Range: useRange, IfMatch: ifMatch }),
     );
+    // Some S3-compatible stores ignore If-Match on GET (s3rver does): compare the ETag ourselves.
+    if (ifMatch !== undefined && res.ETag !== undefined && res.ETag !== ifMatch) {
+      (res.Body as Readable | undefined)?.destroy();
+      throw objectChanged();
+    }
     const contentLength = res.ContentLength ?? 0;
     const total = res.ContentRange ? Number(res.ContentRange.split('/')[1]) : contentLength;
     return {
