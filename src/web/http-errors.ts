@@ -74,6 +74,8 @@ const WORDED_CODES = new Set([
   'uri_too_long',
   'unavailable',
   'purpose_required',
+  'integrity_failed',
+  'ambiguous',
   'internal',
 ]);
 const HEADED_STATUSES = new Set([400, 401, 403, 404, 409, 429, 500, 503]);

@@ -15,10 +15,18 @@ const log = componentLogger('console');
 /** The evidence bytes: `GET /api/orders/:id/evidence/:kind`, streamed from S3, one byte range at a time. */
 export function evidenceRoutes(deps: RouteDeps, { api }: ConsoleRouters): void {
   // Looking at a photo or playing the video on the order page is a view; saving a file is a download.
-  const viewed = audited(deps, 'view', (req, res) => sendEvidence(deps, req, res));
-  const downloaded = audited(deps, 'download', (req, res) => sendEvidence(deps, req, res));
-  api.get('/orders/:id/evidence/:kind', deps.auth.requireStaff('viewer', { action: 'download' }), (req, res, next) =>
-    (req.query.download === '1' ? downloaded : viewed)(req, res, next),
+  const path = '/orders/:id/evidence/:kind';
+  const isDownload = (req: Request) => req.query.download === '1';
+  api.get(
+    path,
+    (req, _res, next) => next(isDownload(req) ? 'route' : undefined),
+    deps.auth.requireStaff('viewer', { action: 'view' }),
+    audited(deps, 'view', (req, res) => sendEvidence(deps, req, res)),
+  );
+  api.get(
+    path,
+    deps.auth.requireStaff('viewer', { action: 'download' }),
+    audited(deps, 'download', (req, res) => sendEvidence(deps, req, res)),
   );
 }
 

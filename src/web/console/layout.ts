@@ -45,6 +45,7 @@ const SCRIPT_ERROR_CODES = [
   'too_large',
   'unavailable',
   'purpose_required',
+  'ambiguous',
   'internal',
 ];
 

@@ -366,6 +366,7 @@ export const en: Catalogue<typeof zhCN> = {
       uri_too_long: 'The link is too long.',
       unavailable: 'The service is unavailable; please try again later.',
       purpose_required: 'Please state the purpose (a reason or ticket number).',
+      ambiguous: 'Several apps have this order number; choose the app first.',
       internal: 'Something went wrong on our side; it has been logged. Please try again later.',
     },
     generic: 'The request failed (HTTP {{status}}).',

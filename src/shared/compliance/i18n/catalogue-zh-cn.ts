@@ -367,6 +367,7 @@ export const zhCN = {
       uri_too_long: '链接过长。',
       unavailable: '服务暂不可用，请稍后再试。',
       purpose_required: '请填写目的（事由或工单号）。',
+      ambiguous: '多个应用都有这个订单号，请先选择应用。',
       internal: '服务出错了，请稍后再试；问题已记录。',
     },
     generic: '请求失败（HTTP {{status}}）。',
