@@ -56,7 +56,13 @@ export function evidenceSection(req: Request, res: Response, v: OrderView, api: 
                         <td title="${t('common.bytes', { count: e.bytes })}">${humanBytes(e.bytes)}</td>
                         <td class="hash">${copyable(req, res, e.sha256, 'mono')}</td>
                         <td class="nowrap">${when(e.storedAt)}</td>
-                        <td><a href="${evidenceUrl(e.kind)}?download=1">${t('common.download')}</a></td>
+                        <td>
+                          ${
+                            e.integrityFailedAt
+                              ? ''
+                              : html`<a href="${evidenceUrl(e.kind)}?download=1">${t('common.download')}</a>`
+                          }
+                        </td>
                       </tr>`,
                   )}
                 </tbody>

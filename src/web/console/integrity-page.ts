@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { when, type OrderView } from '../../shared/compliance/order-view';
+import { kindWords } from './evidence-page';
 import { html, type Html } from './html';
 import { tOf } from './locale';
 
@@ -17,7 +18,7 @@ export function integrityAlert(req: Request, res: Response, v: OrderView): Html 
       ${v.integrity.failed.map(
         (f) =>
           html`<li data-kind="${f.kind}" data-problem="${f.problem}">
-            ${t('integrity.file', { kind: f.kind, problem: t(`integrity.problem.${f.problem}`), at: when(f.at) })}
+            ${t('integrity.file', { kind: kindWords(t, f.kind), problem: t(`integrity.problem.${f.problem}`), at: when(f.at) })}
           </li>`,
       )}
     </ul>

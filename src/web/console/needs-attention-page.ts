@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { AttentionOrder, NeedsAttention, Section } from '../../shared/compliance/needs-attention';
 import { FORGED_BURST_WINDOW_MINUTES } from '../../shared/compliance/needs-attention';
 import { when } from '../../shared/compliance/order-view';
+import { kindWords } from './evidence-page';
 import { html, type Html } from './html';
 import { baseOf, page } from './layout';
 import { tOf } from './locale';
@@ -55,7 +56,7 @@ export function needsAttentionPage(req: Request, res: Response, a: NeedsAttentio
         'integrity',
         orderTable(a.integrity, (o) => {
           const files = (o as NeedsAttention['integrity'][number]).files;
-          return files.map((f) => `${f.kind}: ${t(`integrity.problem.${f.problem}`)}`).join('; ');
+          return files.map((f) => `${kindWords(t, f.kind)}: ${t(`integrity.problem.${f.problem}`)}`).join('; ');
         }),
       )}
       ${section(
