@@ -13,6 +13,7 @@ import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { TicketKeeper } from '../shared/webank/tickets/keeper';
 import { createArchiveWorker } from './archive-worker';
 import { InstrumentedWebankClient } from './instrumented-webank';
+import { IntegrityScrub } from './integrity-scrub';
 import { Reconciler } from './reconciler';
 import { RecoverySweeper } from './recovery-sweeper';
 import { RetentionPurge } from './retention-purge';
@@ -28,8 +29,8 @@ export interface WorkerRuntimeOptions {
 
 /**
  * Everything a worker replica runs: the archive worker, the ticket keeper, the outbox relay,
- * the recovery sweeper, the reconciler and the retention purge (those three one leader at a
- * time), and a small HTTP server for /healthz, /readyz and /metrics. Any number of replicas can run.
+ * the recovery sweeper, the reconciler, the retention purge and the integrity scrub (those four
+ * one leader at a time), and a small HTTP server for /healthz, /readyz and /metrics. Any number of replicas can run.
  */
 export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions = {}) {
   const db = opts.db ?? createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
@@ -58,6 +59,8 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   reconciler.start();
   const purge = new RetentionPurge({ cfg, db, redis: producerRedis, evidence, metrics });
   purge.start();
+  const scrub = new IntegrityScrub({ cfg, db, redis: producerRedis, evidence, metrics });
+  scrub.start();
 
   /** Ticket gauges, read at scrape time: the ticket may have been fetched by another replica. */
   const sampleTickets = async () => {
@@ -109,6 +112,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
       sweeper.stop(),
       reconciler.stop(),
       purge.stop(),
+      scrub.stop(),
     ]);
     await keeper.stop();
     if (server) await closeServer(server);
@@ -119,7 +123,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
     if (!opts.evidence) evidence.client.destroy();
     if (!opts.db) await db.$disconnect();
   };
-  return { db, evidence, keeper, worker, relay, sweeper, reconciler, purge, queue, metrics, webank, close };
+  return { db, evidence, keeper, worker, relay, sweeper, reconciler, purge, scrub, queue, metrics, webank, close };
 }
 
 if (require.main === module) {
