@@ -38,7 +38,7 @@ export interface EmulatorSpec {
 
 const REGION = 'us-east-1';
 
-export const uniqueBucket = (prefix = 'evidence') => `${prefix}-${randomBytes(4).toString('hex')}`;
+const uniqueBucket = (prefix = 'evidence') => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 /**
  * Starts an emulator in a child process (its objects stay out of the test's memory, and it

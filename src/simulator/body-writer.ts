@@ -35,7 +35,7 @@ export function plan(body: unknown, media: Record<string, MediaSource>): Piece[]
 
 const b64Length = (n: number) => 4 * Math.ceil(n / 3);
 
-export function pieceLength(p: Piece): number {
+function pieceLength(p: Piece): number {
   return typeof p === 'string' ? Buffer.byteLength(p) : b64Length(p.source.length);
 }
 

@@ -18,7 +18,7 @@ export interface ResultBody {
 }
 
 /** Which file fields a `get_file` value asks for: 1 photo+video, 2 photo, 3 video, else none. */
-export function wantedFaceFields(getFile: string | undefined): Set<string> {
+function wantedFaceFields(getFile: string | undefined): Set<string> {
   if (getFile === '1') return new Set(['photo', 'video']);
   if (getFile === '2') return new Set(['photo']);
   if (getFile === '3') return new Set(['video']);

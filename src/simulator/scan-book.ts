@@ -4,11 +4,9 @@ import { bufferSource, fixture, type MediaSource, paddedJpeg, paddedPng, videoSo
 import type { ScanInput, ScanRecord, SimProduct } from './types';
 
 const PRODUCTS: readonly SimProduct[] = ['faceid', 'liveness', 'ocr'];
-export const OCR_FIELDS = ['frontPhoto', 'backPhoto', 'frontCrop', 'backCrop', 'headPhoto'] as const;
-export const FACE_FIELDS = ['photo', 'video'] as const;
 
 /** A fake but well-formed mainland ID number (valid check digit), so validators downstream accept it. */
-export function fakeIdNo(): string {
+function fakeIdNo(): string {
   const body = `110105${1970 + Math.floor(Math.random() * 30)}0${1 + Math.floor(Math.random() * 9)}1${Math.floor(Math.random() * 9)}${digits(3)}`;
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   const sum = [...body].reduce((s, c, i) => s + Number(c) * (weights[i] ?? 0), 0);

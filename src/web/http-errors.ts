@@ -54,7 +54,7 @@ export function httpErrorOf(err: unknown): HttpError {
 export type ErrorRenderer = (req: Request, res: Response, e: HttpError) => void;
 
 /** JSON: `{ error, message, details? }`, for the partner API, the ops routes and scripts. */
-export const renderJsonError: ErrorRenderer = (_req, res, e) => {
+const renderJsonError: ErrorRenderer = (_req, res, e) => {
   res.status(e.status).json({ error: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) });
 };
 
@@ -86,7 +86,7 @@ const HEADED_STATUSES = new Set([400, 401, 403, 404, 409, 429, 500, 503]);
  * words for the error's code, never the developer message (that stays in JSON for scripts and in
  * the log). `consoleBase` is where the console is mounted, for the links back into it.
  */
-export function renderHtmlError(req: Request, res: Response, e: HttpError, consoleBase = baseOf(req)): void {
+function renderHtmlError(req: Request, res: Response, e: HttpError, consoleBase = baseOf(req)): void {
   const t = tOf(req, res);
   const headingStatus = HEADED_STATUSES.has(e.status) ? e.status : e.status >= 500 ? 500 : 400;
   const heading = t(`errors.heading.${headingStatus}`);

@@ -10,7 +10,7 @@ import { AppError } from '../shared/platform/errors';
 import { createAuth } from './auth/middleware';
 import { browserErrorHandler } from './http-errors';
 
-export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+const QUEUE_DASHBOARD_PATH = '/admin/queues';
 /** Where the web app mounts the console (login, error pages' links). */
 const CONSOLE_PATH = '/console';
 

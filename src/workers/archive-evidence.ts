@@ -79,7 +79,7 @@ export class RecentTicket implements TicketSource {
 const REFUSED = new WeakMap<Error, { ticket: string; code: string }>();
 
 /** The files did not all arrive: retried later with BullMQ backoff until the horizon. */
-export class EvidencePendingError extends Error {
+class EvidencePendingError extends Error {
   constructor(readonly missing: string[]) {
     super(`evidence still missing: ${missing.join(', ')}`);
     this.name = 'EvidencePendingError';
@@ -114,7 +114,7 @@ export function archiveProcessor(given: ArchiverDeps) {
  * `signal` cancels the run between steps and mid-query: the WeBank request is destroyed, so a
  * file being uploaded is aborted (no object, no row) and the rerun fetches it again.
  */
-export async function archiveOrder(
+async function archiveOrder(
   deps: ArchiverDeps,
   appId: string,
   orderNo: string,

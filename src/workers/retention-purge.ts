@@ -47,7 +47,7 @@ interface ExpiredOrder {
 }
 
 /** The retention period of an app in days (its `retentionDays`, else RETENTION_DAYS); 0 = keep forever. */
-export function retentionDaysFor(cfg: Config, app: Pick<WebankApp, 'retentionDays'>): number {
+function retentionDaysFor(cfg: Config, app: Pick<WebankApp, 'retentionDays'>): number {
   return app.retentionDays ?? cfg.RETENTION_DAYS;
 }
 

@@ -16,7 +16,7 @@ interface Line {
 }
 
 /** `orderNo[,userRef[,startedAt]]` per line; blank lines and `#` comments skipped. */
-export function parseRegistrations(text: string): { rows: Line[]; invalid: { line: number; reason: string }[] } {
+function parseRegistrations(text: string): { rows: Line[]; invalid: { line: number; reason: string }[] } {
   const rows: Line[] = [];
   const invalid: { line: number; reason: string }[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {

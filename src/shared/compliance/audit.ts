@@ -109,7 +109,7 @@ export interface AuditContext {
 }
 
 /** Denials of one kind (address, action, actor, reason) within this window are folded. */
-export const DENIAL_FOLD_WINDOW_SECONDS = 600;
+const DENIAL_FOLD_WINDOW_SECONDS = 600;
 
 /**
  * Appends one row. Denials of anonymous requests fold (a known principal's refusals are few and

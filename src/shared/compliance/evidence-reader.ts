@@ -35,7 +35,7 @@ export interface CheckedRead {
 
 export const integrityFailed = () =>
   new AppError('integrity_failed', 409, 'this evidence failed its integrity check; it is not served as valid');
-export const evidenceMissing = () =>
+const evidenceMissing = () =>
   new AppError('evidence_missing', 404, 'the evidence object is missing from storage; run verify');
 
 interface Deps {

@@ -6,7 +6,7 @@ import { inScope, type AppScope } from './staff/app-scope';
 
 /** Rejected or invalid callbacks per app within this window that count as a burst of forgeries. */
 export const FORGED_BURST_WINDOW_MINUTES = 15;
-export const FORGED_BURST_MIN = 10;
+const FORGED_BURST_MIN = 10;
 /** Most rows listed per section (the counts are exact). */
 const LIMIT = 100;
 

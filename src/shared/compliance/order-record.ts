@@ -3,7 +3,7 @@ import type { Db } from '../platform/db';
 import { notFound } from '../platform/errors';
 
 /** Verdicts of results WeBank signed: always listed, however many refused attempts surround them. */
-export const VERIFIED_VERDICTS = ['accepted', 'duplicate', 'conflict', 'late'];
+const VERIFIED_VERDICTS = ['accepted', 'duplicate', 'conflict', 'late'];
 /** At most this many verified events (page refreshes repeat them), oldest first. */
 const MAX_VERIFIED = 500;
 /** Of the refused ones (rejected, invalid, unverifiable), the newest this many; the rest are counted. */

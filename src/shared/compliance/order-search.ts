@@ -80,7 +80,7 @@ export interface OrderPage {
 }
 
 /** The `from` of a date shortcut: the start of today, or of the day 6 / 29 days before, in the display zone. */
-export function rangeStart(range: (typeof DATE_RANGES)[number], now = new Date()): Date {
+function rangeStart(range: (typeof DATE_RANGES)[number], now = new Date()): Date {
   const back = range === 'today' ? 0 : range === '7d' ? -6 : -29;
   return parseDayOrInstant(dayInZone(back, now))!;
 }
@@ -101,7 +101,7 @@ function outcomeWhere(outcome: Outcome): Prisma.OrderWhereInput {
  * The filters as a Prisma where-clause (shared by the page, its count and the CSV export), inside
  * the staff member's app scope (null: every app).
  */
-export function orderSearchWhere(
+function orderSearchWhere(
   cfg: Config,
   f: OrderSearch,
   scope: AppScope = null,

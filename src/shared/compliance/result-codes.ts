@@ -20,7 +20,7 @@ const OCR_CODES = 'https://cloud.tencent.com/document/product/1007/47902';
 /** WeBank's face-verification error-code page (1007/47912) could not be read here; see docs/simulator.md. */
 const SIMULATOR = 'docs/simulator.md (codes.ts); WeBank page 1007/47912 was not readable';
 
-export const RESULT_CODES: readonly ResultCodeInfo[] = [
+const RESULT_CODES: readonly ResultCodeInfo[] = [
   { code: '0', zh: '成功（核身通过）', en: 'Success (verification passed)', source: SIMULATOR },
   {
     code: '66660011',

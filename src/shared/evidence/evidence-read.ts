@@ -42,8 +42,7 @@ export interface VerifyResult {
 }
 
 /** The object changed since the ETag a conditional read named (S3 answered 412). */
-export const objectChanged = () =>
-  new AppError('evidence_changed', 409, 'the evidence object changed since it was verified');
+const objectChanged = () => new AppError('evidence_changed', 409, 'the evidence object changed since it was verified');
 
 /** The single-range forms S3 serves; anything else (multiple ranges, junk) is ignored as RFC 9110 allows. */
 const RANGE = /^bytes=(?:\d+-\d*|-\d+)$/;

@@ -5,7 +5,7 @@ import { Transform } from 'node:stream';
 export type IntegrityProblem = 'missing' | 'mismatch' | 'size';
 
 /** A read's bytes differ from the recorded SHA-256 or size. Carries no content, only hashes. */
-export class IntegrityMismatchError extends Error {
+class IntegrityMismatchError extends Error {
   constructor(
     readonly problem: Exclude<IntegrityProblem, 'missing'>,
     readonly actualSha256: string,

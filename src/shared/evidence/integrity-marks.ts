@@ -28,14 +28,6 @@ export function markVerified(db: Db, orderId: string, kind: string, s3Etag: stri
   });
 }
 
-/** The evidence rows of an order currently marked as failed. */
-export function failedEvidence(db: Db, orderId: string) {
-  return db.evidence.findMany({
-    where: { orderId, integrityFailedAt: { not: null } },
-    select: { kind: true, integrityProblem: true, integrityFailedAt: true },
-  });
-}
-
 /** An evidence row the scrubber re-reads, with its order. */
 export interface ScrubCandidate {
   id: bigint;

@@ -22,7 +22,7 @@ export function archiveJobId(product: Product, appId: string, orderNo: string, g
   return generation > 0 ? `${base}-r${generation}` : base;
 }
 
-export const ARCHIVE_JOB_OPTIONS: JobsOptions = {
+const ARCHIVE_JOB_OPTIONS: JobsOptions = {
   attempts: 12,
   backoff: { type: 'exponential', delay: 5000 },
   // Kept a day so a late repeated callback still finds the job and adds none.

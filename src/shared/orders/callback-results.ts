@@ -208,7 +208,7 @@ export interface RejectedCallback {
 }
 
 /** Refused attempts of one kind (address, app, verdict, reason; order too when rejected) within this window fold into one row. */
-export const CALLBACK_FOLD_WINDOW_SECONDS = 600;
+const CALLBACK_FOLD_WINDOW_SECONDS = 600;
 
 /**
  * Records a callback we refused (or a front-end error), so forged or broken attempts stay visible. Invalid and rejected

@@ -33,10 +33,10 @@ export const UNFINISHED: readonly OrderStatus[] = ['QUEUED', 'ARCHIVING', 'EVIDE
 export const FINISHED: readonly OrderStatus[] = TERMINAL.filter((s) => s !== 'PURGED');
 
 /** Registered, no result known yet: a verified callback (even after the recovery window) queues it. */
-export const AWAITING_RESULT: readonly OrderStatus[] = ['EXPECTED', 'EXPIRED'];
+const AWAITING_RESULT: readonly OrderStatus[] = ['EXPECTED', 'EXPIRED'];
 
 /** Staff may put these back on the archive queue; a purged order has nothing left to archive. */
-export const REQUEUEABLE: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => s !== 'PURGED');
+const REQUEUEABLE: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => s !== 'PURGED');
 
 export interface Transition {
   /** Statuses the write may start from; empty for the inserts that create an order. */

@@ -24,7 +24,7 @@ export type SdkStartApi = (typeof SDK_START_APIS)[number];
 export const QUERY_APIS = ['sync', 'queryfacerecord'] as const;
 export type QueryApi = (typeof QUERY_APIS)[number];
 /** Where `queryfacerecord` lives unless an app says otherwise (1007/114181). */
-export const QUERYFACERECORD_HOST = 'https://kyc1.qcloud.com';
+const QUERYFACERECORD_HOST = 'https://kyc1.qcloud.com';
 /** What an evidence file is, as stored (`evidence.kind`); webank/products maps them to answer fields. */
 export const FILE_KINDS = [
   'photo',

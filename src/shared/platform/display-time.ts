@@ -6,7 +6,7 @@ import { z } from 'zod';
  * mainland China) is applied by loadConfig; dates typed by staff without a zone are days in it,
  * and every formatted instant carries the zone's offset so it is never ambiguous.
  */
-export const DEFAULT_DISPLAY_ZONE = 'Asia/Shanghai';
+const DEFAULT_DISPLAY_ZONE = 'Asia/Shanghai';
 let zone = DEFAULT_DISPLAY_ZONE;
 
 export function isTimeZone(name: string): boolean {
@@ -73,7 +73,7 @@ export function displayZone(at: Date = new Date()): { name: string; offset: stri
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The instant a day (YYYY-MM-DD) starts in the display zone. */
-export function startOfDay(day: string): Date | undefined {
+function startOfDay(day: string): Date | undefined {
   const utcMidnight = new Date(`${day}T00:00:00Z`);
   if (Number.isNaN(utcMidnight.getTime()) || utcMidnight.toISOString().slice(0, 10) !== day) return undefined;
   // Two passes: the offset at the guess, then at the corrected instant (a DST change near midnight).

@@ -20,7 +20,7 @@ export interface CheckResult {
 const TIMEOUT_MS = 2000;
 
 /** Runs every check at once, each bounded by a timeout so one dead dependency cannot hang the probe. */
-export async function runChecks(checks: readonly Check[]) {
+async function runChecks(checks: readonly Check[]) {
   const results = await Promise.all(
     checks.map(async (c): Promise<[string, CheckResult]> => {
       const started = performance.now();

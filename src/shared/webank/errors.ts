@@ -23,7 +23,7 @@ export {
  * bounded retries of an unknown code. Credentials refused (400104, wrong app_id/secret) is not
  * here: a refresh cannot fix it, an operator must.
  */
-export const TICKET_INVALID_CODES: ReadonlyMap<string, string> = new Map([
+const TICKET_INVALID_CODES: ReadonlyMap<string, string> = new Map([
   // "Token 过期,请重试" in the 人脸核身 return-code tables (https://cloud.tencent.com/document/product/1007/31082,
   // 1007/101997); public clients refresh on it (auroraride/aurservd internal/tencent/wbface.go).
   ['15', '1007/31082: Token 过期,请重试'],

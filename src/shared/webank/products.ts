@@ -45,7 +45,7 @@ const OCR_FILES: readonly FileField[] = [
   { field: 'headPhoto', kind: 'head_photo' },
 ];
 
-export const PRODUCT_SPECS: Readonly<Record<Product, ProductSpec>> = Object.freeze({
+const PRODUCT_SPECS: Readonly<Record<Product, ProductSpec>> = Object.freeze({
   faceid: { product: 'faceid', queryPath: '/api/server/sync', fileFields: PHOTO_VIDEO, getFileFor: photoVideoGetFile },
   liveness: {
     product: 'liveness',
@@ -67,7 +67,7 @@ export function productSpec(product: Product): ProductSpec {
 }
 
 /** `queryfacerecord` (1007/114181): POST with a JSON body, face products; get_file as sync's. */
-export const QUERYFACERECORD_PATH = '/api/v2/base/queryfacerecord';
+const QUERYFACERECORD_PATH = '/api/v2/base/queryfacerecord';
 
 /** The path an app's result query goes to: its product's own query, or queryfacerecord. */
 export function queryPathOf(product: Product, queryApi: QueryApi = 'sync'): string {
@@ -77,9 +77,4 @@ export function queryPathOf(product: Product, queryApi: QueryApi = 'sync'): stri
 /** The `get_file` value for the kinds still missing; undefined when none are (query the result only). */
 export function getFileFor(product: Product, missing: Iterable<FileKind>): string | undefined {
   return PRODUCT_SPECS[product].getFileFor(new Set(missing));
-}
-
-/** The file kinds a product can serve, in field order. */
-export function fileKinds(product: Product): FileKind[] {
-  return PRODUCT_SPECS[product].fileFields.map((f) => f.kind);
 }

@@ -65,12 +65,3 @@ export const FRONTEND_ERROR_CODES: ReadonlyMap<string, FrontendCode> = new Map([
     { zh: '报文包体问题', en: 'The request could not be read', adviceZh: '请重新进入', adviceEn: 'Please start again' },
   ],
 ]);
-
-export type CodeKind = 'success' | 'frontend' | 'backend' | 'other';
-
-export function codeKind(code: string): CodeKind {
-  if (code === '0') return 'success';
-  if (FRONTEND_ERROR_CODES.has(code)) return 'frontend';
-  if (/^6666\d{4}$/.test(code)) return 'backend';
-  return 'other';
-}

@@ -10,7 +10,7 @@
  * another shape. What remains (a pair of which both halves fit, e.g. orderNo "0"+P with an
  * 8-digit code from order P+"66660015") is settled by the archiver's query (docs/security.md).
  */
-export const SIGNED_RESULT_CODE = /^(?:0|[1-9][0-9]{7})$/;
+const SIGNED_RESULT_CODE = /^(?:0|[1-9][0-9]{7})$/;
 
 export function isSignedResultCode(code: string): boolean {
   return SIGNED_RESULT_CODE.test(code);

@@ -24,10 +24,6 @@ const UPLOADS: Record<StartApi | SdkStartApi, { path: string; legacySign: boolea
   getfaceid: { path: '/api/server/getfaceid', legacySign: false, login: ['appId', 'faceId'] },
 };
 
-export function uploadPath(api: StartApi | SdkStartApi): string {
-  return UPLOADS[api].path;
-}
-
 /** No access_token is held for the app (the keeper has not fetched one yet): nothing to take a NONCE ticket with. */
 export class NoCurrentTokenError extends Error {
   constructor(readonly appId: string) {

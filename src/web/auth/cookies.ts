@@ -19,7 +19,7 @@ export function readCookies(req: Request): Map<string, string> {
 }
 
 /** Whether cookies set on this request get the Secure flag. */
-export function cookieSecure(cfg: Config, req: Request): boolean {
+function cookieSecure(cfg: Config, req: Request): boolean {
   return cfg.CONSOLE_COOKIE_SECURE === 'true' || (cfg.CONSOLE_COOKIE_SECURE === 'auto' && req.secure);
 }
 

@@ -5,8 +5,8 @@ import { getCookie, setCookie } from './cookies';
 import type { StaffPrincipal } from './principal';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-export const CSRF_HEADER = 'x-csrf-token';
-export const CSRF_FIELD = '_csrf';
+const CSRF_HEADER = 'x-csrf-token';
+const CSRF_FIELD = '_csrf';
 const LOGIN_CSRF_COOKIE = 'fa_login_csrf';
 
 function equal(a: string | undefined, b: string | undefined): boolean {

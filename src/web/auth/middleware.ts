@@ -28,7 +28,7 @@ export interface RequireStaffOptions {
   action?: AuditAction;
 }
 
-export const csrfRejected = () => new AppError('csrf', 403, 'missing or invalid CSRF token; reload the page');
+const csrfRejected = () => new AppError('csrf', 403, 'missing or invalid CSRF token; reload the page');
 
 /**
  * The console's authentication: sessions (cookie) and staff API tokens for `requireStaff`,
@@ -160,9 +160,4 @@ export type Auth = ReturnType<typeof createAuth>;
 /** Whether a partner token may act for the app with this configured key (null appKey = every app). */
 export function partnerMayUseApp(partner: PartnerPrincipal, appKey: string): boolean {
   return partner.appKey === null || partner.appKey === appKey;
-}
-
-/** Throws 403 unless the partner token covers the app. */
-export function assertPartnerApp(partner: PartnerPrincipal, appKey: string): void {
-  if (!partnerMayUseApp(partner, appKey)) throw forbidden('this token is restricted to another app');
 }

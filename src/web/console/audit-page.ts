@@ -9,7 +9,7 @@ import { detailText } from './detail-text';
 import { opt, pager, rawQuery } from './page-parts';
 
 /** An audit action in words (`user.create` is `audit.actions.user_create`: i18next nests on dots). */
-export const actionWords = (t: (k: string) => string, action: string) => t(`audit.actions.${action.replace('.', '_')}`);
+const actionWords = (t: (k: string) => string, action: string) => t(`audit.actions.${action.replace('.', '_')}`);
 
 /** The filter form (refilled from the query) with a CSV link for the same filters. */
 function auditFilterForm(req: Request, res: Response): Html {

@@ -29,8 +29,3 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   });
   return new Html(out);
 }
-
-/** Trusted markup, e.g. a fixed snippet. Never pass request data here. */
-export function raw(value: string): Html {
-  return new Html(value);
-}

@@ -21,7 +21,7 @@ declare global {
 }
 
 /** The cookie that remembers a staff member's language choice (not a secret; one year). */
-export const LANG_COOKIE = 'console_lang';
+const LANG_COOKIE = 'console_lang';
 const YEAR_MS = 365 * 24 * 3600_000;
 
 /** The request's locale: the remembered switch, else Accept-Language, else Chinese. Cached on res.locals. */

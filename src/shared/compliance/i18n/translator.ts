@@ -9,7 +9,7 @@ import { zhCN } from './catalogue-zh-cn';
  */
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = 'zh-CN';
+const DEFAULT_LOCALE: Locale = 'zh-CN';
 
 /** A translator for one locale: `t('nav.orders')`, `t('search.total', { count: 3 })`. */
 export type Translate = (key: string, values?: Record<string, unknown>) => string;
@@ -43,7 +43,7 @@ export function isLocale(value: unknown): value is Locale {
 }
 
 /** Maps a language tag to one of ours: `zh`, `zh-Hans`, `zh-CN` → zh-CN; `en-GB` → en. */
-export function localeOfTag(tag: string): Locale | undefined {
+function localeOfTag(tag: string): Locale | undefined {
   const t = tag.trim().toLowerCase();
   if (t === '' || t === '*') return undefined;
   if (t.startsWith('zh')) return 'zh-CN';

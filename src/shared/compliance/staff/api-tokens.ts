@@ -6,7 +6,7 @@ import { badRequest, notFound } from '../../platform/errors';
 import type { ApiToken, ApiTokenKind } from '../../../generated/prisma/client';
 
 /** API tokens look like `fa_<43 base64url chars>` (32 random bytes); only their SHA-256 is stored. */
-export const TOKEN_PREFIX = 'fa_';
+const TOKEN_PREFIX = 'fa_';
 const TOKEN_RE = /^fa_[A-Za-z0-9_-]{43}$/;
 
 export const tokenNameSchema = z
@@ -20,7 +20,7 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-export function looksLikeToken(value: string): boolean {
+function looksLikeToken(value: string): boolean {
   return TOKEN_RE.test(value);
 }
 
@@ -65,7 +65,7 @@ export interface CreateTokenInput {
 }
 
 /** When a staff token made now expires; refuses a lifetime over the configured maximum. */
-export function staffTokenExpiry(cfg: Config, days: number | undefined, now = new Date()): Date {
+function staffTokenExpiry(cfg: Config, days: number | undefined, now = new Date()): Date {
   const d = days ?? cfg.STAFF_TOKEN_DAYS;
   if (!Number.isInteger(d) || d < 1 || d > cfg.STAFF_TOKEN_MAX_DAYS) {
     throw badRequest(`expiresInDays: a whole number of days from 1 to ${cfg.STAFF_TOKEN_MAX_DAYS}`);

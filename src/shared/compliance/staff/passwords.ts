@@ -5,7 +5,7 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
  * which makes offline guessing expensive while a login stays quick. Parameters travel with the
  * hash (`scrypt$N$r$p$salt$hash`) so they can be raised later without invalidating old hashes.
  */
-export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
+const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 const SALT_BYTES = 16;
 
