@@ -23,6 +23,7 @@ import { createAuth } from './auth/middleware';
 import { callbackRouter } from './callback';
 import { createConsoleRouter } from './console';
 import { jsonErrorHandler } from './http-errors';
+import { addOrderResultRoutes } from './order-results';
 import { partnerApiRouter } from './partner-api';
 import { verificationsRouter } from './verifications';
 import type { VerifyDeps } from './verify-result';
@@ -102,7 +103,10 @@ export function createApp(deps: AppDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   const auth = createAuth(deps);
-  app.use(partnerApiRouter({ ...verifyDeps, auth, ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE }));
+  const partnerRouter = partnerApiRouter({ ...verifyDeps, auth, ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE });
+  // The read API sits behind the partner router's token check and rate limit on /api/orders.
+  addOrderResultRoutes(partnerRouter, deps);
+  app.use(partnerRouter);
   app.use(
     verificationsRouter({
       cfg: deps.cfg,

@@ -17,7 +17,8 @@ export function tokenCommands(program: Command, svc: () => CliServices): void {
     .option('--partner', 'a partner token (POST /api/results/verify, /api/orders)')
     .option('--app <key>', 'partner tokens: restrict to this configured app key (default: every app)')
     .option('--user <username>', 'staff tokens: the staff user the token acts as (with that role)')
-    .action(async (opts: { name: string; partner?: boolean; app?: string; user?: string }) => {
+    .option('--scope <scope...>', 'partner tokens: extra grants (pii: the read API returns personal fields)')
+    .action(async (opts: { name: string; partner?: boolean; app?: string; user?: string; scope?: string[] }) => {
       const s = svc();
       const kind = opts.partner ? 'partner' : 'staff';
       if (kind === 'staff' && !opts.user)
@@ -36,12 +37,19 @@ export function tokenCommands(program: Command, svc: () => CliServices): void {
           name: opts.name,
           staffUserId,
           appKey: opts.app,
+          scopes: opts.scope,
         });
         await s.audit({
           action: 'token.create',
           outcome: 'success',
           target: `token:${info.id}`,
-          detail: { kind, name: info.name, appKey: info.appKey, ...(opts.user ? { actsAs: `user:${opts.user}` } : {}) },
+          detail: {
+            kind,
+            name: info.name,
+            appKey: info.appKey,
+            scopes: info.scopes,
+            ...(opts.user ? { actsAs: `user:${opts.user}` } : {}),
+          },
         });
         done();
         s.io.err(

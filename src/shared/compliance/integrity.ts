@@ -3,6 +3,7 @@ import { auditData, type AuditContext } from './audit';
 import { componentLogger } from '../platform/logger';
 import { isMissingObject, type EvidenceAccess } from '../evidence/evidence-access';
 import { orderRef } from './order-record';
+import { partnerEventWrite } from '../orders/partner-events';
 
 const log = componentLogger('integrity');
 
@@ -92,6 +93,8 @@ export async function verifyOrderEvidence(
       }),
       select: { id: true },
     }),
+    // The partner learns that the archived evidence no longer matches what was recorded.
+    ...(ok || files.length === 0 ? [] : [partnerEventWrite(deps.db, order.id, 'evidence.integrity_failed')]),
   ]);
   return { ok, checkedAt, files };
 }

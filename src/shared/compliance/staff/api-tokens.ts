@@ -27,14 +27,19 @@ export function looksLikeToken(value: string): boolean {
 /** Token fields safe to list (never the hash). */
 export type TokenInfo = Pick<
   ApiToken,
-  'id' | 'kind' | 'name' | 'staffUserId' | 'appKey' | 'createdAt' | 'lastUsedAt' | 'revokedAt'
+  'id' | 'kind' | 'name' | 'staffUserId' | 'appKey' | 'scopes' | 'createdAt' | 'lastUsedAt' | 'revokedAt'
 >;
+
+/** Grants a partner token may hold besides its app: `pii` = the read API returns personal fields. */
+export const TOKEN_SCOPES = ['pii'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
 const infoSelect = {
   id: true,
   kind: true,
   name: true,
   staffUserId: true,
   appKey: true,
+  scopes: true,
   createdAt: true,
   lastUsedAt: true,
   revokedAt: true,
@@ -47,6 +52,8 @@ export interface CreateTokenInput {
   staffUserId?: string;
   /** Partner tokens: restrict to one configured app key; omitted = every app. */
   appKey?: string | null;
+  /** Partner tokens: extra grants (TOKEN_SCOPES). */
+  scopes?: readonly string[];
 }
 
 /** Creates a token; the plain value is returned once and never stored. */
@@ -59,6 +66,10 @@ export async function createApiToken(
   if (input.kind === 'staff' && !input.staffUserId) throw badRequest('a staff token needs a staff user');
   if (input.kind === 'partner' && input.staffUserId) throw badRequest('a partner token cannot act as a staff user');
   if (input.kind === 'staff' && input.appKey) throw badRequest('--app applies to partner tokens only');
+  const scopes = [...new Set(input.scopes ?? [])];
+  const unknown = scopes.filter((x) => !(TOKEN_SCOPES as readonly string[]).includes(x));
+  if (unknown.length) throw badRequest(`unknown scope; known: ${TOKEN_SCOPES.join(', ')}`);
+  if (scopes.length && input.kind !== 'partner') throw badRequest('scopes apply to partner tokens only');
   if (input.appKey && !cfg.apps.some((a) => a.key === input.appKey)) {
     throw badRequest(`unknown app key; configured: ${cfg.apps.map((a) => a.key).join(', ')}`);
   }
@@ -70,6 +81,7 @@ export async function createApiToken(
       tokenHash: hashToken(token),
       staffUserId: input.kind === 'staff' ? input.staffUserId : null,
       appKey: input.kind === 'partner' ? (input.appKey ?? null) : null,
+      scopes,
     },
     select: infoSelect,
   });
