@@ -12,6 +12,9 @@ import { createRedis } from '../shared/platform/redis';
 import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { TicketKeeper } from '../shared/webank/tickets/keeper';
 import { createArchiveWorker } from './archive-worker';
+import { createDeliveryQueue } from '../shared/partners/delivery-queue';
+import { WebhookFanOut } from '../shared/partners/fan-out';
+import { createWebhookWorker } from './webhook-worker';
 import { InstrumentedWebankClient } from './instrumented-webank';
 import { Reconciler } from './reconciler';
 import { RecoverySweeper } from './recovery-sweeper';
@@ -28,7 +31,7 @@ export interface WorkerRuntimeOptions {
 
 /**
  * Everything a worker replica runs: the archive worker, the ticket keeper, the outbox relay,
- * the recovery sweeper, the reconciler and the retention purge (those three one leader at a
+ * the webhook fan-out and delivery worker, the recovery sweeper, the reconciler and the retention purge (those three one leader at a
  * time), and a small HTTP server for /healthz, /readyz and /metrics. Any number of replicas can run.
  */
 export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions = {}) {
@@ -58,6 +61,12 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   reconciler.start();
   const purge = new RetentionPurge({ cfg, db, redis: producerRedis, evidence, metrics });
   purge.start();
+  // Partner webhooks: events fanned out to endpoints, deliveries enqueued and sent.
+  const webhookRedis = createRedis(cfg.REDIS_URL, 'worker', 'webhook-worker');
+  const webhookQueue = createDeliveryQueue(producerRedis, cfg.QUEUE_PREFIX);
+  const fanOut = new WebhookFanOut(db, cfg, webhookQueue, { intervalMs: cfg.WEBHOOK_FANOUT_INTERVAL_MS });
+  fanOut.start();
+  const webhookWorker = createWebhookWorker({ db, cfg, redis: producerRedis, queue: webhookQueue }, webhookRedis);
 
   /** Ticket gauges, read at scrape time: the ticket may have been fetched by another replica. */
   const sampleTickets = async () => {
@@ -109,17 +118,37 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
       sweeper.stop(),
       reconciler.stop(),
       purge.stop(),
+      fanOut.stop(),
+      webhookWorker.close(),
     ]);
     await keeper.stop();
     if (server) await closeServer(server);
     await queue.close().catch(() => undefined);
+    await webhookQueue.close().catch(() => undefined);
+    webhookRedis.disconnect();
     producerRedis.disconnect();
     workerRedis.disconnect();
     webank.close();
     if (!opts.evidence) evidence.client.destroy();
     if (!opts.db) await db.$disconnect();
   };
-  return { db, evidence, keeper, worker, relay, sweeper, reconciler, purge, queue, metrics, webank, close };
+  return {
+    db,
+    evidence,
+    keeper,
+    worker,
+    relay,
+    sweeper,
+    reconciler,
+    purge,
+    queue,
+    metrics,
+    webank,
+    fanOut,
+    webhookWorker,
+    webhookQueue,
+    close,
+  };
 }
 
 if (require.main === module) {
