@@ -6,6 +6,7 @@ import { registerCommands } from './commands/register';
 import { tokenCommands } from './commands/tokens';
 import { userCommands } from './commands/users';
 import { verificationCommands } from './commands/verifications';
+import { webhookCommands } from './commands/webhooks';
 import { CliError, EXIT, type CliIo } from './io';
 import { CliServices } from './services';
 
@@ -49,6 +50,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerCommands(program, svc);
   exportCommands(program, svc);
   verificationCommands(program, svc);
+  webhookCommands(program, svc);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
