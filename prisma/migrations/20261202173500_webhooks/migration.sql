@@ -23,6 +23,7 @@ CREATE TABLE "webhook_endpoints" (
     "id" UUID NOT NULL,
     "url" TEXT NOT NULL,
     "app_key" TEXT,
+    "app_id" TEXT,
     "description" TEXT NOT NULL DEFAULT '',
     "events" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "secret_sealed" TEXT NOT NULL,

@@ -149,7 +149,6 @@ export function webhookCommands(program: Command, svc: () => CliServices): void 
       await s.audited('webhook.replay', async (done) => {
         const n = await replay(
           s.db,
-          s.cfg,
           {
             endpointId: id,
             eventId: opts.event,

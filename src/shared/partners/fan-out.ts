@@ -61,7 +61,6 @@ export class WebhookFanOut {
   }
 
   private async fanOutBatch(): Promise<number> {
-    const appIdByKey = new Map(this.cfg.apps.map((a) => [a.key, a.appId]));
     const ours = this.cfg.apps.map((a) => a.appId);
     return this.db.$transaction(
       async (tx) => {
@@ -80,7 +79,7 @@ export class WebhookFanOut {
         if (events.length === 0) return 0;
         const endpoints = await tx.webhookEndpoint.findMany({
           where: { disabledAt: null },
-          select: { id: true, appKey: true, events: true },
+          select: { id: true, appId: true, events: true },
         });
         const orders = new Map(
           (
@@ -104,7 +103,7 @@ export class WebhookFanOut {
             data: { payload: body as unknown as Prisma.InputJsonValue, fannedOutAt: new Date() },
           });
           for (const ep of endpoints) {
-            if (ep.appKey !== null && appIdByKey.get(ep.appKey) !== order.appId) continue;
+            if (ep.appId !== null && ep.appId !== order.appId) continue;
             if (ep.events.length > 0 && !ep.events.includes(e.type)) continue;
             deliveries.push({ eventId: e.id, endpointId: ep.id, orderId: order.id, seq: e.seq });
           }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Config } from '../platform/config';
 import type { Db } from '../platform/db';
 import { badRequest, notFound } from '../platform/errors';
 import { recordAudit, type AuditContext } from '../compliance/audit';
@@ -30,14 +29,14 @@ export function eventUuid(value: string): string {
   return uuid.toLowerCase();
 }
 
-export async function replay(db: Db, cfg: Config, req: ReplayRequest, ctx: AuditContext): Promise<number> {
+export async function replay(db: Db, req: ReplayRequest, ctx: AuditContext): Promise<number> {
   const endpoint = await getEndpoint(db, req.endpointId);
   if (!req.eventId && !(req.from && req.to)) throw badRequest('replay needs an event id or a time range (from, to)');
   if (req.from && req.to && req.from >= req.to) throw badRequest('the range is empty (from must be before to)');
   const eventId = req.eventId ? eventUuid(req.eventId) : null;
   if (eventId && !(await db.webhookEvent.findUnique({ where: { id: eventId }, select: { id: true } })))
     throw notFound('no such event');
-  const appId = endpoint.appKey ? (cfg.apps.find((a) => a.key === endpoint.appKey)?.appId ?? '') : null;
+  const appId = endpoint.appId;
   const n = await db.$executeRaw`
     INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, seq, status, enqueue_pending, created_at, updated_at)
     SELECT e.id, ${endpoint.id}::uuid, e.order_id, e.seq, 'pending', true, now(), now()

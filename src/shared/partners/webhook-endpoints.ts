@@ -53,8 +53,8 @@ export async function addEndpoint(
   ctx: AuditContext,
 ): Promise<{ endpoint: EndpointInfo; secret: string }> {
   const v = addSchema.parse(input);
-  if (v.appKey && !cfg.apps.some((a) => a.key === v.appKey))
-    throw badRequest(`unknown app key; configured: ${cfg.apps.map((a) => a.key).join(', ')}`);
+  const app = v.appKey ? cfg.apps.find((a) => a.key === v.appKey) : undefined;
+  if (v.appKey && !app) throw badRequest(`unknown app key; configured: ${cfg.apps.map((a) => a.key).join(', ')}`);
   const url = await checkEndpointUrl(v.url, { allowPrivate: v.allowPrivate, requireHttps: requireHttps(cfg) });
   const secret = newWebhookSecret();
   const [endpoint] = await db.$transaction([
@@ -62,6 +62,7 @@ export async function addEndpoint(
       data: {
         url: url.toString(),
         appKey: v.appKey ?? null,
+        appId: app?.appId ?? null,
         description: v.description,
         events: v.events,
         allowPrivate: v.allowPrivate,

@@ -62,6 +62,13 @@ describe('npm run cli -- webhook add|list|disable|enable|rotate-secret|replay|lo
 
     await resultThenArchived(h.db, h.cfg);
     await r.waitFor(2);
+    // The receiver answered before the worker recorded it.
+    for (
+      let i = 0;
+      i < 200 && (await h.db.webhookDelivery.count({ where: { endpointId: id, status: 'delivered' } })) < 2;
+      i++
+    )
+      await new Promise((x) => setTimeout(x, 25));
     const log = await cli(['webhook', 'log', id]);
     expect(log.out).toHaveLength(2);
     expect(log.out.join('\n')).toMatch(/delivered\tattempts=1\tlast=204/);

@@ -47,7 +47,10 @@ describe('partner webhooks: outbox, signed delivery, retries, order, replay', ()
 
   afterEach(async () => {
     // Each test's endpoints stop receiving; their receivers are closed at the end.
-    await h.db.webhookEndpoint.updateMany({ where: { disabledAt: null }, data: { disabledAt: new Date() } });
+    await h.db.webhookEndpoint.updateMany({
+      where: { appId: h.cfg.WEBANK_APP_ID, disabledAt: null },
+      data: { disabledAt: new Date() },
+    });
   });
 
   test('when the archiver records an outcome, then its partner events are written in the same statement, in order, once', async () => {
@@ -97,6 +100,10 @@ describe('partner webhooks: outbox, signed delivery, retries, order, replay', ()
     // Four arrivals (two 5xx, a hang, the slow success): one processed message.
     expect(r.raw.length).toBe(4);
     expect(new Set(r.raw.map((m) => m.id)).size).toBe(1);
+    // The receiver answered before the worker recorded it.
+    await waitUntil(
+      async () => (await h.db.webhookDelivery.count({ where: { endpointId: ep.id, status: 'delivered' } })) === 1,
+    );
     const log = await deliveryLog(h.db, ep.id);
     expect(log.rows).toHaveLength(1);
     expect(log.rows[0]).toMatchObject({
@@ -159,14 +166,14 @@ describe('partner webhooks: outbox, signed delivery, retries, order, replay', ()
     const o = await resultThenArchived(h.db, h.cfg);
     await first.r.waitFor(2);
     const event = await h.db.webhookEvent.findFirstOrThrow({ where: { orderId: o.id, type: 'verification.passed' } });
-    expect(await replay(h.db, h.cfg, { endpointId: first.ep.id, eventId: first.r.processed[0]!.id }, STAFF)).toBe(1);
+    expect(await replay(h.db, { endpointId: first.ep.id, eventId: first.r.processed[0]!.id }, STAFF)).toBe(1);
     await waitUntil(async () => first.r.raw.length === 3);
     expect(first.r.raw[2]!.id).toBe(first.r.processed[0]!.id);
     expect(first.r.processed).toHaveLength(2);
     expect(event.id.replace(/-/g, '')).toBe(first.r.processed[0]!.id.slice(4));
     // An endpoint added later gets the range's events, in order.
     const later = await endpoint();
-    expect(await replay(h.db, h.cfg, { endpointId: later.ep.id, from: since, to: new Date() }, STAFF)).toBe(2);
+    expect(await replay(h.db, { endpointId: later.ep.id, from: since, to: new Date() }, STAFF)).toBe(2);
     await later.r.waitFor(2);
     expect(typesByOrder(later.r.processed)[o.orderNo]).toEqual(['verification.passed', 'evidence.archived']);
     expect(await h.db.auditEntry.count({ where: { action: 'webhook.replay', target: `webhook:${later.ep.id}` } })).toBe(
