@@ -44,6 +44,7 @@ const SCRIPT = String.raw`'use strict';
       return [(data.ok ? 'PASS — ' : 'FAIL — ') + (lines.join('; ') || 'no evidence'), data.ok];
     },
     requeue: function (data) { return ['Queued as job ' + data.jobId + '.', true]; },
+    secret: function (data) { return ['新签名密钥（只显示一次，请立即复制）New secret, shown once: ' + data.secret, true]; },
     post: function () { return ['Done.', true]; },
   };
 
@@ -71,6 +72,8 @@ const SCRIPT = String.raw`'use strict';
     new FormData(form).forEach(function (v, k) { if (v !== '') body[k] = v; });
     call(form.dataset.api, body).then(function (data) {
       if (data.token) show(form.dataset.output, 'Token (shown once, copy it now): ' + data.token, true);
+      else if (data.secret) show(form.dataset.output, '签名密钥（只显示一次，请立即复制）Secret, shown once: ' + data.secret, true);
+      else if (data.deliveries !== undefined) show(form.dataset.output, '已重新排队 ' + data.deliveries + ' 条投递', true);
       else show(form.dataset.output, 'Done.', true);
       form.reset();
       if (form.dataset.reload) window.location.reload();

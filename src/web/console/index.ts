@@ -14,6 +14,7 @@ import { orderRoutes } from './orders';
 import { ordersAtRiskRoutes } from './orders-at-risk';
 import { sessionRoutes } from './session';
 import { staffUserRoutes } from './staff-users';
+import { webhookRoutes } from './webhooks';
 
 export type { ConsoleDeps } from './deps';
 
@@ -28,6 +29,7 @@ const RESOURCES: ((deps: RouteDeps, routers: ConsoleRouters) => void)[] = [
   auditRoutes,
   staffUserRoutes,
   apiTokenRoutes,
+  webhookRoutes,
 ];
 
 /**

@@ -17,6 +17,7 @@ export function page(req: Request, res: Response, title: string, body: Html | Ht
         <a href="${base}/at-risk">At risk</a>
         ${roleAtLeast(staff.role, 'auditor') ? html`<a href="${base}/audit">Audit trail</a>` : ''}
         ${roleAtLeast(staff.role, 'admin') ? html`<a href="${base}/accounts">Accounts</a>` : ''}
+        ${roleAtLeast(staff.role, 'admin') ? html`<a href="${base}/webhooks">Webhooks</a>` : ''}
         <span class="who">${staff.username} (${staff.role})</span>
         <form method="post" action="${base}/logout" class="inline">
           <input type="hidden" name="_csrf" value="${staff.csrfToken ?? ''}" />
