@@ -21,6 +21,14 @@ export interface Profile {
   rotations: number;
   /** Worker replicas SIGKILLed mid-download, mid-upload and between upload and the evidence row. */
   workerKills: number;
+  /**
+   * BullMQ's job lock and stalled-job check in the workers (ARCHIVE_LOCK_MS, ARCHIVE_STALLED_CHECK_MS):
+   * a SIGKILLed worker's job comes back only after both, so the CI profile shortens them to fit its
+   * settle time. The lock is renewed at half its length while a job runs, so a short lock only
+   * hands a job over when its worker really stopped (or stalled that long).
+   */
+  archiveLockMs: number;
+  stalledCheckMs: number;
   /** Share of orders with a large generated video, and its largest size. */
   bigVideoShare: number;
   maxVideoBytes: number;
@@ -43,9 +51,11 @@ export const PROFILES: Record<string, Profile> = {
     webankSpells: 2,
     pgKills: 3,
     rotations: 1,
-    // A SIGKILLed worker's job waits for BullMQ's lock (60 s) and stalled check (30 s), both fixed
-    // in src/workers/archive-worker.ts: that alone is longer than the CI budget (docs/faults.md).
-    workerKills: 0,
+    // One kill mid-download and one mid-upload: "a crash in the middle of a query stores only what
+    // is missing" is proven on every `npm test`, with the lock and stalled check shortened below.
+    workerKills: 2,
+    archiveLockMs: 8_000,
+    stalledCheckMs: 4_000,
     bigVideoShare: 0.1,
     maxVideoBytes: 4 * MiB,
     ticketGraceMs: 6_000,
@@ -63,6 +73,8 @@ export const PROFILES: Record<string, Profile> = {
     pgKills: 8,
     rotations: 1,
     workerKills: 6,
+    archiveLockMs: 60_000,
+    stalledCheckMs: 30_000,
     bigVideoShare: 0.06,
     maxVideoBytes: 24 * MiB,
     ticketGraceMs: 20_000,
@@ -81,6 +93,8 @@ const NUMERIC: (keyof Profile)[] = [
   'pgKills',
   'rotations',
   'workerKills',
+  'archiveLockMs',
+  'stalledCheckMs',
   'bigVideoShare',
   'maxVideoBytes',
   'ticketGraceMs',

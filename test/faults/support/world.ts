@@ -208,6 +208,8 @@ export class World {
       ARCHIVE_BACKOFF_MS: '500',
       ARCHIVE_RETRY_HORIZON_MINUTES: '60',
       SHUTDOWN_TIMEOUT_MS: '8000',
+      ARCHIVE_LOCK_MS: String(this.profile.archiveLockMs),
+      ARCHIVE_STALLED_CHECK_MS: String(this.profile.stalledCheckMs),
       ...extra,
     };
   }
