@@ -38,7 +38,9 @@ export class TestReceiver {
     return `http://127.0.0.1:${this.port}/hooks`;
   }
 
+  /** Listens (again, on the same port after `stop()`); a no-op while listening. */
   async start(port = this.port): Promise<void> {
+    if (this.server) return;
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
