@@ -64,9 +64,12 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   // Partner webhooks: events fanned out to endpoints, deliveries enqueued and sent.
   const webhookRedis = createRedis(cfg.REDIS_URL, 'worker', 'webhook-worker');
   const webhookQueue = createDeliveryQueue(producerRedis, cfg.QUEUE_PREFIX);
-  const fanOut = new WebhookFanOut(db, cfg, webhookQueue, { intervalMs: cfg.WEBHOOK_FANOUT_INTERVAL_MS });
+  const fanOut = new WebhookFanOut(db, cfg, webhookQueue, { intervalMs: cfg.WEBHOOK_FANOUT_INTERVAL_MS }, metrics);
   fanOut.start();
-  const webhookWorker = createWebhookWorker({ db, cfg, redis: producerRedis, queue: webhookQueue }, webhookRedis);
+  const webhookWorker = createWebhookWorker(
+    { db, cfg, redis: producerRedis, queue: webhookQueue, metrics },
+    webhookRedis,
+  );
 
   /** Ticket gauges, read at scrape time: the ticket may have been fetched by another replica. */
   const sampleTickets = async () => {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../platform/config';
 import type { Db } from '../platform/db';
 import { componentLogger } from '../platform/logger';
+import type { Metrics } from '../platform/metrics';
 import { acquireLock, withLock } from '../platform/redis-lock';
 import { rateLimitHit } from '../platform/rate-limit';
 import { deliveryJobId, retryDelayMs, type DeliveryJobData } from './delivery-queue';
@@ -19,6 +20,7 @@ export interface DelivererDeps {
   redis: Redis;
   /** To wake the next delivery of the same order once this one is through. */
   queue: Queue<DeliveryJobData>;
+  metrics?: Metrics;
 }
 
 /** System actor of the service's own endpoint changes (410, too many failures). */
@@ -77,9 +79,17 @@ export async function processDelivery(
     try {
       const rate = await rateLimitHit(redis, `${prefix}:wh:rate:${d.endpointId}`, d.endpoint.ratePerSecond, 1);
       if (!rate.allowed) return 'rate' as const;
-      // Re-read under the lock: a concurrent job (a replay) may have delivered it meanwhile.
-      const now = await db.webhookDelivery.findUnique({ where: { id }, select: { status: true } });
-      if (now?.status !== 'pending') return 'done' as const;
+      // Re-read under the lock: a concurrent job (a replay) may have delivered it meanwhile, the
+      // endpoint may have been disabled, or an earlier event become pending again (a replay).
+      const now = await db.webhookDelivery.findUnique({
+        where: { id },
+        select: { status: true, endpoint: { select: { disabledAt: true } } },
+      });
+      if (now?.status !== 'pending' || now.endpoint.disabledAt) return 'done' as const;
+      const before = await db.webhookDelivery.count({
+        where: { endpointId: d.endpointId, orderId: d.orderId, status: 'pending', seq: { lt: d.seq } },
+      });
+      if (before > 0) return 'earlier' as const;
       const body = JSON.stringify(d.event.payload);
       const headers = signedHeaders(eventMessageId(d.eventId), new Date(), body, signingSecrets(cfg, d.endpoint));
       const result = await sendWebhook(d.endpoint.url, headers, body, {
@@ -96,7 +106,10 @@ export async function processDelivery(
   if (r === 'busy') return waitFor(200 + Math.floor(Math.random() * 300), 'endpoint at its concurrency');
   if (r === 'rate') return waitFor(1000 - (Date.now() % 1000) + Math.floor(Math.random() * 50), 'endpoint rate');
   if (r === 'done') return 'skipped';
+  if (r === 'earlier') return waitFor(1000, 'earlier event pending');
 
+  const count = (result: string) => deps.metrics?.webhookAttempts.inc({ result });
+  deps.metrics?.webhookSeconds.observe(r.latencyMs / 1000);
   const attempt = {
     attempts: { increment: 1 },
     lastStatus: r.status,
@@ -113,12 +126,17 @@ export async function processDelivery(
       db.webhookEndpoint.update({ where: { id: d.endpointId }, data: { failureRun: 0 } }),
     ]);
     await wakeNext(deps, d.endpointId, d.orderId, d.seq);
+    count('delivered');
     return 'delivered';
   }
+  // Disabling flips the endpoint and every pending delivery of it (this one too) in one
+  // transaction: until then this delivery stays pending, so the order's next one keeps waiting
+  // and nothing more is sent to an endpoint that said it is gone.
   if (r.status === 410) {
-    await db.webhookDelivery.update({ where: { id }, data: { ...attempt, status: 'disabled', nextAttemptAt: null } });
+    await db.webhookDelivery.update({ where: { id }, data: { ...attempt, nextAttemptAt: null } });
     await disableEndpoint(db, d.endpointId, 'the receiver answered 410 Gone', SYSTEM, 'webhook.auto_disable');
     log.warn('webhook endpoint answered 410 Gone; disabled', { endpointId: d.endpointId });
+    count('gone');
     return 'disabled';
   }
   const ep = await db.webhookEndpoint.update({
@@ -127,7 +145,7 @@ export async function processDelivery(
     select: { failureRun: true },
   });
   if (ep.failureRun >= cfg.WEBHOOK_DISABLE_AFTER) {
-    await db.webhookDelivery.update({ where: { id }, data: { ...attempt, status: 'disabled', nextAttemptAt: null } });
+    await db.webhookDelivery.update({ where: { id }, data: { ...attempt, nextAttemptAt: null } });
     await disableEndpoint(
       db,
       d.endpointId,
@@ -136,6 +154,7 @@ export async function processDelivery(
       'webhook.auto_disable',
     );
     log.warn('webhook endpoint failing; disabled', { endpointId: d.endpointId, failures: ep.failureRun });
+    count('disabled');
     return 'disabled';
   }
   const horizon = d.createdAt.getTime() + cfg.WEBHOOK_RETRY_HORIZON_SECONDS * 1000;
@@ -144,6 +163,8 @@ export async function processDelivery(
     await db.webhookDelivery.update({ where: { id }, data: { ...attempt, status: 'failed', nextAttemptAt: null } });
     // The order's next event is no longer held back by this one.
     await wakeNext(deps, d.endpointId, d.orderId, d.seq);
+    count('gave_up');
+    log.warn('webhook delivery gave up at the retry horizon', { endpointId: d.endpointId, deliveryId: String(id) });
     throw new UnrecoverableError(`gave up: ${attempt.lastError ?? 'error'}`);
   }
   await db.webhookDelivery.update({
@@ -151,6 +172,7 @@ export async function processDelivery(
     data: { ...attempt, nextAttemptAt: new Date(Date.now() + delay) },
   });
   await job.updateData({ ...job.data, nextDelayMs: delay });
+  count('failed');
   throw new Error(`attempt failed: ${attempt.lastError ?? 'error'}`);
 }
 

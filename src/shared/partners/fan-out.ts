@@ -3,6 +3,7 @@ import type { Prisma } from '../../generated/prisma/client';
 import type { Config } from '../platform/config';
 import type { Db } from '../platform/db';
 import { componentLogger } from '../platform/logger';
+import type { Metrics } from '../platform/metrics';
 import { PeriodicTask } from '../platform/periodic-task';
 import { deliveryJobId, type DeliveryJobData } from './delivery-queue';
 import { ORDER_RESULT_INCLUDE, orderResult } from './order-result';
@@ -35,6 +36,7 @@ export class WebhookFanOut {
     private readonly cfg: Config,
     private readonly queue: Queue<DeliveryJobData>,
     private readonly opts: { intervalMs: number; batch?: number },
+    private readonly metrics?: Metrics,
   ) {
     this.loop = new PeriodicTask('webhook fan-out', () => this.runOnce(), opts.intervalMs, opts.intervalMs);
   }
@@ -57,6 +59,16 @@ export class WebhookFanOut {
       if (n < (this.opts.batch ?? 200)) break;
     }
     const enqueued = await this.relay();
+    if (this.metrics) {
+      const [unfanned, unqueued] = await Promise.all([
+        this.db.webhookEvent.count({
+          where: { fannedOutAt: null, order: { appId: { in: this.cfg.apps.map((a) => a.appId) } } },
+        }),
+        this.db.webhookDelivery.count({ where: { enqueuePending: true } }),
+      ]);
+      this.metrics.webhookBacklog.set({ kind: 'events' }, unfanned);
+      this.metrics.webhookBacklog.set({ kind: 'deliveries' }, unqueued);
+    }
     return { events, enqueued };
   }
 

@@ -110,7 +110,14 @@ export async function disableEndpoint(
   action: 'webhook.disable' | 'webhook.auto_disable' = 'webhook.disable',
 ): Promise<EndpointInfo> {
   const e = await getEndpoint(db, id);
-  if (e.disabledAt) return e;
+  if (e.disabledAt) {
+    // Already disabled (by a parallel job's 410, say): what is still pending waits all the same.
+    await db.webhookDelivery.updateMany({
+      where: { endpointId: id, status: 'pending' },
+      data: { status: 'disabled', nextAttemptAt: null },
+    });
+    return e;
+  }
   const [updated] = await db.$transaction([
     db.webhookEndpoint.update({
       where: { id },
