@@ -405,6 +405,8 @@ function needles(world: World, plan: Plan, sc: ScenarioResult): Needle[] {
     { label: 'WEBANK_SECRET', value: world.secrets.webankSecret },
     { label: 'DATA_ENCRYPTION_KEY', value: world.secrets.dataKey },
     { label: 'S3_SECRET_ACCESS_KEY', value: world.secrets.s3Secret },
+    // The partner webhook secret (its key part: the `whsec_` prefix is not secret).
+    ...world.receiver.secrets.map((s) => ({ label: 'webhook secret', value: s.slice('whsec_'.length) })),
   ];
   for (const t of sc.tickets) out.push({ label: 'SIGN ticket', value: t });
   for (const r of world.sim.requests({ path: '/api/oauth2/api_ticket' }))
