@@ -1,4 +1,15 @@
-import { createUser, login, call, startConsole, uid, type ConsoleHarness, type Session } from './harness';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  createUser,
+  login,
+  call,
+  PHOTO,
+  seedOrder,
+  startConsole,
+  uid,
+  type ConsoleHarness,
+  type Session,
+} from './harness';
 import { TestReceiver } from '../support/webhook-receiver';
 
 describe('console: webhook endpoints and their delivery log (admins)', () => {
@@ -81,5 +92,21 @@ describe('console: webhook endpoints and their delivery log (admins)', () => {
       'webhook.replay:success',
       'webhook.list:success',
     ]);
+  });
+
+  test('when an integrity check finds altered evidence, then the partner event evidence.integrity_failed is recorded with it, once', async () => {
+    const o = await seedOrder(h);
+    const altered = Buffer.from(PHOTO);
+    altered[300] = (altered[300]! + 1) % 256;
+    await h.s3.client.send(
+      new PutObjectCommand({ Bucket: h.s3.bucket, Key: o.photoKey, Body: altered, ContentType: 'image/jpeg' }),
+    );
+    for (let i = 0; i < 2; i++) expect((await call(h, viewer, 'POST', `/api/orders/${o.id}/verify`)).status).toBe(200);
+    const events = await h.db.webhookEvent.findMany({ where: { orderId: o.id } });
+    expect(events.map((e) => e.type)).toEqual(['evidence.integrity_failed']);
+    // An intact order's check records no event.
+    const intact = await seedOrder(h);
+    await call(h, viewer, 'POST', `/api/orders/${intact.id}/verify`);
+    expect(await h.db.webhookEvent.count({ where: { orderId: intact.id } })).toBe(0);
   });
 });
