@@ -40,7 +40,9 @@ const KEY_EVENTS = new Set([
 
 export function outcomeOf(o: Pick<ResultOrder, 'status' | 'resultCode' | 'callbackCode'>): PartnerOutcome {
   if (o.status === 'EXPIRED') return 'expired';
-  if (o.status === 'NO_RESULT') return 'no_result';
+  // FAILED without WeBank's answer (the start failed, or archiving gave up before any answer):
+  // over, and no result to act on.
+  if (o.status === 'NO_RESULT' || (o.status === 'FAILED' && o.resultCode === null)) return 'no_result';
   // WeBank's query answer is authoritative; the redirect's code is the user's browser talking.
   if (o.resultCode === null) return 'pending';
   return o.resultCode === '0' ? 'passed' : 'failed';
