@@ -94,6 +94,20 @@ describe('partner read API (GET /api/orders)', () => {
     expect(audit?.detail).toMatchObject({ pii: true });
   });
 
+  test('when an order ended without WeBank answering, then its outcome is no_result; while open it is pending', async () => {
+    for (const [status, outcome] of [
+      ['FAILED', 'no_result'],
+      ['NO_RESULT', 'no_result'],
+      ['EXPIRED', 'expired'],
+      ['QUEUED', 'pending'],
+    ] as const) {
+      const o = await h.db.order.create({
+        data: { appId: h.cfg.WEBANK_APP_ID, orderNo: uid('st'), status, source: 'REGISTRATION' },
+      });
+      expect(((await (await get(`/api/orders/${o.orderNo}`)).json()) as { outcome: string }).outcome).toBe(outcome);
+    }
+  });
+
   test("when a token reads another app's order, then it is not found (no probing), and the failed read is audited", async () => {
     const o = await archivedOrder(otherAppId);
     expect((await get(`/api/orders/${o.orderNo}`)).status).toBe(404);
