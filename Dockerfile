@@ -40,11 +40,12 @@ FROM production AS migrate
 CMD ["node", "dist/src/shared/platform/migrate.js"]
 
 FROM production AS runtime
-# web: PORT (3000); worker: WORKER_PORT (3001) for /healthz, /readyz, /metrics.
-EXPOSE 3000 3001
+# web: PORT (3000, public) and OPS_PORT (3002, internal: /healthz, /readyz, /metrics);
+# worker: WORKER_PORT (3001, internal: the same three). Publish only 3000.
+EXPOSE 3000 3001 3002
 # Liveness with node itself (slim images have no curl): a container runs the web or a worker, so
-# whichever of its two ports answers /healthz with 200 makes it healthy. Compose asks /readyz instead.
+# whichever internal port answers /healthz with 200 makes it healthy. Compose asks /readyz instead.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const ok = (p) => fetch(`http://127.0.0.1:${p}/healthz`).then((r) => r.ok, () => false); Promise.all([ok(process.env.PORT || 3000), ok(process.env.WORKER_PORT || 3001)]).then((r) => process.exit(r.includes(true) ? 0 : 1))"]
+  CMD ["node", "-e", "const ok = (p) => fetch(`http://127.0.0.1:${p}/healthz`).then((r) => r.ok, () => false); Promise.all([ok(process.env.OPS_PORT || 3002), ok(process.env.WORKER_PORT || 3001)]).then((r) => process.exit(r.includes(true) ? 0 : 1))"]
 # SIGTERM reaches node directly (exec form, no npm or shell in between): graceful shutdown.
 CMD ["node", "dist/src/web/server.js"]

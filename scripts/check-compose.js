@@ -43,16 +43,22 @@ check(String(redis.command).includes('noeviction'), 'redis must run with --maxme
 check(String(redis.command).includes('appendonly'), 'redis should persist (appendonly)');
 check(postgres.image === 'postgres:16' && redis.image === 'redis:7', 'postgres:16 and redis:7 expected');
 check(
-  JSON.stringify(web.healthcheck?.test ?? '').includes('3000/readyz'),
-  'web health check should call /readyz on 3000',
+  JSON.stringify(web.healthcheck?.test ?? '').includes('3002/readyz'),
+  'web health check should call /readyz on the internal OPS_PORT 3002',
 );
 check(
   JSON.stringify(worker.healthcheck?.test ?? '').includes('3001/readyz'),
   'worker health check should call /readyz on 3001',
 );
 check(
-  web.environment?.PORT === '3000' && worker.environment?.WORKER_PORT === '3001',
-  'PORT / WORKER_PORT must match the health checks',
+  web.environment?.PORT === '3000' &&
+    web.environment?.OPS_PORT === '3002' &&
+    worker.environment?.WORKER_PORT === '3001',
+  'PORT / OPS_PORT / WORKER_PORT must match the health checks',
+);
+check(
+  !JSON.stringify(web.ports ?? []).includes('3002'),
+  'the web OPS_PORT (3002: /readyz, /metrics) must not be published',
 );
 check(web.build?.target === 'runtime', 'web and worker must build the runtime target');
 check(migrate.build?.target === 'migrate', 'the migrate service must build the migrate target');
@@ -70,6 +76,40 @@ const known = new Set(
   ),
 );
 for (const name of Object.keys(web.environment ?? {})) check(known.has(name), `unknown variable ${name}`);
+
+// --- least privilege (issue 15 item 11) ---------------------------------------------------
+// No default passwords: every secret is a required variable (${VAR:?...}), never ${VAR:-default}.
+for (const name of new Set(
+  [...JSON.stringify(compose).matchAll(/\$\{([A-Z0-9_]*(PASSWORD|SECRET|ROOT_USER)[A-Z0-9_]*):?-/g)].map((m) => m[1]),
+))
+  problems.push(`${name} has a default in compose; require it with \${${name}:?...}`);
+const dbUser = (url) => /^postgres(?:ql)?:\/\/([^:@/]+)/.exec(String(url ?? ''))?.[1];
+const runtimeUser = dbUser(web.environment?.DATABASE_URL);
+const ownerUser = dbUser(migrate.environment?.MIGRATION_DATABASE_URL);
+check(ownerUser, 'the migrate service must migrate as the owner role (MIGRATION_DATABASE_URL)');
+check(
+  runtimeUser && runtimeUser !== ownerUser && runtimeUser !== (postgres.environment?.POSTGRES_USER ?? 'postgres'),
+  'web and worker must connect as a runtime role that neither owns the tables nor is the superuser',
+);
+check(
+  dbUser(migrate.environment?.DATABASE_URL) === runtimeUser,
+  'the migrate service must name the runtime role (DATABASE_URL) so it is granted its privileges',
+);
+check(
+  (postgres.volumes ?? []).some((v) => String(v).includes('/docker-entrypoint-initdb.d')),
+  'postgres must run the init script that creates the owner and runtime roles',
+);
+const minio = services.minio ?? {};
+const bucket = services.bucket ?? {};
+const varOf = (v) => /^\$\{([A-Z0-9_]+)/.exec(String(v ?? ''))?.[1] ?? String(v);
+check(
+  varOf(web.environment?.S3_ACCESS_KEY_ID) !== varOf(minio.environment?.MINIO_ROOT_USER),
+  'the app must not use the MinIO root user',
+);
+check(
+  /BypassGovernanceRetention/.test(JSON.stringify(bucket)) && /admin user add/.test(JSON.stringify(bucket)),
+  'the bucket job must create the app its own S3 user, denied s3:BypassGovernanceRetention',
+);
 
 // --- Dockerfile ---------------------------------------------------------------------------
 /** Stages in order: { name, from, instructions: [{ op, args }] }, continuation lines joined. */

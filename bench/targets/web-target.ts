@@ -9,15 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import express from 'express';
 import { config } from '../../src/shared/platform/config';
-import { createApp, webChecks } from '../../src/web/app';
+import { createApp } from '../../src/web/app';
 import { createWebDeps } from '../../src/web/web-deps';
 import { onStop, run, send } from './ipc';
 
 run(async () => {
   const cfg = config();
   const deps = createWebDeps(cfg);
-  const { db, redis, archiveQueue, tickets, ticketRefresher, relay, evidence, recorder } = deps;
-  const checks = webChecks({ db, redis, evidence, cfg, tickets });
+  const { db, redis, archiveQueue, ticketRereader, relay, evidence, recorder } = deps;
 
   const fallback = express.Router();
   fallback.get('/bench/evidence', async (req, res) => {
@@ -30,7 +29,7 @@ run(async () => {
     await pipeline(object.body, res);
   });
 
-  const app = createApp({ ...deps, checks, extraRouters: [fallback] });
+  const app = createApp({ ...deps, extraRouters: [fallback] });
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -43,7 +42,7 @@ run(async () => {
     await new Promise((r) => server.close(r));
     await recorder.drain();
     await relay.stop();
-    await ticketRefresher.stop();
+    ticketRereader.close();
     await archiveQueue.close().catch(() => undefined);
     redis.disconnect();
     evidence.client.destroy();

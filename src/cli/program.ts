@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../shared/platform/errors';
+import { auditCommands } from './commands/audit';
 import { exportCommands } from './commands/export';
 import { orderCommands } from './commands/orders';
 import { registerCommands } from './commands/register';
@@ -51,6 +52,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   exportCommands(program, svc);
   verificationCommands(program, svc);
   webhookCommands(program, svc);
+  auditCommands(program, svc);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../shared/compliance/audit';
 import { ConfigError, loadConfig, type Config } from '../shared/platform/config';
+import { scopeOf, validAppKeys, type AppScope } from '../shared/compliance/staff/app-scope';
 import { createDb, type Db } from '../shared/platform/db';
 import { AppError } from '../shared/platform/errors';
 import { EvidenceStore } from '../shared/evidence/evidence-store';
@@ -32,6 +33,15 @@ export class CliServices {
       }
     }
     return this.cfgValue;
+  }
+
+  /** The app scope of this CLI (CLI_APP_SCOPE); null = every app. */
+  get scope(): AppScope {
+    const keys = (this.cfg.CLI_APP_SCOPE ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    return scopeOf(this.cfg, validAppKeys(this.cfg, keys));
   }
 
   get db(): Db {

@@ -73,6 +73,8 @@ async function main(): Promise<void> {
     WEBANK_APP_ID: appId,
     WEBANK_SECRET: secret,
     WEBANK_BASE_URL: sim.url,
+    // `WEBANK_QUERY_API=queryfacerecord npm run demo` archives through the upgraded query, here too.
+    WEBANK_QUERY_BASE_URL: sim.url,
   });
 
   // Listening first: the service's public URL is the callback WeBank sends the browser back to.
@@ -91,7 +93,9 @@ async function main(): Promise<void> {
   say(`4. web service at ${webUrl} (callback ${cfg.CALLBACK_PATH})`);
 
   const workers = await startWorkerRuntime(cfg, { db, port: false });
-  say('5. worker started; ticket keeper fetched access_token and SIGN ticket from the simulator');
+  say(
+    `5. worker started; ticket keeper fetched access_token and SIGN ticket from the simulator; results pulled with ${cfg.apps[0]!.queryApi === 'queryfacerecord' ? 'POST /api/v2/base/queryfacerecord' : 'GET /api/server/sync'}`,
+  );
 
   // The partner's backend: one API token, no WeBank secret, no ticket; and a webhook receiver
   // that trusts nothing but the signature it checks with its webhook secret.

@@ -14,8 +14,9 @@ import { startControlRoutes, startLoginRoutes } from './routes/start-login';
 import { startUploadRoutes } from './routes/start-upload';
 import { h5Routes } from './routes/h5';
 import { oauthRoutes } from './routes/oauth';
-import { queryRoutes } from './routes/query';
+import { ForcedAnswers, queryRoutes } from './routes/query';
 import { ScanBook } from './scan-book';
+import { seededRandom } from './format';
 import { TicketOffice } from './ticket-office';
 import type { ScanRecord, Simulator, SimulatorOptions } from './types';
 
@@ -35,11 +36,21 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     periodMs: opts.ticketPeriodMs ?? 20 * 60_000,
     graceMs: opts.ticketGraceMs ?? 60_000,
     tokenTtlMs: opts.accessTokenTtlMs ?? 7200_000,
-    ...(opts.tokenOverlapMs !== undefined && { tokenOverlapMs: opts.tokenOverlapMs }),
+    // WeBank: a new access_token leaves the old one a minute ("旧的只有一分钟的并存期"); `false` = off.
+    ...(opts.tokenOverlapMs !== false && { tokenOverlapMs: opts.tokenOverlapMs ?? 60_000 }),
     ...(opts.nonceTicketTtlMs !== undefined && { nonceTtlMs: opts.nonceTicketTtlMs }),
   });
   const sessions = new FaceSessions();
-  const scans = new ScanBook((id) => office.knowsApp(id), opts.fileDelayMs ?? 0);
+  const emptyCropRate = Math.min(1, Math.max(0, opts.emptyCropRate ?? 0));
+  const cropDice = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const scans = new ScanBook(
+    (id) => office.knowsApp(id),
+    opts.fileDelayMs ?? 0,
+    Date.now,
+    () => emptyCropRate > 0 && cropDice() < emptyCropRate,
+  );
+  const shapes = opts.legacyShapes ? 'legacy' : 'current';
+  const forced = new ForcedAnswers();
   const faults = new FaultInjector(opts.seed);
   const requests = new RequestLog();
   const hanging = new Set<Response>();
@@ -55,6 +66,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const scan = scanOrThrow(appId, orderNo);
     const sig = signCallback(appId, orderNo, scan.code);
     return { code: scan.code, orderNo, h5faceId: scan.h5faceId, newSignature: sig, newSign: sig };
+  };
+  // 1007/114178, 1007/35895: a front-end error goes back to the callback URL with its code, unsigned.
+  const frontendErrorQuery = (appId: string, orderNo: string, code: string) => {
+    const h5faceId = sessions.forOrder(appId, orderNo)?.faceId ?? scans.get(appId, orderNo)?.h5faceId;
+    return { code, orderNo, ...(h5faceId && { h5faceId }) };
   };
 
   const sim: Omit<Simulator, 'url' | 'port' | 'close'> = {
@@ -72,6 +88,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     getScan: (appId, orderNo) => scans.get(appId, orderNo),
     signCallback,
     callbackQuery,
+    frontendErrorQuery,
+    answerQueriesWith: (code, times = 1, msg) => forced.push(code, times, msg),
     servedMedia: (appId, orderNo) =>
       Object.fromEntries(Object.entries(scans.media(appId, orderNo)).map(([k, s]) => [k, s && collect(s)])),
     servedMediaDigest: (appId, orderNo) =>
@@ -84,7 +102,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         }),
       ),
     setFaults: (f) => void faults.set(f),
-    clearFaults: () => faults.clear(),
+    clearFaults: () => {
+      faults.clear();
+      forced.clear();
+    },
     requests: (filter) => requests.list(filter),
     nonceTickets: (appId, userId) => office.nonceTicketsOf(appId, userId),
     expireNonceTickets: (appId) => office.expireNonces(appId),
@@ -101,8 +122,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   app.use(startUploadRoutes(office, sessions)); // before oauthRoutes: it takes api_ticket?type=NONCE
   app.use(startLoginRoutes(office, sessions));
   app.use(oauthRoutes(office));
-  app.use(queryRoutes(office, scans));
-  app.use(h5Routes({ knowsApp: (id) => office.knowsApp(id), createScan: sim.createScan, callbackQuery }));
+  app.use(queryRoutes(office, scans, shapes, forced));
+  app.use(
+    h5Routes({ knowsApp: (id) => office.knowsApp(id), createScan: sim.createScan, callbackQuery, frontendErrorQuery }),
+  );
   app.use('/control', startControlRoutes(office, sessions));
   app.use('/control', controlRoutes(sim, faults, office));
   app.get('/', (_req, res) => void res.type('text').send('WeBank simulator: see docs/simulator.md\n'));

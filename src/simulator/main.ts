@@ -5,7 +5,9 @@ import { type SimulatorApp, type SimulatorOptions, startSimulator } from './inde
  * `npm run simulator`: the WeBank stand-in on SIM_PORT (default 8090). Apps come from SIM_APPS
  * (JSON `[{"appId":"..","secret":".."}]` or `appId:secret,appId:secret`), else WEBANK_APP_ID and
  * WEBANK_SECRET. Timings: SIM_TICKET_PERIOD_MS, SIM_TICKET_GRACE_MS, SIM_TOKEN_TTL_MS,
- * SIM_TOKEN_OVERLAP_MS, SIM_FILE_DELAY_MS, SIM_NONCE_TICKET_TTL_MS; SIM_SEED for replayable faults; SIM_HOST to bind.
+ * SIM_TOKEN_OVERLAP_MS (default 60000, `off`), SIM_FILE_DELAY_MS, SIM_NONCE_TICKET_TTL_MS; SIM_SEED for
+ * replayable faults; SIM_HOST to bind. Shapes: SIM_LEGACY_SHAPES=1 (the older answers),
+ * SIM_EMPTY_CROP_RATE (0..1, share of OCR scans with empty crops).
  */
 
 const log = componentLogger('simulator');
@@ -49,16 +51,20 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SimulatorO
     port: num(env, 'SIM_PORT') ?? 8090,
     host: env.SIM_HOST || '127.0.0.1',
   };
+  if (env.SIM_TOKEN_OVERLAP_MS === 'off') opts.tokenOverlapMs = false;
+  if (env.SIM_LEGACY_SHAPES === '1' || env.SIM_LEGACY_SHAPES === 'true') opts.legacyShapes = true;
   const map = {
     ticketPeriodMs: 'SIM_TICKET_PERIOD_MS',
     ticketGraceMs: 'SIM_TICKET_GRACE_MS',
     accessTokenTtlMs: 'SIM_TOKEN_TTL_MS',
     tokenOverlapMs: 'SIM_TOKEN_OVERLAP_MS',
+    emptyCropRate: 'SIM_EMPTY_CROP_RATE',
     fileDelayMs: 'SIM_FILE_DELAY_MS',
     nonceTicketTtlMs: 'SIM_NONCE_TICKET_TTL_MS',
     seed: 'SIM_SEED',
   } as const;
   for (const [key, name] of Object.entries(map) as [keyof typeof map, string][]) {
+    if (key === 'tokenOverlapMs' && opts.tokenOverlapMs === false) continue;
     const v = num(env, name);
     if (v !== undefined) opts[key] = v;
   }

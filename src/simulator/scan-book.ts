@@ -24,6 +24,8 @@ export class ScanBook {
     private readonly knowsApp: (appId: string) => boolean,
     private readonly defaultFileDelayMs: number,
     private readonly now: () => number = Date.now,
+    /** Rolls whether an OCR scan's crops come back empty (when the scan does not say). */
+    private readonly rollEmptyCrops: () => boolean = () => false,
   ) {}
 
   create(input: ScanInput): ScanRecord {
@@ -66,6 +68,8 @@ export class ScanBook {
       liveRate: outcome === 'pass' ? '99' : '62',
       similarity: outcome === 'pass' ? '97.50' : '45.20',
       ocr: { front: input.ocr?.front ?? true, back: input.ocr?.back ?? true },
+      emptyCrops: product === 'ocr' && (input.emptyCrops ?? this.rollEmptyCrops()),
+      withoutFiles: (input.withoutFiles ?? []).filter((f) => f === 'photo' || f === 'video'),
     };
     const key = this.key(scan.appId, scan.orderNo);
     this.scans.set(key, scan);
@@ -96,14 +100,16 @@ export class ScanBook {
     const photo = bufferSource(this.photo(scan));
     if (scan.product !== 'ocr') {
       const video = scan.videoBytes !== undefined ? videoSource(scan.videoBytes) : bufferSource(fixture('face.mp4'));
-      return { photo, video };
+      const without = new Set(scan.withoutFiles);
+      return { photo: without.has('photo') ? undefined : photo, video: without.has('video') ? undefined : video };
     }
     const { front, back } = scan.ocr;
+    const crops = !scan.emptyCrops;
     return {
       frontPhoto: front ? photo : undefined,
       backPhoto: back ? photo : undefined,
-      frontCrop: front ? photo : undefined,
-      backCrop: back ? photo : undefined,
+      frontCrop: front && crops ? photo : undefined,
+      backCrop: back && crops ? photo : undefined,
       headPhoto: front ? photo : undefined,
     };
   }

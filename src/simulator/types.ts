@@ -20,10 +20,14 @@ export interface SimulatorOptions {
   /** access_token lifetime; default 7200 s. Tickets die with the tokens that fetched them. */
   accessTokenTtlMs?: number;
   /**
-   * When set, issuing a new access_token cuts the app's older tokens down to this much more
-   * life (WeBank: "旧的只有一分钟的并存期"). Off by default.
+   * Issuing a new access_token cuts the app's older tokens down to this much more life (WeBank:
+   * "旧的只有一分钟的并存期", 1007/57613); default 60 s, as documented. `false` turns it off.
    */
-  tokenOverlapMs?: number;
+  tokenOverlapMs?: number | false;
+  /** Serve the older answer shapes (capitalised OCR fields, `validate`, readable occurredTime). */
+  legacyShapes?: boolean;
+  /** Share (0..1) of OCR scans whose crops come back empty (1007/35864: cropping may fail); default 0. */
+  emptyCropRate?: number;
   /** NONCE ticket lifetime; default 120 s. */
   nonceTicketTtlMs?: number;
   /** Default delay after a scan finishes before its files are served; default 0. */
@@ -58,6 +62,10 @@ export interface ScanInput {
   name?: string;
   /** Which OCR sides succeed; default both. */
   ocr?: { front?: boolean; back?: boolean };
+  /** OCR: the crops come back empty although the sides were recognised; default per `emptyCropRate`. */
+  emptyCrops?: boolean;
+  /** Face products: files this mode does not produce (served empty), e.g. `['video']`. */
+  withoutFiles?: ('photo' | 'video')[];
 }
 
 export interface ScanRecord extends Required<Pick<ScanInput, 'appId' | 'orderNo'>> {
@@ -78,7 +86,12 @@ export interface ScanRecord extends Required<Pick<ScanInput, 'appId' | 'orderNo'
   liveRate: string;
   similarity: string;
   ocr: { front: boolean; back: boolean };
+  emptyCrops: boolean;
+  withoutFiles: ('photo' | 'video')[];
 }
+
+/** The H5 front-end error codes (1007/114178): sent to the callback URL without a signature. */
+export const FRONTEND_ERROR_CODES = ['3001', '3002', '3003', '3004', '3005', '300101'] as const;
 
 export interface Faults {
   /** Added to every /api response. */
@@ -130,11 +143,19 @@ export interface Simulator {
   signCallback(appId: string, orderNo: string, code: string): string;
   /** code, orderNo, h5faceId, newSignature, newSign for a recorded scan. */
   callbackQuery(appId: string, orderNo: string): Record<string, string>;
+  /**
+   * The next `times` (default 1) correctly signed result queries answer `code` (e.g. "15",
+   * "Token 过期,请重试", 1007/31082) with no result, whatever the order; `msg` overrides its message.
+   */
+  answerQueriesWith(code: string, times?: number, msg?: string): void;
+  /** What the H5 page sends the callback URL on a front-end error: code, orderNo (and h5faceId if known); no signature. */
+  frontendErrorQuery(appId: string, orderNo: string, code: string): Record<string, string>;
   /** Exact bytes served per file field (photo, video, frontPhoto...), for tests to compare. */
   servedMedia(appId: string, orderNo: string): Record<string, Buffer | undefined>;
   /** SHA-256 (hex) and size per file field, computed by streaming: use this for huge videos. */
   servedMediaDigest(appId: string, orderNo: string): Record<string, { sha256: string; size: number } | undefined>;
   setFaults(f: Partial<Faults>): void;
+  /** Clears the faults and any answer codes still queued by `answerQueriesWith`. */
   clearFaults(): void;
   requests(filter?: { path?: string }): RequestRecord[];
   clearRequests(): void;

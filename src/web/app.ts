@@ -8,17 +8,13 @@ import type { Metrics } from '../shared/platform/metrics';
 import type { ArchiveJobData } from '../shared/orders/archive-queue';
 import type { TicketStore } from '../shared/webank/tickets/ticket-store';
 import { TicketCandidateCache, type CandidateSource } from '../shared/webank/tickets/candidate-cache';
-import {
-  CredentialConflicts,
-  credentialConflictCheck,
-  sampleConflictMetrics,
-} from '../shared/webank/tickets/credential-conflicts';
+import { CredentialConflicts, credentialConflictCheck } from '../shared/webank/tickets/credential-conflicts';
 import { ResultRedirects } from '../shared/orders/result-redirects';
 import { VerificationStarter } from '../shared/orders/verification-start';
 import { ResultRecorder } from './result-recorder';
 import type { Redis } from 'ioredis';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
-import { healthRouter, type Check } from '../shared/platform/health';
+import { livenessRouter, type Check } from '../shared/platform/health';
 import { createAuth } from './auth/middleware';
 import { callbackRouter } from './callback';
 import { createConsoleRouter } from './console';
@@ -37,21 +33,19 @@ export interface AppDeps {
   ticketCacheMs?: number;
   /** Batches the recording and queueing of verified results; one is made if absent. */
   recorder?: ResultRecorder;
-  /** On-demand ticket refresh when a signature matches no held ticket (see verify-result.ts). */
-  ticketRefresher?: VerifyDeps['ticketRefresher'];
+  /** Re-reads the SIGN ticket (never a token) when a signature matches no held ticket (see verify-result.ts). */
+  ticketRereader?: VerifyDeps['ticketRereader'];
   metrics: Metrics;
   evidence: EvidenceStore;
   /** Producer connection: partner rate limits, readiness. */
   redis: Redis;
-  /** Readiness checks for /readyz (default: PostgreSQL, Redis, S3, a valid ticket per app). */
-  checks?: Check[];
   /** Routers mounted before the 404 handler (e.g. the queue dashboard). */
   extraRouters?: express.Router[];
   /** Starts verifications for partners (`POST /api/verifications`); one is made from the config if absent. */
   starter?: VerificationStarter;
 }
 
-/** What /readyz checks in the web process. */
+/** What /readyz checks in the web process (served on OPS_PORT, see ops.ts). */
 export function webChecks(
   deps: Pick<AppDeps, 'db' | 'redis' | 'evidence' | 'cfg'> & { tickets: Pick<TicketStore, 'current'> },
 ): Check[] {
@@ -93,15 +87,10 @@ export function createApp(deps: AppDeps): express.Express {
     recorder: deps.recorder ?? new ResultRecorder(deps.db, deps.archiveQueue),
     resultRedirects,
   };
-  const appIds = deps.cfg.apps.map((a) => a.appId);
-  const conflicts = CredentialConflicts.fromConfig(deps.db, deps.cfg);
   // The hot route first: every redirect passes the routers mounted before it.
   app.use(callbackRouter(verifyDeps));
-  app.use(healthRouter(deps.checks ?? []));
-  app.get('/metrics', async (_req, res) => {
-    await sampleConflictMetrics(conflicts, deps.metrics, appIds).catch(() => undefined);
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  // Only liveness here: /readyz and /metrics are on the internal ops port (src/web/ops.ts).
+  app.use(livenessRouter());
   const auth = createAuth(deps);
   const partnerRouter = partnerApiRouter({ ...verifyDeps, auth, ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE });
   // The read API sits behind the partner router's token check and rate limit on /api/orders.
@@ -118,7 +107,13 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(
     '/console',
-    createConsoleRouter({ db: deps.db, cfg: deps.cfg, evidence: deps.evidence, archiveQueue: deps.archiveQueue }),
+    createConsoleRouter({
+      db: deps.db,
+      cfg: deps.cfg,
+      evidence: deps.evidence,
+      archiveQueue: deps.archiveQueue,
+      redis: deps.redis,
+    }),
   );
   for (const router of deps.extraRouters ?? []) app.use(router);
   app.use((_req, _res, next) => next(notFound('no such route')));

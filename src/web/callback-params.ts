@@ -24,7 +24,16 @@ const EXTRA_KEY = /^[A-Za-z0-9_]{1,32}$/;
 const MAX_EXTRAS = 16;
 const MAX_RECORDED = 128;
 
-/** The query as we record it: signature values dropped, keys and values bounded. */
+// C0 and C1 controls and DEL. PostgreSQL's jsonb refuses \u0000 outright (22P05): a forger's NUL
+// byte would fail the insert, answer 503 and leave no trace; the others are kept legible too.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** `value` with every control character written out as the text `\u00XX`. */
+export function escapeControls(value: string): string {
+  return value.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The query as we record it: signature values dropped, keys and values bounded, control characters escaped. */
 export function recordableParams(query: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   let n = 0;
@@ -32,7 +41,7 @@ export function recordableParams(query: Record<string, unknown>): Record<string,
     if (n >= MAX_EXTRAS + 5) break;
     if (!EXTRA_KEY.test(key)) continue;
     const value = Array.isArray(raw) ? raw.map(String).join(',') : typeof raw === 'string' ? raw : '[object]';
-    out[key] = SIGNATURE_KEYS.has(key) ? '[present]' : value.slice(0, MAX_RECORDED);
+    out[key] = SIGNATURE_KEYS.has(key) ? '[present]' : escapeControls(value.slice(0, MAX_RECORDED));
     n++;
   }
   return out;

@@ -3,11 +3,12 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { appByKey, PRODUCTS, type WebankApp } from '../shared/platform/config';
 import { badRequest, forbidden, notFound, tooManyRequests, unavailable, AppError } from '../shared/platform/errors';
-import { registerExpectedOrder } from '../shared/orders/registration';
+import { registerExpectedOrder, registrationProblem } from '../shared/orders/registration';
 import { rateLimitHit } from '../shared/platform/rate-limit';
 import { partnerMayUseApp, type Auth } from './auth/middleware';
 import type { PartnerPrincipal } from './auth/principal';
 import { verifyAndRecord, type VerifyDeps } from './verify-result';
+import { outcomeOf } from './callback';
 
 export interface PartnerApiDeps extends VerifyDeps {
   auth: Auth;
@@ -72,7 +73,7 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
     res.status(result.verdict === 'accepted' ? 201 : 200).json({
       orderNo: body.orderNo,
       verdict: result.verdict,
-      outcome: result.code === '0' ? 'verified' : 'failed',
+      outcome: outcomeOf(result, body.code),
       code: result.code,
     });
   });
@@ -80,6 +81,9 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
   router.post('/api/orders', async (req, res) => {
     const body = parse(registerBody, req.body);
     const app = appFor(deps, res, body.appKey);
+    // The product is the app's, startedAt the recent past (issue 15: 1970 made the sweeper expire it unasked).
+    const problem = registrationProblem(deps.cfg, app, body);
+    if (problem) throw badRequest('invalid request body', { problems: [problem] });
     const { created, order } = await registerExpectedOrder(deps.db, deps.cfg, app, body);
     res.status(created ? 201 : 200).json({ orderNo: order.orderNo, status: order.status, created });
   });

@@ -9,7 +9,7 @@ import {
   type RecordOutcome,
   type VerifiedResult,
 } from '../shared/orders/callback-results';
-import { enqueueArchiveMany, type ArchiveJobData } from '../shared/orders/archive-queue';
+import { enqueueArchive, enqueueArchiveMany, type ArchiveJobData } from '../shared/orders/archive-queue';
 
 const log = componentLogger('verify');
 
@@ -34,7 +34,11 @@ export class ResultRecorder {
   private readonly enqueues: Batcher<{ job: ArchiveJobData; orderId: string }, boolean>;
   private readonly marks: Batcher<string, undefined>;
 
-  constructor(db: Db, queue: Queue<ArchiveJobData>, opts: ResultRecorderOptions = {}) {
+  constructor(
+    db: Db,
+    private readonly queue: Queue<ArchiveJobData>,
+    opts: ResultRecorderOptions = {},
+  ) {
     const batching = { maxBatch: opts.maxBatch ?? 100, maxConcurrent: opts.maxConcurrent ?? 1 };
     this.records = new Batcher(async (items) => {
       try {
@@ -90,6 +94,22 @@ export class ResultRecorder {
   /** Queues the order's archive job now if Redis answers quickly; false leaves it to the outbox relay. */
   enqueue(job: ArchiveJobData, orderId: string): Promise<boolean> {
     return this.enqueues.submit({ job, orderId });
+  }
+
+  /**
+   * Queues a finished order again (a conflicting redirect re-opened it): a new job generation, as
+   * the first job's id is still known to BullMQ. On failure the reconciler finds the order queued
+   * without a live job and enqueues it.
+   */
+  async requeue(job: ArchiveJobData, orderId: string): Promise<boolean> {
+    try {
+      await enqueueArchive(this.queue, job, { generation: Date.now(), timeoutMs: 1000 });
+    } catch (err) {
+      log.warn('re-queue deferred to the reconciler', { error: (err as Error).message });
+      return false;
+    }
+    void this.marks.submit(orderId);
+    return true;
   }
 
   /** Waits for every batch in flight (graceful shutdown). */

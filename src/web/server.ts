@@ -2,6 +2,7 @@ import { config } from '../shared/platform/config';
 import { componentLogger } from '../shared/platform/logger';
 import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { createApp, webChecks } from './app';
+import { createOpsApp } from './ops';
 import { createWebDeps } from './web-deps';
 import { queueDashboardRouter } from './queue-dashboard';
 
@@ -11,7 +12,7 @@ const log = componentLogger('web');
 export async function main(): Promise<void> {
   const cfg = config();
   const deps = createWebDeps(cfg);
-  const { db, redis, archiveQueue, tickets, ticketRefresher, relay, evidence, recorder } = deps;
+  const { db, redis, archiveQueue, tickets, ticketRereader, relay, evidence, recorder } = deps;
   let draining = false;
   const checks = [
     // Fails first on SIGTERM so a load balancer stops routing here while requests drain.
@@ -24,9 +25,13 @@ export async function main(): Promise<void> {
     ...webChecks({ db, redis, evidence, cfg, tickets }),
   ];
   const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
-  const app = createApp({ ...deps, checks, extraRouters });
+  const app = createApp({ ...deps, extraRouters });
   const server = app.listen(cfg.PORT, () =>
     log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }),
+  );
+  // /healthz, /readyz and /metrics for the orchestrator and Prometheus: never on the public port.
+  const ops = createOpsApp({ cfg, db, metrics: deps.metrics, checks }).listen(cfg.OPS_PORT, () =>
+    log.info('web ops endpoints listening', { port: cfg.OPS_PORT }),
   );
   relay.start();
   onShutdown(
@@ -38,10 +43,11 @@ export async function main(): Promise<void> {
         },
       },
       { name: 'http', close: () => closeServer(server) },
+      { name: 'ops http', close: () => closeServer(ops) },
       // Requests still open at the deadline may have batches in flight: let them land.
       { name: 'result recorder', close: () => recorder.drain() },
       { name: 'outbox relay', close: () => relay.stop() },
-      { name: 'ticket refresher', close: () => ticketRefresher.stop() },
+      { name: 'ticket re-reader', close: async () => ticketRereader.close() },
       { name: 'queue', close: () => archiveQueue.close() },
       { name: 'redis', close: () => redis.quit() },
       { name: 'db', close: () => db.$disconnect() },

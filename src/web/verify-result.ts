@@ -6,7 +6,8 @@ import { recordRejectedCallback, type RecordOutcome } from '../shared/orders/cal
 import type { ArchiveJobData } from '../shared/orders/archive-queue';
 import type { CandidateSource } from '../shared/webank/tickets/candidate-cache';
 import type { ResultRecorder } from './result-recorder';
-import { verifyCallback, type TicketCandidate } from '../shared/webank/signature';
+import { verifyCallback } from '../shared/webank/signature';
+import type { SignTicketRereader } from '../shared/webank/tickets/ticket-reread';
 
 const log = componentLogger('verify');
 
@@ -19,15 +20,12 @@ export interface VerifyDeps {
   /** Records verified results and queues their jobs, batching concurrent requests. */
   recorder: ResultRecorder;
   /**
-   * Asks for a new SIGN ticket when a signature matches none we hold: WeBank signs with the
-   * ticket current at WeBank, which may be newer than ours (another system refreshed it, or ours
-   * expired). Lock-protected and rate-limited by the keeper; absent in tests that seed tickets.
+   * Re-reads the SIGN ticket with the access_token we hold when a signature matches none we hold:
+   * WeBank may have rotated it since the keeper's last refresh. Never takes a token, limited per
+   * app cluster-wide and per client address (see SignTicketRereader); absent in tests that seed tickets.
    */
-  ticketRefresher?: { refreshNow(appId: string, reason: string): Promise<string> };
+  ticketRereader?: Pick<SignTicketRereader, 'reread'>;
 }
-
-/** How long a mismatched request may wait for an on-demand ticket refresh before it is refused. */
-const REFRESH_WAIT_MS = 8000;
 
 export interface ClaimedResult {
   orderNo: string;
@@ -72,23 +70,31 @@ export async function verifyAndRecord(
     log.error('result cannot be verified: no valid SIGN ticket', { appId: app.appId, channel });
     return { verdict: 'unverifiable' };
   }
-  if (!matched && deps.ticketRefresher) {
-    const second = await verifyAfterRefresh(deps, app.appId, signed, tickets);
-    if (second === 'unknown') {
-      // WeBank's current ticket could not be fetched: neither accept nor refuse; the browser retries.
+  if (!matched && deps.ticketRereader) {
+    const reread = await deps.ticketRereader.reread(app.appId, who.clientIp);
+    if (reread === 'new') {
+      tickets = await deps.tickets.validAround(app.appId, new Date(), cfg.TICKET_GRACE_SECONDS, { fresh: true });
+      matched = verifyCallback(signed, tickets);
+    } else if (reread === 'failed' || reread === 'no_token') {
+      // WeBank's current ticket could not be read: neither accept nor refuse; the browser retries.
       await recordRejectedCallback(db, {
         ...base,
         verdict: 'unverifiable',
-        reason: 'signature matched no held ticket and the refresh failed',
+        reason: 'signature matched no held ticket and the ticket could not be re-read',
       });
-      log.warn('result not verifiable now: ticket refresh failed', {
-        appId: app.appId,
-        orderNo: claim.orderNo,
-        channel,
+      log.warn('result not verifiable now: ticket re-read failed', { appId: app.appId, channel });
+      return { verdict: 'unverifiable' };
+    } else if (reread === 'busy') {
+      // Nobody has asked WeBank since this gap's re-read was taken (by forgeries, maybe): a genuine
+      // redirect signed with a ticket WeBank rotated meanwhile looks exactly like this one. Refusing
+      // would lose it for good; "not yet" lets the user's page retry once a re-read is allowed.
+      await recordRejectedCallback(db, {
+        ...base,
+        verdict: 'unverifiable',
+        reason: 'signature matched no held ticket; ticket re-read not allowed yet',
       });
       return { verdict: 'unverifiable' };
     }
-    matched = second;
   }
   if (!matched) {
     await recordRejectedCallback(db, { ...base, verdict: 'rejected', reason: 'signature mismatch' });
@@ -109,57 +115,9 @@ export async function verifyAndRecord(
     });
   }
   if (outcome.enqueue) {
-    await deps.recorder.enqueue(
-      { appId: app.appId, orderNo: claim.orderNo, product: app.product, reason: channel },
-      outcome.orderId,
-    );
+    const job = { appId: app.appId, orderNo: claim.orderNo, product: app.product, reason: channel } as const;
+    if (outcome.verdict === 'conflict') await deps.recorder.requeue(job, outcome.orderId);
+    else await deps.recorder.enqueue(job, outcome.orderId);
   }
   return { ...outcome, ticketMatched: matched.label };
-}
-
-/**
- * A signature none of our tickets matches: ask for a fresh ticket and check again against any
- * ticket that is new. The keeper refreshes once cluster-wide and not while the ticket is younger
- * than its minimum gap (so forgeries cannot hammer WeBank); within that gap we wait it out and ask
- * again, all bounded by REFRESH_WAIT_MS, because WeBank may have rotated the ticket just after
- * our last refresh and a genuine result must not be refused for that.
- */
-async function verifyAfterRefresh(
-  deps: VerifyDeps,
-  appId: string,
-  signed: Parameters<typeof verifyCallback>[0],
-  before: TicketCandidate[],
-): Promise<TicketCandidate | undefined | 'unknown'> {
-  const deadline = Date.now() + REFRESH_WAIT_MS;
-  let outcome: string = 'timeout';
-  const known = new Set(before.map((t) => t.value));
-  while (Date.now() < deadline) {
-    outcome = await withDeadline(
-      deps.ticketRefresher!.refreshNow(appId, 'callback signature matched no held ticket').catch(() => 'failed'),
-      deadline,
-    );
-    const fresh = (
-      await deps.tickets.validAround(appId, new Date(), deps.cfg.TICKET_GRACE_SECONDS, { fresh: true })
-    ).filter((t) => !known.has(t.value));
-    const matched = fresh.length ? verifyCallback(signed, fresh) : undefined;
-    if (matched) return matched;
-    // A new ticket that does not match: this signature is not WeBank's. Nothing new because the
-    // ticket is too young to replace ('fresh', or 'shared' when another replica's young ticket
-    // satisfied it): wait and ask again. A failed or timed-out refresh: we cannot tell (below).
-    if (fresh.length > 0) return undefined;
-    if (outcome !== 'fresh' && outcome !== 'shared') break;
-    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
-  }
-  // No new ticket: refused outright only if WeBank answered (our ticket is its current one).
-  return outcome === 'failed' || outcome === 'timeout' ? 'unknown' : undefined;
-}
-
-function withDeadline<T>(p: Promise<T>, deadline: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

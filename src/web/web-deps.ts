@@ -6,7 +6,8 @@ import { OutboxRelay } from '../shared/orders/outbox-relay';
 import { createArchiveQueue } from '../shared/orders/archive-queue';
 import { createRedis } from '../shared/platform/redis';
 import { dataKey } from '../shared/platform/sealed';
-import { TicketKeeper } from '../shared/webank/tickets/keeper';
+import { TicketReader } from '../shared/webank/tickets/ticket-reader';
+import { SignTicketRereader } from '../shared/webank/tickets/ticket-reread';
 import { TicketStore } from '../shared/webank/tickets/ticket-store';
 import { ResultRecorder } from './result-recorder';
 
@@ -20,10 +21,10 @@ export function createWebDeps(cfg: Config) {
   const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const metrics = createMetrics({ defaults: true });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
-  // Not started: the workers keep tickets fresh; the web asks for a refresh only when a callback's
-  // signature matches no held ticket — one refresh cluster-wide, and none while the ticket is
-  // younger than the keeper's minimum gap (5 s), so a flood of forgeries cannot hammer WeBank.
-  const ticketRefresher = new TicketKeeper({ db, redis, config: cfg });
+  // The workers keep tokens and tickets fresh; the web only re-reads the SIGN ticket with the held
+  // token when a callback's signature matches none we hold, at most once a minute per app
+  // cluster-wide and a few times per client address: a flood of forgeries cannot take tokens.
+  const ticketRereader = SignTicketRereader.fromConfig(cfg, new TicketReader({ db, redis, config: cfg }), redis);
   const relay = new OutboxRelay(
     db,
     archiveQueue,
@@ -32,5 +33,5 @@ export function createWebDeps(cfg: Config) {
   );
   const evidence = EvidenceStore.fromConfig(cfg);
   const recorder = new ResultRecorder(db, archiveQueue);
-  return { cfg, db, redis, archiveQueue, metrics, tickets, ticketRefresher, relay, evidence, recorder };
+  return { cfg, db, redis, archiveQueue, metrics, tickets, ticketRereader, relay, evidence, recorder };
 }

@@ -1,17 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Config, Product } from '../shared/platform/config';
+import { appById, type Config, type Product } from '../shared/platform/config';
 import type { Db } from '../shared/platform/db';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { componentLogger } from '../shared/platform/logger';
 import type { Metrics } from '../shared/platform/metrics';
 import type { ArchiveJobData } from '../shared/orders/archive-queue';
-import { expectedKinds, resultColumns, type Envelope, type Scalars } from '../shared/webank/result-fields';
+import { resultColumns, type Envelope, type Scalars } from '../shared/webank/result-fields';
+import { filePlan } from '../shared/webank/required-files';
 import { dataKey } from '../shared/platform/sealed';
 import { TicketMemo } from '../shared/webank/tickets/ticket-memo';
 import type { WebankClient } from '../shared/webank/client';
-import { NO_RESULT_CODE, SIGNATURE_REJECTION_CODES, WebankError, isSignatureRejection } from '../shared/webank/errors';
-import { getFileFor, productSpec, type FileKind } from '../shared/webank/products';
+import {
+  NO_RESULT_CODE,
+  SIGNATURE_REJECTION_CODES,
+  WebankError,
+  isSignatureRejection,
+  safeWebankMsg,
+} from '../shared/webank/errors';
+import { getFileFor, productSpec, queryPathOf, type FileKind } from '../shared/webank/products';
 import { parseWebankStream } from '../shared/webank/response-stream';
 import { recordStep, startArchive, type StoredFile } from '../shared/orders/archive-records';
 import { storeEvidenceFile } from './store-evidence-file';
@@ -121,6 +128,8 @@ export async function archiveOrder(
 
   const stored = new Set<string>(order.stored);
   const spec = productSpec(product);
+  const app = appById(cfg, appId);
+  const queryPath = queryPathOf(product, app?.queryApi);
   let signatureRetried = false;
   for (let poll = 0; ; poll++) {
     const allKinds = spec.fileFields.map((f) => f.kind);
@@ -128,22 +137,24 @@ export async function archiveOrder(
     signal?.throwIfAborted();
     // Objects this query stores; their rows go with the statement that ends the query.
     const files: StoredFile[] = [];
-    const answer = await queryOnce(deps, order, product, wanted, stored, files, signal).catch(async (err: unknown) => {
-      // The query failed after some files were stored whole (the video cut off after the photo
-      // was in, a shutdown): record those, so the rerun asks only for what is still missing.
-      if (files.length > 0) {
-        await recordStep(db, order.id, { files }).catch((e: unknown) =>
-          log.warn('could not record stored evidence', { orderId: order.id, error: (e as Error).message }),
-        );
-      }
-      if (isSignatureRejection(err) && !signatureRetried) {
-        // WeBank refused our signature: the ticket rotated under us. Refresh once and go again.
-        signatureRetried = true;
-        await deps.tickets.refreshNow(appId, 'signature rejected', { refused: REFUSED.get(err as Error) });
-        return undefined;
-      }
-      throw err;
-    });
+    const answer = await queryOnce(deps, order, product, queryPath, wanted, stored, files, signal).catch(
+      async (err: unknown) => {
+        // The query failed after some files were stored whole (the video cut off after the photo
+        // was in, a shutdown): record those, so the rerun asks only for what is still missing.
+        if (files.length > 0) {
+          await recordStep(db, order.id, { files }).catch((e: unknown) =>
+            log.warn('could not record stored evidence', { orderId: order.id, error: (e as Error).message }),
+          );
+        }
+        if (isSignatureRejection(err) && !signatureRetried) {
+          // WeBank refused our signature: the ticket rotated under us. Refresh once and go again.
+          signatureRetried = true;
+          await deps.tickets.refreshNow(appId, 'signature rejected', { refused: REFUSED.get(err as Error) });
+          return undefined;
+        }
+        throw err;
+      },
+    );
     if (!answer) {
       poll--;
       continue;
@@ -157,7 +168,7 @@ export async function archiveOrder(
           resultCode: envelope.code,
           resultMsg: envelope.msg ?? null,
           bizSeqNo: envelope.bizSeqNo ?? null,
-          lastError: `${envelope.code}: ${envelope.msg ?? ''}`.trim(),
+          lastError: `${envelope.code}: ${safeWebankMsg(envelope.msg ?? '')}`.trim(),
         },
         events: [{ type: 'no_result', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
       });
@@ -165,7 +176,7 @@ export async function archiveOrder(
     }
     if (envelope.code !== '0' && !answer.hasResult) {
       if (files.length > 0) await recordStep(db, order.id, { files });
-      throw new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
+      throw new WebankError(envelope.code, envelope.msg ?? '', queryPath, envelope.bizSeqNo);
     }
 
     const columns = resultColumns(
@@ -173,22 +184,39 @@ export async function archiveOrder(
       envelope,
       result,
       cfg.PII_STORAGE === 'keep' ? dataKey(cfg.DATA_ENCRYPTION_KEY) : undefined,
+      answer.topLevel,
     );
     // A failed verification may come without files; keep what came and stop asking.
-    const expected = envelope.code === '0' ? expectedKinds(product, result) : [];
-    const missing = expected.filter((k) => !stored.has(k));
+    const plan = envelope.code === '0' ? filePlan(product, result, app?.requiredFiles) : { required: [], optional: [] };
+    const missing = plan.required.filter((k) => !stored.has(k));
     if (missing.length === 0) {
+      // Optional files the answer left empty: WeBank did not provide them (an OCR crop it could
+      // not cut), which is not evidence missing. Recorded so staff see it, never waited for.
+      const notProvided = plan.optional.filter((k) => !stored.has(k));
+      const details = notProvided.length
+        ? { ...((columns.details as Record<string, unknown> | undefined) ?? {}), filesNotProvided: notProvided }
+        : columns.details;
       // The files' rows, the result, the final status and `archived` together, in one statement.
       await recordStep(db, order.id, {
         files,
         fields: {
           ...columns,
+          details,
           status: 'ARCHIVED',
           resultCode: envelope.code,
           resultMsg: envelope.msg ?? null,
           lastError: null,
         },
-        events: [{ type: 'archived', detail: { code: envelope.code, bizSeqNo: envelope.bizSeqNo ?? null } }],
+        events: [
+          {
+            type: 'archived',
+            detail: {
+              code: envelope.code,
+              bizSeqNo: envelope.bizSeqNo ?? null,
+              ...(notProvided.length ? { notProvidedByWebank: notProvided } : {}),
+            },
+          },
+        ],
         archivedAt: true,
       });
       return envelope.code === '0' ? 'archived' : 'failed_verification';
@@ -212,6 +240,8 @@ export async function archiveOrder(
 interface Answer {
   envelope: Envelope;
   result: Scalars;
+  /** Top-level fields besides code, msg, bizSeqNo, transactionTime and result (e.g. app_id, order_no). */
+  topLevel: Scalars;
   hasResult: boolean;
 }
 
@@ -220,6 +250,7 @@ async function queryOnce(
   deps: ArchiverDeps,
   order: { id: string; appId: string; orderNo: string; createdAt: Date },
   product: Product,
+  queryPath: string,
   wanted: FileKind[],
   stored: Set<string>,
   files: StoredFile[],
@@ -236,8 +267,18 @@ async function queryOnce(
     getFile,
     signal,
   });
+  const { cfg } = deps;
   const parsed = await parseWebankStream(open.body, {
     fileFields: spec.fileFields.map((f) => f.field),
+    // Issue 15, item 8: what one answer may make this worker hold or store.
+    maxKeys: cfg.WEBANK_MAX_FIELDS,
+    maxTextBytes: cfg.WEBANK_MAX_TEXT_BYTES,
+    maxFileBytes: (field) =>
+      field === 'video'
+        ? cfg.WEBANK_MAX_VIDEO_BYTES
+        : spec.fileFields.some((f) => f.field === field)
+          ? cfg.WEBANK_MAX_PHOTO_BYTES
+          : undefined,
     onFile: async (field, data) => {
       const kind = spec.fileFields.find((f) => f.field === field)?.kind;
       // A file we already hold (get_file can return more than asked, e.g. OCR): drain, keep ours.
@@ -252,19 +293,23 @@ async function queryOnce(
       deps.metrics?.bytesArchived.inc({ kind }, saved.bytes);
     },
   });
-  deps.metrics?.webankSeconds.observe({ endpoint: spec.queryPath }, (performance.now() - started) / 1000);
+  deps.metrics?.webankSeconds.observe({ endpoint: queryPath }, (performance.now() - started) / 1000);
   const { code, msg, bizSeqNo, transactionTime } = parsed.envelope;
   const envelope: Envelope = { code, msg, bizSeqNo, transactionTime };
-  if (envelope.code !== '0')
-    deps.metrics?.webankErrors.inc({ endpoint: spec.queryPath, code: envelope.code.slice(0, 12) });
+  if (envelope.code !== '0') deps.metrics?.webankErrors.inc({ endpoint: queryPath, code: envelope.code.slice(0, 12) });
   // WeBank refused our sign (the ticket rotated under us): thrown from here so that archiveOrder's
   // refresh-and-ask-again path sees it; returned as an envelope it would only fail the attempt.
   if (SIGNATURE_REJECTION_CODES.has(envelope.code)) {
-    const refusal = new WebankError(envelope.code, envelope.msg ?? '', spec.queryPath, envelope.bizSeqNo);
+    const refusal = new WebankError(envelope.code, envelope.msg ?? '', queryPath, envelope.bizSeqNo);
     REFUSED.set(refusal, { ticket, code: envelope.code });
     throw refusal;
   }
-  return { envelope, result: parsed.result, hasResult: Object.keys(parsed.result).length > 0 };
+  return {
+    envelope,
+    result: parsed.result,
+    topLevel: parsed.envelope.extra,
+    hasResult: Object.keys(parsed.result).length > 0,
+  };
 }
 
 /**

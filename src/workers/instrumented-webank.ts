@@ -8,7 +8,6 @@ import {
   type WebankClientOptions,
 } from '../shared/webank/client';
 import { WebankFailure } from '../shared/webank/errors';
-import { productSpec } from '../shared/webank/products';
 
 const COUNTED = Symbol('faceid.webank.counted');
 
@@ -47,13 +46,13 @@ export class InstrumentedWebankClient extends WebankClient {
     try {
       return await super.openQuery(product, p);
     } catch (err) {
-      this.countError(productSpec(product).queryPath, err);
+      this.countError(this.queryPath(p.appId, product), err);
       throw err;
     }
   }
 
   override async queryJson(product: Product, p: QueryParams): Promise<QueryAnswer> {
-    const endpoint = productSpec(product).queryPath;
+    const endpoint = this.queryPath(p.appId, product);
     const started = performance.now();
     try {
       return await super.queryJson(product, p);

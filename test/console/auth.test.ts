@@ -254,6 +254,54 @@ describe('CSRF', () => {
 });
 
 describe('sessions and tokens', () => {
+  // issue 15 item 12: an admin minted a token for another user, whose actions were then audited as
+  // that user; and staff tokens never expired.
+  test('when an admin asks the console for a staff token for someone else, then 403 and no token', async () => {
+    const admin = await createUser(h, 'admin');
+    const s = await login(h, admin);
+    const victim = await createUser(h, 'auditor');
+    const ua = uid('ua-');
+    const res = await call(h, s, 'POST', '/api/tokens', {
+      json: { kind: 'staff', name: 'impersonate', username: victim.username },
+      headers: { 'user-agent': ua },
+    });
+    expect(res.status).toBe(403);
+    const victimId = (await h.db.staffUser.findUniqueOrThrow({ where: { username: victim.username } })).id;
+    expect(await h.db.apiToken.count({ where: { staffUserId: victimId } })).toBe(0);
+    expect(await auditRowsFor(h, ua)).toMatchObject([{ action: 'token.create', outcome: 'denied' }]);
+  });
+
+  test('when an admin creates a staff token for themselves, then it expires by default, within the maximum', async () => {
+    const admin = await createUser(h, 'admin');
+    const s = await login(h, admin);
+    const res = await call(h, s, 'POST', '/api/tokens', { json: { kind: 'staff', name: 'mine' } });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as {
+      token: string;
+      info: { staffUserId: string; expiresAt: string; issuedBy: string };
+    };
+    const adminId = (await h.db.staffUser.findUniqueOrThrow({ where: { username: admin.username } })).id;
+    expect(body.info.staffUserId).toBe(adminId);
+    expect(body.info.issuedBy).toBe(`user:${admin.username}`);
+    const days = (Date.parse(body.info.expiresAt) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(h.cfg.STAFF_TOKEN_DAYS - 0.01);
+    expect(days).toBeLessThanOrEqual(h.cfg.STAFF_TOKEN_DAYS);
+    expect((await call(h, { bearer: body.token }, 'GET', '/api/orders')).status).toBe(200);
+    const tooLong = await call(h, s, 'POST', '/api/tokens', {
+      json: { kind: 'staff', name: 'forever', expiresInDays: h.cfg.STAFF_TOKEN_MAX_DAYS + 1 },
+    });
+    expect(tooLong.status).toBe(400);
+  });
+
+  test('when a staff token has expired, then it is refused', async () => {
+    const viewer = await createUser(h, 'viewer');
+    const id = (await h.db.staffUser.findUniqueOrThrow({ where: { username: viewer.username } })).id;
+    const { token, info } = await createApiToken(h.db, h.cfg, { kind: 'staff', name: 'old', staffUserId: id });
+    expect((await call(h, { bearer: token }, 'GET', '/api/orders')).status).toBe(200);
+    await h.db.apiToken.update({ where: { id: info.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await call(h, { bearer: token }, 'GET', '/api/orders')).status).toBe(401);
+  });
+
   test('when logged out, then the session no longer works and logout is audited once', async () => {
     const s = await login(h, await createUser(h, 'viewer'));
     const ua = uid('ua-');
@@ -347,7 +395,11 @@ describe('requirePartnerToken', () => {
     await revokeApiToken(h.db, revoked.info.id);
     for (const auth of [undefined, `Bearer ${staff.token}`, `Bearer ${revoked.token}`]) {
       const ua = uid('ua-');
-      const res = await fetch(url, { headers: { 'user-agent': ua, ...(auth ? { authorization: auth } : {}) } });
+      // Each from its own address: repeated refusals from one address fold (docs/security.md).
+      const ip = `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 254) + 1}`;
+      const res = await fetch(url, {
+        headers: { 'user-agent': ua, 'x-forwarded-for': ip, ...(auth ? { authorization: auth } : {}) },
+      });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/Bearer/);
       const rows = await auditRowsFor(h, ua);
@@ -381,6 +433,46 @@ describe('security headers', () => {
       expect(cookie).toMatch(/; Secure/);
       expect(cookie).toMatch(/HttpOnly/);
       expect(cookie).toMatch(/SameSite=Strict/);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  // issue 15 item 13: the `__Host-` prefix is only worth something if the plain name is not read too
+  // (a sibling subdomain or a man in the middle on http:// can plant a plain-named cookie).
+  test('when secure cookies are on, then plain-named session and login-CSRF cookies are ignored', async () => {
+    const secure = await startConsole({ CONSOLE_COOKIE_SECURE: 'true' });
+    try {
+      const user = await createUser(secure, 'viewer');
+      const ip = fakeIp();
+      const res = await fetch(`${secure.base}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify(user),
+      });
+      const hostCookie = res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0]!)
+        .find((c) => c.startsWith('__Host-fa_console='))!;
+      const search = (cookie: string) =>
+        fetch(`${secure.base}/api/orders?orderNo=x`, {
+          headers: { cookie, 'x-forwarded-for': ip, accept: 'application/json' },
+        });
+      expect((await search(hostCookie)).status).toBe(200);
+      expect((await search(hostCookie.replace('__Host-', ''))).status).toBe(401);
+
+      // The login form's double-submit cookie, planted under the plain name, is refused too.
+      const page = await fetch(`${secure.base}/login`, { headers: { 'x-forwarded-for': ip } });
+      const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+      const post = (cookie: string) =>
+        fetch(`${secure.base}/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, 'x-forwarded-for': ip },
+          body: new URLSearchParams({ ...user, _csrf: token, next: '/console/' }).toString(),
+        });
+      expect((await post(`fa_login_csrf=${token}`)).status).toBe(403);
+      expect((await post(`__Host-fa_login_csrf=${token}`)).status).toBe(303);
     } finally {
       await secure.close();
     }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,8 +8,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { CliIo } from '../../src/cli/io';
 import { runCli } from '../../src/cli/program';
 import { hashToken } from '../../src/shared/compliance/staff/api-tokens';
+import { keyFingerprint, type Manifest } from '../../src/shared/compliance/export-package';
 import { fakeIp, PHOTO, seedOrder, startConsole, uid, VIDEO, type ConsoleHarness } from './harness';
-import { rezip } from './zip-tools';
+import { readZip, rezip } from './zip-tools';
 
 let h: ConsoleHarness;
 const dir = mkdtempSync(path.join(tmpdir(), 'console-cli-'));
@@ -68,7 +70,7 @@ describe('user', () => {
     const run = await cli(['user', 'add', name, '--role', 'admin', '--password-stdin'], {
       stdin: 'correct horse battery\n',
     });
-    expect(run).toMatchObject({ code: 0, out: [`created admin ${name}`] });
+    expect(run).toMatchObject({ code: 0, out: [`created admin ${name} (apps: all)`] });
     expect((await apiLogin(name, 'correct horse battery')).status).toBe(200);
     const rows = await auditOf(run);
     expect(rows).toHaveLength(1);
@@ -139,13 +141,26 @@ describe('token', () => {
     expect((await cli(['token', 'revoke', 'not-a-uuid'])).code).toBe(2);
   });
 
-  test('when a staff token is created for a user, then it acts with that user', async () => {
+  // issue 15 item 12: a token for someone else names its issuer on every audit row it causes, and expires.
+  test('when a staff token is created for a user, then it acts with that user, and its rows name the issuer', async () => {
     const name = uid('bot-');
     await cli(['user', 'add', name, '--role', 'viewer', '--password-stdin'], { stdin: 'long enough password' });
-    const run = await cli(['token', 'create', '--user', name, '--name', 'nightly check']);
+    const run = await cli(['token', 'create', '--user', name, '--name', 'nightly check', '--expires-days', '7']);
     expect(run.code).toBe(0);
-    const res = await fetch(`${h.base}/api/orders`, { headers: { authorization: `Bearer ${run.out[0]}` } });
+    const ua = uid('ua-');
+    const res = await fetch(`${h.base}/api/orders`, {
+      headers: { authorization: `Bearer ${run.out[0]}`, 'user-agent': ua },
+    });
     expect(res.status).toBe(200);
+    const rows = await h.db.auditEntry.findMany({ where: { userAgent: ua } });
+    expect(rows).toMatchObject([{ actor: `user:${name}`, action: 'search', detail: { tokenIssuedBy: run.actor } }]);
+    const row = await h.db.apiToken.findUniqueOrThrow({ where: { tokenHash: hashToken(run.out[0]!) } });
+    expect(row.issuedBy).toBe(run.actor);
+    const days = (row.expiresAt!.getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThanOrEqual(7);
+    const tooLong = await cli(['token', 'create', '--user', name, '--name', 'x', '--expires-days', '100000']);
+    expect(tooLong.code).toBe(2);
   });
 });
 
@@ -208,6 +223,75 @@ describe('evidence, export, requeue', () => {
     expect(bad.code).toBe(1);
     expect(bad.out.join('\n')).toMatch(/MISMATCH\s+evidence\/photo.jpg/);
     expect(bad.out.at(-1)).toBe('PACKAGE FAILED');
+  });
+
+  // issue 15 item 10: an insider re-signs a doctored package with a key of their own and ships that key inside it.
+  test('when a package is re-signed with a new key carried inside it, then export check says UNVERIFIED or FAILED, never OK', async () => {
+    const o = await seedOrder(h);
+    const file = path.join(dir, `${uid('pkg-')}.zip`);
+    expect((await cli(['export', o.orderNo, '--out', file])).code).toBe(0);
+
+    // unzip, swap the photo, fix the manifest, sign with a new key, replace signing-key.pem, re-zip
+    const entries = await readZip(file);
+    const swapped = Buffer.concat([
+      PHOTO.subarray(0, PHOTO.length - 2),
+      Buffer.from('ff00', 'hex'),
+      PHOTO.subarray(-2),
+    ]);
+    const forger = generateKeyPairSync('ed25519');
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as Manifest;
+    const photo = manifest.files.find((f) => f.kind === 'photo')!;
+    photo.sha256 = createHash('sha256').update(swapped).digest('hex');
+    photo.bytes = swapped.length;
+    manifest.signature.publicKeySha256 = keyFingerprint(forger.publicKey);
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    const forged = path.join(dir, `${uid('forged-')}.zip`);
+    await rezip(file, forged, (name, data) => {
+      if (name === photo.path) return swapped;
+      if (name === 'manifest.json') return manifestBytes;
+      if (name === 'manifest.sig')
+        return Buffer.from(`${sign(null, manifestBytes, forger.privateKey).toString('base64')}\n`);
+      if (name === 'signing-key.pem')
+        return Buffer.from(forger.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+      return data;
+    });
+
+    // No trusted key given or configured: the key inside the package proves nothing.
+    const offline = { EXPORT_SIGNING_KEY: undefined, EXPORT_TRUSTED_KEYS: undefined };
+    const unverified = await cli(['export', 'check', forged], { env: offline });
+    expect(unverified.code).not.toBe(0);
+    expect(unverified.out.at(-1)).toBe('PACKAGE UNVERIFIED');
+    expect(unverified.out.join('\n')).not.toMatch(/PACKAGE OK/);
+    // The genuine package is UNVERIFIED too without a trusted key.
+    const genuineUnverified = await cli(['export', 'check', file], { env: offline });
+    expect(genuineUnverified.code).not.toBe(0);
+    expect(genuineUnverified.out.at(-1)).toBe('PACKAGE UNVERIFIED');
+
+    // With the published key (a file or its fingerprint) or the configured trust list, the forgery fails.
+    const keyFile = path.join(dir, `${uid('trusted-')}.pem`);
+    writeFileSync(keyFile, h.publicKeyPem);
+    const fingerprint = keyFingerprint(createPublicKey(h.publicKeyPem));
+    for (const run of [
+      await cli(['export', 'check', forged, '--trusted-key', keyFile], { env: offline }),
+      await cli(['export', 'check', forged, '--trusted-key', fingerprint], { env: offline }),
+      await cli(['export', 'check', forged], { env: { ...offline, EXPORT_TRUSTED_KEYS: fingerprint } }),
+    ]) {
+      expect(run.code).toBe(1);
+      expect(run.out.at(-1)).toBe('PACKAGE FAILED');
+    }
+    // ... and the genuine one passes.
+    for (const run of [
+      await cli(['export', 'check', file, '--trusted-key', keyFile], { env: offline }),
+      await cli(['export', 'check', file, '--trusted-key', fingerprint], { env: offline }),
+      await cli(['export', 'check', file], { env: { ...offline, EXPORT_TRUSTED_KEYS: fingerprint } }),
+    ]) {
+      expect(run.code).toBe(0);
+      expect(run.out.at(-1)).toBe('PACKAGE OK');
+    }
+    // Trusting the forger's fingerprint is the recipient's own choice; a key in the package never is.
+    const forgerFile = path.join(dir, `${uid('forger-')}.pem`);
+    writeFileSync(forgerFile, forger.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    expect((await cli(['export', 'check', forged, '--trusted-key', forgerFile], { env: offline })).code).toBe(0);
   });
 
   test('when an order is re-queued, then it is QUEUED with a fresh job id, a timeline event and one audit row', async () => {

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { rezip } from './zip-tools';
-import { checkExportPackage } from '../../src/shared/compliance/export-package';
+import { checkExportPackage, keyFingerprint } from '../../src/shared/compliance/export-package';
 import {
   auditRowsFor,
   call,
@@ -106,12 +106,12 @@ describe('evidence streaming with HTTP Range', () => {
 describe('personal data', () => {
   test('when a viewer opens an order, then the ID number and name are masked in JSON and HTML', async () => {
     const json = (await (await call(h, viewer, 'GET', `/api/orders/${order.id}`)).json()) as Record<string, unknown>;
-    expect(json.idNo).toBe('1101**********1234');
+    expect(json.idNo).toBe('11**************34');
     expect(json.name).toBe('张*');
     const page = await (
       await call(h, viewer, 'GET', `/orders/${order.id}`, { headers: { accept: 'text/html' } })
     ).text();
-    expect(page).toContain('1101**********1234');
+    expect(page).toContain('11**************34');
     expect(page).not.toContain('110101199001011234');
     expect(page).not.toContain('张三');
     expect(page).toContain('signature mismatch'); // the rejected forgery is listed
@@ -212,7 +212,7 @@ describe('export package', () => {
     const m = report.manifest!;
     expect(m.order).toMatchObject({
       orderNo: order.orderNo,
-      idNoMasked: '1101**********1234',
+      idNoMasked: '11**************34',
       nameMasked: '张*',
       resultCode: '0',
       liveRate: '99',
@@ -220,6 +220,21 @@ describe('export package', () => {
     expect(m.callbackEvents.map((c) => c.verdict)).toEqual(['accepted', 'rejected']);
     expect(m.timeline.length).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(m)).not.toContain('110101199001011234');
+  });
+
+  test('when an auditor opens an order, then the page and the export name the signing key by its fingerprint', async () => {
+    const fingerprint = keyFingerprint(createPublicKey(h.publicKeyPem));
+    const page = await (
+      await call(h, auditor, 'GET', `/orders/${order.id}`, { headers: { accept: 'text/html' } })
+    ).text();
+    expect(page).toContain(fingerprint);
+    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/export`);
+    expect(res.headers.get('x-signing-key-sha256')).toBe(fingerprint);
+    await res.arrayBuffer();
+    // Checking by that fingerprint proves origin, as a PEM does.
+    const file = await exportZip(order);
+    const report = await checkExportPackage(file, { trusted: [{ fingerprint, source: 'given' }] });
+    expect(report.verdict).toBe('ok');
   });
 
   test('when a file inside the package is altered, then the check fails on that file', async () => {
@@ -279,13 +294,14 @@ describe('export package', () => {
     expect(report.problems).toContain('unlisted entry evidence/extra.jpg');
   });
 
-  test('when checked against another key, then the signature fails; without a key, origin is not proven', async () => {
+  test('when checked against another key, then the signature fails; without a key, the verdict is unverified', async () => {
     const file = await exportZip(order);
     const other = signingKeys().publicPem;
     expect((await checkExportPackage(file, { publicKeyPem: other })).signature.ok).toBe(false);
     const own = await checkExportPackage(file);
-    expect(own.ok).toBe(true);
-    expect(own.signature).toMatchObject({ keySource: 'package', originProven: false });
+    expect(own.ok).toBe(false);
+    expect(own.verdict).toBe('unverified');
+    expect(own.signature).toMatchObject({ ok: true, keySource: 'package', originProven: false });
   });
 
   test('when no signing key is configured, then export is refused with a clear 503', async () => {
@@ -302,5 +318,33 @@ describe('export package', () => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('what WeBank did not send', () => {
+  test('when WeBank left optional files empty and the H5 page sent a front-end error, then the order page shows both', async () => {
+    const o = await seedOrder(h);
+    await h.db.order.update({
+      where: { id: o.id },
+      data: { details: { frontCode: '0', filesNotProvided: ['front_crop', 'back_crop'] } },
+    });
+    await h.db.callbackEvent.create({
+      data: {
+        orderId: o.id,
+        channel: 'redirect',
+        appId: h.cfg.apps[0]!.appId,
+        orderNo: o.orderNo,
+        code: '3004',
+        verdict: 'frontend_error',
+        reason: 'front-end error 3004: No permission to use the camera',
+        params: { code: '3004' },
+      },
+    });
+    const json = (await (await call(h, viewer, 'GET', `/api/orders/${o.id}`)).json()) as Record<string, unknown>;
+    expect(json.filesNotProvided).toEqual(['front_crop', 'back_crop']);
+    const page = await (await call(h, viewer, 'GET', `/orders/${o.id}`, { headers: { accept: 'text/html' } })).text();
+    expect(page).toMatch(/id="files-not-provided"[^]*front_crop, back_crop/);
+    expect(page).toContain('WeBank 未提供');
+    expect(page).toMatch(/frontend_error<\/td>\s*<td>3004/);
   });
 });

@@ -24,4 +24,21 @@ describe('npm run demo', () => {
     expect(out).toMatch(/GET \/api\/orders\/demo\d+: HTTP 200, ARCHIVED, outcome passed, 2 evidence files/);
     expect(code).toBe(0);
   }, 90_000);
+
+  test('when the demo runs with WEBANK_QUERY_API=queryfacerecord, then the scan is archived through the upgraded query', async () => {
+    const root = path.join(__dirname, '../..');
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/demo/main.ts'], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'development', WEBANK_QUERY_API: 'queryfacerecord' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(out).toMatch(/results pulled with POST \/api\/v2\/base\/queryfacerecord/);
+    expect(out).toMatch(/order demo\d+: ARCHIVED/);
+    expect(out).toMatch(/video\s+s3:\/\/\S+\/video\.mp4 .* re-read: intact/);
+    expect(code).toBe(0);
+  }, 90_000);
 });

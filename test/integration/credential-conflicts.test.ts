@@ -48,7 +48,7 @@ describe('one credential owner', () => {
     });
   const tokensTaken = () => sim.requests({ path: '/api/oauth2/access_token' }).length;
   const readyz = async () => {
-    const res = await fetch(`${h.url}/readyz`);
+    const res = await fetch(`${h.opsUrl}/readyz`);
     return { status: res.status, body: (await res.json()) as { status: string; warnings?: string[] } };
   };
 
@@ -99,7 +99,7 @@ describe('one credential owner', () => {
     const report = await readyz();
     expect(report.status).toBe(200); // advisory: pulling the replica would only lose callbacks
     expect(report.body.warnings).toEqual(['credential_conflict']);
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    const metrics = await (await fetch(`${h.opsUrl}/metrics`)).text();
     expect(metrics).toContain(`faceid_credential_conflict_suspected{app="${appId}"} 1`);
     expect(metrics).toContain(`faceid_credential_conflicts_last_hour{app="${appId}"} 2`);
   });

@@ -77,7 +77,7 @@ describe('liveness and ID-card OCR products', () => {
     expect(open(order.idNoSealed!, key)).toBe('11010119900307421X');
     expect(open(order.nameSealed!, key)).toBe('赵六');
     const pii = JSON.parse(open(order.piiSealed!, key)) as Record<string, string>;
-    expect(pii.Address).toBeTruthy();
+    expect(pii.address).toBeTruthy();
     expect(JSON.stringify(order.details)).not.toMatch(/赵六|11010119900307421X/);
   });
 

@@ -107,7 +107,7 @@ describe('simulator: files, get_file and products', () => {
     expect(unsigned.code).toBe('400101');
   });
 
-  test('when both OCR sides succeed, then get_file=1 brings every image and other values none', async () => {
+  test("when both OCR sides succeed, then get_file=1 brings every image and other values none, in today's shape (1007/35864)", async () => {
     sim.createScan({
       appId: APP.appId,
       orderNo: 'order-ocr-1',
@@ -122,14 +122,23 @@ describe('simulator: files, get_file and products', () => {
       orderNo: 'order-ocr-1',
       frontCode: '0',
       backCode: '0',
-      Name: '王五',
-      Idcard: '11010519491231002X',
-      Birth: '19491231',
-      Sex: '女',
+      name: '王五',
+      idcard: '11010519491231002X',
+      birth: '19491231',
+      sex: '女',
+      nation: '汉',
       success: false,
+      frontMultiWarning: '',
+      backMultiWarning: '',
+      bizSeqNo: expect.stringMatching(/^\d{32}$/),
+      transactionTime: expect.stringMatching(/^\d{14}$/),
     });
-    expect(body.result.validate).toBeTruthy();
-    expect(body.result.Authority).toBeTruthy();
+    expect(body.result.validDate).toMatch(/^\d{8}-\d{8}$/);
+    expect(body.result.authority).toBeTruthy();
+    expect(body.result.address).toBeTruthy();
+    expect(body.result.frontClarity).toBeTruthy();
+    expect(body.result.backClarity).toBeTruthy();
+    for (const old of ['Name', 'Idcard', 'validate', 'Authority']) expect(body.result).not.toHaveProperty(old);
     for (const f of OCR_IMAGES) expect(Buffer.from(body.result[f], 'base64')).toEqual(fixture('face.jpg'));
     const served = sim.servedMedia(APP.appId, 'order-ocr-1');
     expect(Object.keys(served).sort()).toEqual([...OCR_IMAGES].sort());
@@ -151,13 +160,61 @@ describe('simulator: files, get_file and products', () => {
       const front = side === 'front';
       expect(r.frontCode === '0').toBe(front);
       expect(r.backCode === '0').toBe(!front);
-      expect(Boolean(r.Name)).toBe(front);
-      expect(Boolean(r.Authority)).toBe(!front);
-      for (const f of ['frontPhoto', 'frontCrop', 'headPhoto']) expect(typeof r[f] === 'string').toBe(front);
-      for (const f of ['backPhoto', 'backCrop']) expect(typeof r[f] === 'string').toBe(!front);
+      expect(Boolean(r.name)).toBe(front);
+      expect(Boolean(r.authority)).toBe(!front);
+      for (const f of ['frontPhoto', 'frontCrop', 'headPhoto']) expect(Boolean(r[f])).toBe(front);
+      for (const f of ['backPhoto', 'backCrop']) expect(Boolean(r[f])).toBe(!front);
       const served = sim.servedMedia(APP.appId, orderNo);
       expect(served.frontPhoto === undefined).toBe(!front);
       expect(served.backPhoto === undefined).toBe(front);
     },
   );
+
+  test('when a scan has empty crops, then the sides are recognised, their photos served and the crops ""', async () => {
+    sim.createScan({ appId: APP.appId, orderNo: 'order-ocr-nocrop', product: 'ocr', emptyCrops: true });
+    const r = (await getJson(queryUrl(sim, { path: '/api/server/getOcrResult', orderNo: 'order-ocr-nocrop', ticket })))
+      .result;
+    expect(r).toMatchObject({ frontCode: '0', backCode: '0', frontCrop: '', backCrop: '' });
+    for (const f of ['frontPhoto', 'backPhoto', 'headPhoto']) expect(Boolean(r[f])).toBe(true);
+    const served = sim.servedMedia(APP.appId, 'order-ocr-nocrop');
+    expect(served.frontCrop).toBeUndefined();
+    expect(served.backCrop).toBeUndefined();
+  });
+
+  test('when emptyCropRate is 1, then every OCR scan has empty crops; face scans are unaffected', async () => {
+    const s2 = await startSimulator({ apps: [APP], emptyCropRate: 1 });
+    try {
+      expect(s2.createScan({ appId: APP.appId, orderNo: 'c1', product: 'ocr' }).emptyCrops).toBe(true);
+      expect(s2.createScan({ appId: APP.appId, orderNo: 'c2' }).emptyCrops).toBe(false);
+    } finally {
+      await s2.close();
+    }
+  });
+
+  test('when a face mode produces no video, then the answer carries the photo and an empty video', async () => {
+    sim.createScan({ appId: APP.appId, orderNo: 'order-novideo', withoutFiles: ['video'] });
+    const r = (await getJson(queryUrl(sim, { orderNo: 'order-novideo', ticket }))).result;
+    expect(Buffer.from(r.photo, 'base64')).toEqual(fixture('face.jpg'));
+    expect(r.video).toBe('');
+  });
+
+  test('when SIM_LEGACY_SHAPES is on, then OCR answers use the older spelling and occurredTime is readable', async () => {
+    const legacy = await startSimulator({ apps: [APP], legacyShapes: true });
+    try {
+      const t = legacy.currentTicket(APP.appId);
+      legacy.createScan({ appId: APP.appId, orderNo: 'l1', product: 'ocr', idNo: '11010519491231002X', name: '王五' });
+      const r = (await getJson(queryUrl(legacy, { path: '/api/server/getOcrResult', orderNo: 'l1', ticket: t })))
+        .result;
+      expect(r).toMatchObject({ Name: '王五', Idcard: '11010519491231002X', Sex: '女', Birth: '19491231' });
+      expect(r.validate).toBeTruthy();
+      expect(r.Authority).toBeTruthy();
+      for (const now of ['name', 'idcard', 'validDate', 'frontMultiWarning']) expect(r).not.toHaveProperty(now);
+      legacy.createScan({ appId: APP.appId, orderNo: 'l2' });
+      const sync = (await getJson(queryUrl(legacy, { orderNo: 'l2', ticket: t }))).result;
+      expect(sync.occurredTime).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      expect(sync).not.toHaveProperty('transactionTime');
+    } finally {
+      await legacy.close();
+    }
+  });
 });

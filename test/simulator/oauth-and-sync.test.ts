@@ -61,7 +61,9 @@ describe('simulator: token, ticket, sync and callback signing', () => {
       name: '李四',
       liveRate: expect.any(String),
       similarity: expect.any(String),
-      occurredTime: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      // yyyyMMddHHmmss, as 1007/114181 and 1007/114167 document it (the older pages: readable).
+      occurredTime: expect.stringMatching(/^\d{14}$/),
+      transactionTime: expect.stringMatching(/^\d{14}$/),
       success: false,
     });
     expect(Buffer.from(body.result.photo, 'base64')).toEqual(fixture('face.jpg'));

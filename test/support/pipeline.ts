@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
-import type { Config, Product } from '../../src/shared/platform/config';
+import type { Config, Product, QueryApi } from '../../src/shared/platform/config';
 import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
 import { startWorkerRuntime } from '../../src/workers/main';
 import type { EmulatedS3 } from '../../src/dev/s3-emulator';
@@ -33,8 +33,11 @@ export async function startPipeline(
     env?: Record<string, string>;
     sim?: Partial<SimulatorOptions>;
     workers?: boolean;
-    /** More WeBank apps (other products), reachable at `${CALLBACK_PATH}/<key>`. */
-    extraApps?: { key: string; product: Product }[];
+    /**
+     * More WeBank apps (other products), reachable at `${CALLBACK_PATH}/<key>`. An app with
+     * `queryApi: 'queryfacerecord'` queries the simulator unless it names a `queryBaseUrl`.
+     */
+    extraApps?: { key: string; product: Product; queryApi?: QueryApi; requiredFiles?: string[] }[];
     /** The S3 implementation to archive to (default fauxqs; see s3-implementations.ts). */
     s3?: () => Promise<EmulatedS3>;
   } = {},
@@ -53,7 +56,13 @@ export async function startPipeline(
     ARCHIVE_BACKOFF_MS: '500',
     ARCHIVE_CONCURRENCY: '4',
     OUTBOX_RELAY_INTERVAL_MS: '200',
-    ...(extra.length ? { WEBANK_APPS: JSON.stringify(extra) } : {}),
+    ...(extra.length
+      ? {
+          WEBANK_APPS: JSON.stringify(
+            extra.map((a) => (a.queryApi === 'queryfacerecord' ? { queryBaseUrl: sim.url, ...a } : a)),
+          ),
+        }
+      : {}),
     ...s3.s3Env,
     ...opts.env,
   });

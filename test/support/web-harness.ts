@@ -9,8 +9,10 @@ import { createArchiveQueue, type ArchiveJobData } from '../../src/shared/orders
 import { createRedis } from '../../src/shared/platform/redis';
 import { dataKey } from '../../src/shared/platform/sealed';
 import { TicketStore } from '../../src/shared/webank/tickets/ticket-store';
-import { TicketKeeper } from '../../src/shared/webank/tickets/keeper';
+import { TicketReader } from '../../src/shared/webank/tickets/ticket-reader';
+import { SignTicketRereader } from '../../src/shared/webank/tickets/ticket-reread';
 import { createApp, webChecks } from '../../src/web/app';
+import { createOpsApp } from '../../src/web/ops';
 import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
 
 /** A unique id of letters and digits, for app ids and order numbers that no other test uses. */
@@ -31,6 +33,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
 
 export interface WebHarness {
   url: string;
+  /** The internal ops port's origin: /healthz, /readyz, /metrics. */
+  opsUrl: string;
   cfg: Config;
   db: Db;
   redis: Redis;
@@ -58,13 +62,17 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const evidence = EvidenceStore.fromConfig(cfg);
   const checks = webChecks({ db, redis, evidence, cfg, tickets });
-  const ticketRefresher = opts.refresher
-    ? new TicketKeeper({ db, redis, config: cfg, minForcedGapMs: 5000 })
+  const ticketRereader = opts.refresher
+    ? SignTicketRereader.fromConfig(cfg, new TicketReader({ db, redis, config: cfg }), redis)
     : undefined;
-  const app = createApp({ cfg, db, archiveQueue: queue, tickets, ticketRefresher, metrics, evidence, redis, checks });
+  const app = createApp({ cfg, db, archiveQueue: queue, tickets, ticketRereader, metrics, evidence, redis });
   server.on('request', app);
+  const ops: Server = await new Promise((resolve) => {
+    const s = createOpsApp({ cfg, db, metrics, checks }).listen(0, '127.0.0.1', () => resolve(s));
+  });
   return {
     url: `http://127.0.0.1:${port}`,
+    opsUrl: `http://127.0.0.1:${(ops.address() as { port: number }).port}`,
     cfg,
     db,
     redis,
@@ -74,8 +82,10 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
     close: async () => {
       await new Promise((r) => server.close(r));
       server.closeAllConnections();
+      ops.closeAllConnections();
+      await new Promise((r) => ops.close(r));
       await queue.close().catch(() => undefined);
-      await ticketRefresher?.stop();
+      ticketRereader?.close();
       redis.disconnect();
       evidence.client.destroy();
       if (!opts.db) await db.$disconnect();

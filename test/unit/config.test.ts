@@ -46,4 +46,66 @@ describe('configuration', () => {
     );
     expect(() => loadConfig({ ...base, WEBANK_APPS: 'nope' })).toThrow(/WEBANK_APPS/);
   });
+
+  test('when no query API is named, then apps use sync; queryfacerecord defaults to https://kyc1.qcloud.com', () => {
+    const cfg = loadConfig({
+      ...base,
+      WEBANK_QUERY_API: 'queryfacerecord',
+      WEBANK_APPS: JSON.stringify([
+        { key: 'a', appId: 'TIDA0002', secret: 'x' },
+        { key: 'b', appId: 'TIDA0003', secret: 'x', queryApi: 'queryfacerecord', queryBaseUrl: 'https://kyc.example' },
+        { key: 'c', appId: 'TIDA0004', secret: 'x', requiredFiles: ['photo'] },
+      ]),
+    });
+    expect(cfg.apps.map((a) => [a.key, a.queryApi, a.queryBaseUrl])).toEqual([
+      ['default', 'queryfacerecord', 'https://kyc1.qcloud.com'],
+      ['a', 'sync', 'https://kyc1.qcloud.com'],
+      ['b', 'queryfacerecord', 'https://kyc.example'],
+      ['c', 'sync', 'https://kyc1.qcloud.com'],
+    ]);
+    expect(cfg.apps[3]!.requiredFiles).toEqual(['photo']);
+  });
+
+  test('when an OCR app asks for queryfacerecord or names an unknown file kind, then the configuration is refused', () => {
+    expect(() => loadConfig({ ...base, WEBANK_PRODUCT: 'ocr', WEBANK_QUERY_API: 'queryfacerecord' })).toThrow(
+      /queryfacerecord serves faceid and liveness/,
+    );
+    expect(() =>
+      loadConfig({
+        ...base,
+        WEBANK_APPS: JSON.stringify([{ key: 'a', appId: 'TIDA0002', secret: 'x', requiredFiles: ['selfie'] }]),
+      }),
+    ).toThrow(ConfigError);
+  });
+});
+
+describe('WeBank hosts and answer caps (issue 15, item 8)', () => {
+  test('when a WeBank host is plain http outside development, then the configuration is refused unless it is this machine', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', WEBANK_BASE_URL: 'http://kyc1.qcloud.com' })).toThrow(
+      /baseUrl must be https/,
+    );
+    expect(() =>
+      loadConfig({
+        ...base,
+        NODE_ENV: 'test',
+        WEBANK_APPS: JSON.stringify([
+          { key: 'a', appId: 'TIDA0002', secret: 'x', queryApi: 'queryfacerecord', queryBaseUrl: 'http://10.0.0.5' },
+        ]),
+      }),
+    ).toThrow(/queryBaseUrl must be https/);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', WEBANK_BASE_URL: 'http://127.0.0.1:8090' }).apps).toHaveLength(
+      1,
+    );
+    expect(
+      loadConfig({ ...base, NODE_ENV: 'development', WEBANK_BASE_URL: 'http://sim.internal:8090' }).apps,
+    ).toHaveLength(1);
+  });
+
+  test('when nothing is set, then the answer caps are generous', () => {
+    const cfg = loadConfig(base);
+    expect(cfg.WEBANK_MAX_FIELDS).toBe(256);
+    expect(cfg.WEBANK_MAX_TEXT_BYTES).toBe(4 * 1024 * 1024);
+    expect(cfg.WEBANK_MAX_PHOTO_BYTES).toBe(32 * 1024 * 1024);
+    expect(cfg.WEBANK_MAX_VIDEO_BYTES).toBe(512 * 1024 * 1024);
+  });
 });

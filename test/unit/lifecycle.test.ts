@@ -21,6 +21,7 @@ const EXPECTED_EDGES: Record<TransitionName, string[]> = {
   registered: ['new→EXPECTED'],
   verified: ['new→QUEUED'],
   calledBack: ['EXPECTED→QUEUED', 'EXPIRED→QUEUED'],
+  conflictRequeued: ['NO_RESULT→QUEUED'],
   recovered: ['EXPECTED→QUEUED'],
   startFailed: ['EXPECTED→FAILED'],
   expired: ['EXPECTED→EXPIRED'],
@@ -111,13 +112,13 @@ describe('order lifecycle', () => {
     expect(allowedFrom(to as OrderStatus)).not.toContain(from);
   });
 
-  test('a purged order stays purged; a terminal one moves only by staff, retention, a late callback or a duplicate run', () => {
+  test('a purged order stays purged; a terminal one moves only by staff, retention, a late or conflicting callback or a duplicate run', () => {
     for (const to of ORDER_STATUSES) expect(isAllowed('PURGED', to)).toBe(false);
     const movers = new Set<string>();
     for (const from of TERMINAL)
       for (const to of ORDER_STATUSES)
         for (const n of Object.keys(TRANSITIONS) as TransitionName[]) if (isAllowed(from, to, [n])) movers.add(n);
-    expect([...movers].sort()).toEqual(['calledBack', 'purged', 'rearchived', 'staffRequeued']);
+    expect([...movers].sort()).toEqual(['calledBack', 'conflictRequeued', 'purged', 'rearchived', 'staffRequeued']);
     expect(TERMINAL.filter((s) => isAllowed(s, 'QUEUED', ['calledBack']))).toEqual(['EXPIRED']);
   });
 

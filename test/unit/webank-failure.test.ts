@@ -28,6 +28,8 @@ describe('WebankFailure: what a caller does about each failure', () => {
   const cases: Array<[string, WebankFailure, 'retry' | 'refresh_ticket' | 'terminal', string]> = [
     ['a signature rejection (400101)', new WebankError('400101', 'sign error', PATH), 'refresh_ticket', '400101'],
     ['a dead access_token (400103)', new WebankError('400103', 'token expired', PATH), 'refresh_ticket', '400103'],
+    // 1007/31082 "Token 过期,请重试"; public clients refresh on it.
+    ['an expired token (15)', new WebankError('15', 'Token 过期,请重试', PATH), 'refresh_ticket', '15'],
     ['refused credentials (400104)', new WebankError('400104', 'bad secret', PATH), 'terminal', '400104'],
     ['no result', new WebankError(NO_RESULT_CODE, 'no result', PATH), 'terminal', NO_RESULT_CODE],
     ['a long unknown code', new WebankError('12345678901234567', 'odd', PATH), 'terminal', '123456789012'],
@@ -73,10 +75,10 @@ describe('WebankFailure: what a caller does about each failure', () => {
   });
 
   test('then each subclass keeps its name and what is specific to it', () => {
-    expect(new WebankError('400101', 'sign error', PATH, '2024')).toMatchObject({
+    expect(new WebankError('400101', '签名校验失败', PATH, '2024')).toMatchObject({
       name: 'WebankError',
       code: '400101',
-      msg: 'sign error',
+      msg: '签名校验失败',
       path: PATH,
       bizSeqNo: '2024',
     });
@@ -170,8 +172,10 @@ describe('WebankFailure messages: the path, never its query, never personal data
 describe('ticket refresh failures as logs and health checks show them', () => {
   test('then WeBank code, HTTP status, phase and path come from the failure itself, with what a retry can do', () => {
     const at = new Date('2026-12-02T00:00:00Z');
-    expect(describeFailure(new WebankError('400104', 'bad secret', '/api/oauth2/access_token'), at)).toEqual({
-      message: 'WeBank /api/oauth2/access_token answered code 400104: bad secret',
+    expect(
+      describeFailure(new WebankError('400104', 'app_id 或 secret 不合法', '/api/oauth2/access_token'), at),
+    ).toEqual({
+      message: 'WeBank /api/oauth2/access_token answered code 400104: app_id 或 secret 不合法',
       code: '400104',
       at,
     });
@@ -181,11 +185,13 @@ describe('ticket refresh failures as logs and health checks show them', () => {
     );
     expect(describeFailure(new Error('lock held too long'), at)).toEqual({ message: 'lock held too long', at });
 
-    expect(failureFields(new WebankError('400104', 'bad secret', '/api/oauth2/access_token', 'B1'))).toEqual({
+    expect(
+      failureFields(new WebankError('400104', 'app_id 或 secret 不合法', '/api/oauth2/access_token', 'B1')),
+    ).toEqual({
       error: 'WebankError',
-      detail: 'WeBank /api/oauth2/access_token answered code 400104: bad secret',
+      detail: 'WeBank /api/oauth2/access_token answered code 400104: app_id 或 secret 不合法',
       code: '400104',
-      msg: 'bad secret',
+      msg: 'app_id 或 secret 不合法',
       path: '/api/oauth2/access_token',
       bizSeqNo: 'B1',
       recovery: 'terminal',
@@ -205,5 +211,16 @@ describe('ticket refresh failures as logs and health checks show them', () => {
       recovery: 'retry',
     });
     expect(failureFields(new Error('lock held too long'))).toEqual({ error: 'Error', detail: 'lock held too long' });
+  });
+});
+
+describe("WeBank's msg in error text (issue 15, item 9)", () => {
+  test('when msg is a description WeBank documents, then it is shown; anything else is withheld with its length only', () => {
+    expect(new WebankError('66660011', '无此查询结果', '/q').message).toBe(
+      'WeBank /q answered code 66660011: 无此查询结果',
+    );
+    const leaky = new WebankError('66660099', '身份证号 11010519491231002X 与姓名 赵小六 不匹配', '/q');
+    expect(leaky.message).toBe('WeBank /q answered code 66660099: [msg withheld, 35 characters]');
+    expect(JSON.stringify(leaky.facts())).not.toMatch(/11010519491231002X|赵小六/);
   });
 });

@@ -3,14 +3,25 @@ import type { Command } from 'commander';
 import {
   checkExportPackage,
   loadSigner,
+  parseFingerprint,
   writeExportPackage,
   type PackageReport,
+  type TrustedKey,
+  type TrustSource,
 } from '../../shared/compliance/export-package';
 import { findOrderByNo } from '../../shared/compliance/order-lookup';
 import { loadOrderRecord, orderRef } from '../../shared/compliance/order-record';
 import { humanBytes } from '../../shared/compliance/order-view';
 import { CliError, EXIT, type CliIo } from '../io';
 import type { CliServices } from '../services';
+
+const SOURCE_LABEL: Record<PackageReport['signature']['keySource'], string> = {
+  given: '--trusted-key',
+  config: 'EXPORT_SIGNING_KEY',
+  'trust-list': 'EXPORT_TRUSTED_KEYS',
+  package: 'the package itself, which proves nothing about who made it',
+  none: 'nowhere',
+};
 
 function printReport(io: CliIo, file: string, r: PackageReport): void {
   io.out(`package   ${file}`);
@@ -20,18 +31,48 @@ function printReport(io: CliIo, file: string, r: PackageReport): void {
     );
   const sig = r.signature;
   io.out(
-    `signature ${sig.ok ? 'valid' : 'INVALID'} (Ed25519, key ${sig.fingerprint ?? '-'}, from ${sig.keySource === 'given' ? '--public-key' : sig.keySource === 'config' ? 'EXPORT_SIGNING_KEY' : sig.keySource === 'package' ? 'the package itself' : 'nowhere'})`,
+    `signature ${sig.ok ? (sig.originProven ? 'valid' : 'consistent, UNVERIFIED') : 'INVALID'} (Ed25519, key ${sig.fingerprint ?? '-'}, from ${SOURCE_LABEL[sig.keySource]})`,
   );
   for (const f of r.files) io.out(`${f.ok ? 'ok      ' : 'MISMATCH'}  ${f.path}\t${f.actualSha256 ?? 'missing'}`);
   for (const p of r.problems) io.out(`problem   ${p}`);
-  if (r.ok && !sig.originProven) {
+  if (r.verdict === 'unverified') {
+    io.err('UNVERIFIED: no trusted key was given, and the key inside a package is never trusted: anyone who alters a');
     io.err(
-      'WARNING: the signature was checked with the key inside the package, which proves the package is intact but not who made it;',
+      '            package can re-sign it with a key of their own. Pass --trusted-key with the published public key',
     );
-    io.err('         pass --public-key with the published key (npm run cli -- export public-key) to prove its origin.');
+    io.err('            (a PEM file, or its SHA-256 fingerprint as shown in the console and by `export public-key`).');
   }
-  io.out(r.ok ? 'PACKAGE OK' : 'PACKAGE FAILED');
+  io.out(r.verdict === 'ok' ? 'PACKAGE OK' : r.verdict === 'unverified' ? 'PACKAGE UNVERIFIED' : 'PACKAGE FAILED');
 }
+
+/**
+ * The keys `export check` trusts, all from outside the package: --trusted-key (a PEM file or a
+ * fingerprint, repeatable), EXPORT_TRUSTED_KEYS (the same, comma-separated) and the public half
+ * of EXPORT_SIGNING_KEY (this deployment's own key).
+ */
+async function trustedKeys(values: string[], env: NodeJS.ProcessEnv): Promise<TrustedKey[]> {
+  const one = async (value: string, source: TrustSource): Promise<TrustedKey> => {
+    const fingerprint = parseFingerprint(value);
+    if (fingerprint) return { fingerprint, source };
+    const pem = await readFile(value, 'utf8').catch(() => {
+      throw new CliError(
+        `cannot read ${value} (a trusted key is a PEM file or a 64-hex SHA-256 fingerprint)`,
+        EXIT.usage,
+      );
+    });
+    return { pem, source };
+  };
+  const out: TrustedKey[] = [];
+  for (const v of values) out.push(await one(v, 'given'));
+  for (const v of (env.EXPORT_TRUSTED_KEYS ?? '').split(',').map((x) => x.trim())) {
+    if (v) out.push(await one(v, 'trust-list'));
+  }
+  const signer = env.EXPORT_SIGNING_KEY ? loadSigner({ EXPORT_SIGNING_KEY: env.EXPORT_SIGNING_KEY }) : undefined;
+  if (signer) out.push({ pem: signer.publicKeyPem, source: 'config' });
+  return out;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function exportCommands(program: Command, svc: () => CliServices): void {
   const exp = program
@@ -46,7 +87,7 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
       const s = svc();
       if (!orderNo)
         throw new CliError(
-          'usage: export <orderNo> --out <file> | export check <file> [--public-key <pem>]',
+          'usage: export <orderNo> --out <file> | export check <file> [--trusted-key <file|fingerprint>]',
           EXIT.usage,
         );
       if (!opts.out) throw new CliError('--out <file> is required', EXIT.usage);
@@ -57,7 +98,7 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
       await s.audited(
         'export',
         async (done) => {
-          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app);
+          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app, s.scope);
           ref = orderRef(order);
           const record = await loadOrderRecord(s.db, order.id);
           const { manifest, sha256, bytes } = await writeExportPackage({ cfg: s.cfg, evidence: s.evidence }, record, {
@@ -86,39 +127,40 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
 
   exp
     .command('check <file>')
-    .description('check a package offline: the manifest signature and every file hash')
-    .option(
-      '--public-key <pem>',
-      'the published signing public key (PEM file); default: from EXPORT_SIGNING_KEY if set, else the copy in the package',
+    .description(
+      'check a package offline: the manifest signature against a trusted key, and every file hash; exit 0 only when OK',
     )
-    .action(async (file: string, opts: { publicKey?: string }) => {
+    .option(
+      '--trusted-key <file|fingerprint>',
+      'the published signing public key: a PEM file or its SHA-256 fingerprint (repeatable); also EXPORT_TRUSTED_KEYS',
+      collect,
+    )
+    .option('--public-key <file>', 'the same as --trusted-key <file>', collect)
+    .action(async (file: string, opts: { trustedKey?: string[]; publicKey?: string[] }) => {
       const s = svc();
-      let publicKeyPem: string | undefined;
-      let keySource: 'given' | 'config' | undefined;
-      if (opts.publicKey) {
-        publicKeyPem = await readFile(opts.publicKey, 'utf8').catch(() => {
-          throw new CliError(`cannot read ${opts.publicKey}`, EXIT.usage);
-        });
-        keySource = 'given';
-      } else if (s.io.env.EXPORT_SIGNING_KEY) {
-        const signer = loadSigner({ EXPORT_SIGNING_KEY: s.io.env.EXPORT_SIGNING_KEY });
-        publicKeyPem = signer?.publicKeyPem;
-        keySource = 'config';
-      }
-      const report = await checkExportPackage(file, { publicKeyPem, keySource });
+      const trusted = await trustedKeys([...(opts.trustedKey ?? []), ...(opts.publicKey ?? [])], s.io.env);
+      const report = await checkExportPackage(file, { trusted });
       printReport(s.io, file, report);
-      if (!report.ok) throw new CliError('the package failed the check', EXIT.failed);
+      if (!report.ok)
+        throw new CliError(
+          report.verdict === 'unverified'
+            ? 'the package could not be verified: no trusted key'
+            : 'the package failed the check',
+          EXIT.failed,
+        );
     });
 
   exp
     .command('public-key')
-    .description('print the public key matching EXPORT_SIGNING_KEY, to publish for `export check --public-key`')
+    .description(
+      'print the public key matching EXPORT_SIGNING_KEY and its fingerprint, to publish for `export check --trusted-key`',
+    )
     .action(() => {
       const s = svc();
       const key = s.io.env.EXPORT_SIGNING_KEY;
       const signer = key ? loadSigner({ EXPORT_SIGNING_KEY: key }) : undefined;
       if (!signer) throw new CliError('EXPORT_SIGNING_KEY is not set', EXIT.unavailable);
       s.io.out(signer.publicKeyPem.trimEnd());
-      s.io.err(`fingerprint (sha256 of SPKI): ${signer.fingerprint}`);
+      s.io.err(`fingerprint (SHA-256 of the SPKI, for --trusted-key): ${signer.fingerprint}`);
     });
 }

@@ -33,7 +33,7 @@ export function orderCommands(program: Command, svc: () => CliServices): void {
       await s.audited(
         'download',
         async (done) => {
-          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app);
+          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app, s.scope);
           ref = orderRef(order);
           const record = await loadOrderRecord(s.db, order.id);
           if (record.evidence.length === 0)
@@ -111,7 +111,7 @@ export function orderCommands(program: Command, svc: () => CliServices): void {
       await s.audited(
         'verify',
         async (done) => {
-          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app);
+          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app, s.scope);
           ref = orderRef(order);
           const record = await loadOrderRecord(s.db, order.id);
           const report = await verifyOrderEvidence({ db: s.db, evidence: s.evidence }, record, s.actor);
@@ -139,7 +139,7 @@ export function orderCommands(program: Command, svc: () => CliServices): void {
       await s.audited(
         'requeue',
         async (done) => {
-          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app);
+          const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app, s.scope);
           ref = orderRef(order);
           const result = await requeueOrder({ db: s.db, archiveQueue: s.archiveQueue }, order, s.actor);
           done();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../platform/db';
 import { badRequest } from '../platform/errors';
 import type { AuditEntry, Prisma } from '../../generated/prisma/client';
@@ -5,7 +6,11 @@ import { decodeCursor, encodeCursor, keysetAfter } from '../platform/keyset';
 
 /**
  * The audit trail: who did what, when, from where, to which order or object. Append-only: this
- * module only inserts and reads, and a trigger in the database rejects UPDATE, DELETE and TRUNCATE.
+ * module only inserts and reads, a trigger in the database rejects UPDATE, DELETE and TRUNCATE, and
+ * the runtime role may only SELECT and INSERT. An insert trigger chains each row to the previous
+ * one by hash (see audit-chain.ts); it holds the chain head's row lock until commit, so inside a
+ * transaction write the audit row last (every caller does), keeping the lock short and the lock
+ * order the same everywhere.
  */
 export const AUDIT_ACTIONS = [
   'login',
@@ -21,11 +26,13 @@ export const AUDIT_ACTIONS = [
   'user.list',
   'user.create',
   'user.disable',
+  'user.scope',
   'token.list',
   'token.create',
   'token.revoke',
   'audit.search',
   'audit.export',
+  'audit.verify',
   // Done by the service itself (actor system:...): orders recovered or expired by the sweeper, evidence purged by retention.
   'recover',
   'expire',
@@ -62,6 +69,18 @@ export interface AuditWrite {
   userAgent?: string | null;
   /** Action-specific facts. Never personal data (ID numbers, names) nor secrets. */
   detail?: Record<string, unknown> | null;
+  /** The staff API token the actor used: its id and issuer go into `detail` (tokenId, tokenIssuedBy). */
+  token?: StaffTokenUse | null;
+}
+
+export interface StaffTokenUse {
+  id: string;
+  issuedBy: string | null;
+}
+
+function detailWithToken(entry: Pick<AuditWrite, 'detail' | 'token'>): Record<string, unknown> | null | undefined {
+  if (!entry.token) return entry.detail;
+  return { ...(entry.detail ?? {}), tokenId: entry.token.id, tokenIssuedBy: entry.token.issuedBy ?? 'unrecorded' };
 }
 
 const clip = (v: string | null | undefined, max: number) => (v == null ? null : v.slice(0, max));
@@ -79,7 +98,7 @@ export function auditData(entry: AuditWrite): Prisma.AuditEntryCreateInput {
     target: clip(entry.target, 500),
     ip: clip(entry.ip, 100),
     userAgent: clip(entry.userAgent, 300),
-    detail: (entry.detail ?? undefined) as Prisma.InputJsonValue | undefined,
+    detail: (detailWithToken(entry) ?? undefined) as Prisma.InputJsonValue | undefined,
   };
 }
 
@@ -89,11 +108,69 @@ export interface AuditContext {
   actorRole?: string | null;
   ip?: string | null;
   userAgent?: string | null;
+  token?: StaffTokenUse | null;
 }
 
-/** Appends one row. */
+/** Denials of one kind (address, action, actor, reason) within this window are folded. */
+export const DENIAL_FOLD_WINDOW_SECONDS = 600;
+
+/**
+ * Appends one row. Denials of anonymous requests fold (a known principal's refusals are few and
+ * each one matters): junk from the internet (a junk Bearer token 500 times) must not
+ * grow the trail without bound, yet the trail stays append-only, so instead of updating a row
+ * the repeats are counted in `audit_fold_counts` and a row is written only for the first denial
+ * of its kind in a window and at each power of ten (10th, 100th, …), carrying
+ * `detail.repeat = { count, windowStart, windowSeconds }`. Kind: same address, action, actor,
+ * reason (`detail.reason`, else `detail.status`) and target — any target once an address is
+ * past its failure limit (reason `rate_limited`, see createAuth).
+ */
 export async function recordAudit(db: Db, entry: AuditWrite): Promise<void> {
-  await db.auditEntry.create({ data: auditData(entry), select: { id: true } });
+  let data = entry;
+  if (entry.outcome === 'denied' && entry.actor === 'anonymous') {
+    const fold = await countDenial(db, entry).catch(() => undefined);
+    // The counter could not be reached: the denial is written as it is (never lost).
+    if (fold && !isCheckpoint(fold.count)) return;
+    if (fold && fold.count > 1) {
+      data = {
+        ...entry,
+        detail: {
+          ...entry.detail,
+          repeat: {
+            count: fold.count,
+            windowStart: fold.windowStart.toISOString(),
+            windowSeconds: DENIAL_FOLD_WINDOW_SECONDS,
+          },
+        },
+      };
+    }
+  }
+  await db.auditEntry.create({ data: auditData(data), select: { id: true } });
+}
+
+function isCheckpoint(n: number): boolean {
+  if (n === 1) return true;
+  for (let p = 10; p <= n; p *= 10) if (p === n) return true;
+  return false;
+}
+
+async function countDenial(db: Db, entry: AuditWrite): Promise<{ count: number; windowStart: Date }> {
+  const windowMs = DENIAL_FOLD_WINDOW_SECONDS * 1000;
+  const windowStart = new Date(Math.floor(Date.now() / windowMs) * windowMs);
+  const reason = entry.detail?.reason ?? entry.detail?.status ?? null;
+  // The target too (one row per route refused), except for refusals by the per-address limit,
+  // which fold across every route: an address past its limit costs one counter update per request.
+  const target = reason === 'rate_limited' ? null : (entry.target ?? null);
+  const kind = JSON.stringify([entry.action, entry.actor, entry.ip ?? null, reason, target, windowStart.getTime()]);
+  const key = createHash('sha256').update(kind).digest('hex');
+  const [row] = await db.$queryRaw<{ count: number }[]>`
+    INSERT INTO audit_fold_counts (fold_key) VALUES (${key})
+    ON CONFLICT (fold_key) DO UPDATE SET count = audit_fold_counts.count + 1
+    RETURNING count`;
+  const count = Number(row?.count ?? 1);
+  // Counters of windows long closed are of no use; one in a hundred first denials sweeps them.
+  if (count === 1 && Math.random() < 0.01)
+    await db.$executeRaw`DELETE FROM audit_fold_counts WHERE created_at < now() - interval '1 day'`;
+  return { count, windowStart };
 }
 
 export interface AuditFilter {

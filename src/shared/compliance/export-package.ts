@@ -16,7 +16,9 @@ import type { OrderRecord } from './order-record';
  * Evidence packages: a zip holding the evidence files, `manifest.json` (the order, its results,
  * callback events and timeline, and every file's SHA-256) and `manifest.sig`, a detached Ed25519
  * signature over the exact bytes of manifest.json. `signing-key.pem` carries the signer's public
- * key for convenience only: proof of origin needs the published key (`export check --public-key`).
+ * key for convenience only and is never trusted: anyone can re-sign a doctored package with a key
+ * of their own and put that key inside. Proof of origin needs a key the checker got elsewhere
+ * (`export check --trusted-key <file|fingerprint>`, or EXPORT_TRUSTED_KEYS).
  * Personal data (ID number, name) appears masked, as a viewer sees it.
  */
 export const PACKAGE_FORMAT = 'faceid-archiver/evidence-package@1';
@@ -41,6 +43,8 @@ export interface Manifest {
   personalData: 'masked';
   order: Record<string, unknown>;
   callbackEvents: Record<string, unknown>[];
+  /** Per verdict: events and attempts in all, and how many `callbackEvents` lists (absent in older packages). */
+  callbackEventSummary?: { verdict: string; events: number; attempts: number; shown: number }[];
   timeline: Record<string, unknown>[];
   files: ManifestFile[];
   signature: { algorithm: 'Ed25519'; file: typeof SIGNATURE; publicKeySha256: string };
@@ -220,7 +224,11 @@ export async function writeExportPackage(
         clientIp: c.clientIp,
         userAgent: c.userAgent,
         createdAt: c.createdAt,
+        repeatCount: c.repeatCount,
+        lastSeenAt: c.lastSeenAt,
       })),
+      // Every verified event is listed above; refused ones beyond the newest are only counted here.
+      callbackEventSummary: order.eventCounts,
       timeline: order.timeline.map((t) => ({
         id: t.id.toString(),
         type: t.type,
@@ -255,14 +263,41 @@ export interface FileReport {
   actualBytes: number | null;
 }
 
+/** Where a trusted key came from: never the package. */
+export type TrustSource = 'given' | 'config' | 'trust-list';
+
+/**
+ * A key the checker trusts, got outside the package: its public key PEM, or the fingerprint
+ * (SHA-256 of the SPKI, hex) published by the signer, which the package's own key must match.
+ */
+export type TrustedKey = { source: TrustSource } & ({ pem: string } | { fingerprint: string });
+
+/** Normalises a published fingerprint: hex, optionally `sha256:`-prefixed or colon-separated. */
+export function parseFingerprint(value: string): string | undefined {
+  const hex = value
+    .trim()
+    .replace(/^sha256:/i, '')
+    .replace(/:/g, '')
+    .toLowerCase();
+  return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
+}
+
 export interface PackageReport {
+  /** True only when the verdict is `ok`. */
   ok: boolean;
+  /**
+   * ok: intact and signed by a trusted key. unverified: intact and consistent, but no trusted key
+   * was given, so who made it is unknown (a re-signed forgery looks exactly like this). failed:
+   * anything wrong, including a signature no trusted key matches.
+   */
+  verdict: 'ok' | 'unverified' | 'failed';
   signature: {
+    /** The signature matches the key it was checked with. */
     ok: boolean;
-    /** Where the verifying key came from: given by the checker, from configuration, or the package's own copy. */
-    keySource: 'given' | 'config' | 'package' | 'none';
+    /** Where the verifying key came from; `package` means consistency only, never origin. */
+    keySource: TrustSource | 'package' | 'none';
     fingerprint: string | null;
-    /** True only when checked against a key not taken from the package. */
+    /** True only when checked against a trusted key (never one taken from the package). */
     originProven: boolean;
   };
   files: FileReport[];
@@ -314,20 +349,26 @@ async function hashEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha2
 
 /**
  * Checks a package offline: the signature over manifest.json, then every listed file's size
- * and SHA-256; extra, missing or duplicated entries are problems too. Without a trusted public
- * key the signature is checked against the package's own key, which proves consistency only.
+ * and SHA-256; extra, missing or duplicated entries are problems too. Only `trusted` keys (and
+ * `publicKeyPem`, one given key) prove origin; without any, the signature is checked against the
+ * package's own key for consistency and the verdict is at best `unverified`.
  */
 export async function checkExportPackage(
   file: string,
-  opts: { publicKeyPem?: string; keySource?: 'given' | 'config' } = {},
+  opts: { publicKeyPem?: string; keySource?: TrustSource; trusted?: TrustedKey[] } = {},
 ): Promise<PackageReport> {
   const problems: string[] = [];
   const report: PackageReport = {
     ok: false,
+    verdict: 'failed',
     signature: { ok: false, keySource: 'none', fingerprint: null, originProven: false },
     files: [],
     problems,
   };
+  const trusted: TrustedKey[] = [
+    ...(opts.publicKeyPem ? [{ pem: opts.publicKeyPem, source: opts.keySource ?? 'given' }] : []),
+    ...(opts.trusted ?? []),
+  ];
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(file);
@@ -356,28 +397,56 @@ export async function checkExportPackage(
     }
     const manifestBytes = await readEntry(zip, manifestEntry);
     const signature = Buffer.from((await readEntry(zip, sigEntry, 4096)).toString('utf8').trim(), 'base64');
-
-    let key: KeyObject | undefined;
-    try {
-      if (opts.publicKeyPem) {
-        key = createPublicKey(opts.publicKeyPem);
-        report.signature.keySource = opts.keySource ?? 'given';
-      } else if (byName.get(PUBLIC_KEY)) {
-        key = createPublicKey((await readEntry(zip, byName.get(PUBLIC_KEY)!, 4096)).toString('utf8'));
-        report.signature.keySource = 'package';
-      } else {
-        problems.push(`no public key given and none in the package (${PUBLIC_KEY})`);
+    const keyEntry = byName.get(PUBLIC_KEY);
+    let packageKey: KeyObject | undefined;
+    if (keyEntry) {
+      try {
+        packageKey = createPublicKey((await readEntry(zip, keyEntry, 4096)).toString('utf8'));
+      } catch (err) {
+        if (!trusted.length) problems.push(`unusable public key in the package: ${(err as Error).message}`);
       }
-    } catch (err) {
-      problems.push(`unusable public key: ${(err as Error).message}`);
+    }
+    const signedBy = (key: KeyObject) =>
+      key.asymmetricKeyType === 'ed25519' && signature.length === 64 && verify(null, manifestBytes, key, signature);
+
+    // The keys to check with: the trusted ones, and the package's own only when a trusted fingerprint names it.
+    const candidates: { key: KeyObject; source: TrustSource }[] = [];
+    for (const t of trusted) {
+      if ('pem' in t) {
+        try {
+          candidates.push({ key: createPublicKey(t.pem), source: t.source });
+        } catch (err) {
+          problems.push(`unusable trusted key: ${(err as Error).message}`);
+        }
+      } else if (packageKey && keyFingerprint(packageKey) === parseFingerprint(t.fingerprint)) {
+        candidates.push({ key: packageKey, source: t.source });
+      }
+    }
+    let key: KeyObject | undefined;
+    if (trusted.length) {
+      const match = candidates.find((c) => signedBy(c.key));
+      key = match?.key ?? candidates[0]?.key ?? packageKey;
+      report.signature.keySource = match?.source ?? candidates[0]?.source ?? (packageKey ? 'package' : 'none');
+      report.signature.ok = match !== undefined;
+      report.signature.originProven = match !== undefined;
+      if (!match) {
+        problems.push(
+          candidates.length
+            ? 'the signature does not match manifest.json with any trusted key'
+            : `the package is signed with a key that is not trusted (${packageKey ? keyFingerprint(packageKey) : 'none in the package'})`,
+        );
+      }
+    } else if (packageKey) {
+      key = packageKey;
+      report.signature.keySource = 'package';
+      report.signature.ok = signedBy(packageKey);
+      if (!report.signature.ok) problems.push('the signature does not match manifest.json');
+    } else if (!keyEntry) {
+      problems.push(`no trusted key given and none in the package (${PUBLIC_KEY})`);
     }
     if (key) {
       if (key.asymmetricKeyType !== 'ed25519') problems.push('the public key is not an Ed25519 key');
       report.signature.fingerprint = keyFingerprint(key);
-      report.signature.ok =
-        key.asymmetricKeyType === 'ed25519' && signature.length === 64 && verify(null, manifestBytes, key, signature);
-      report.signature.originProven = report.signature.ok && report.signature.keySource !== 'package';
-      if (!report.signature.ok) problems.push('the signature does not match manifest.json');
     }
 
     let manifest: Manifest;
@@ -438,7 +507,9 @@ export async function checkExportPackage(
       if (!ok) problems.push(`${f.path} does not match its SHA-256 in the manifest`);
     }
     for (const name of byName.keys()) if (!listed.has(name)) problems.push(`unlisted entry ${name}`);
-    report.ok = report.signature.ok && problems.length === 0;
+    report.verdict =
+      problems.length > 0 || !report.signature.ok ? 'failed' : report.signature.originProven ? 'ok' : 'unverified';
+    report.ok = report.verdict === 'ok';
     return report;
   } finally {
     zip.close();

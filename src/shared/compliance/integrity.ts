@@ -83,6 +83,9 @@ export async function verifyOrderEvidence(
       },
       select: { id: true },
     }),
+    // The partner learns that the archived evidence no longer matches what was recorded.
+    ...(ok || files.length === 0 ? [] : [partnerEventWrite(deps.db, order.id, 'evidence.integrity_failed')]),
+    // The audit row last: its chain trigger holds the chain head's lock until commit.
     deps.db.auditEntry.create({
       data: auditData({
         ...ctx,
@@ -93,8 +96,6 @@ export async function verifyOrderEvidence(
       }),
       select: { id: true },
     }),
-    // The partner learns that the archived evidence no longer matches what was recorded.
-    ...(ok || files.length === 0 ? [] : [partnerEventWrite(deps.db, order.id, 'evidence.integrity_failed')]),
   ]);
   return { ok, checkedAt, files };
 }

@@ -1,10 +1,15 @@
 import type { Config } from '../platform/config';
 import { dataKey, open } from '../platform/sealed';
 
-/** 110101199001011234 → 1101**********1234; shorter values keep less (never more than a third). */
+/**
+ * 110101199001011234 → 11**************34, E12345678 → E1*****78: at most two characters at each
+ * end, and never more than a quarter of the value at each end, so at least half stays hidden and
+ * shorter values mask more (123456 → 1****6, 123 → ***). A passport number has few characters:
+ * showing a third at each end (E12***678) left only three to guess.
+ */
 export function maskIdNo(idNo: string): string {
   const chars = [...idNo];
-  const keep = chars.length >= 12 ? 4 : Math.floor(chars.length / 3);
+  const keep = Math.min(2, Math.floor(chars.length / 4));
   if (keep === 0) return '*'.repeat(chars.length);
   return chars.slice(0, keep).join('') + '*'.repeat(chars.length - 2 * keep) + chars.slice(-keep).join('');
 }

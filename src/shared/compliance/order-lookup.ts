@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { appByKey, type Config } from '../platform/config';
 import type { Db } from '../platform/db';
 import { AppError, badRequest, notFound } from '../platform/errors';
+import { assertInScope, scopeFilter, type AppScope } from './staff/app-scope';
 
 export const orderNoSchema = z
   .string()
@@ -12,16 +13,21 @@ export const orderNoSchema = z
  * Finds an order by its orderNo, as staff know it. An orderNo is unique per WeBank app only, so
  * when several apps have it the caller must name the app (`--app <key>`).
  */
-export async function findOrderByNo(db: Db, cfg: Config, orderNo: string, appKey?: string) {
+export async function findOrderByNo(db: Db, cfg: Config, orderNo: string, appKey?: string, scope: AppScope = null) {
   const no = orderNoSchema.safeParse(orderNo);
   if (!no.success) throw badRequest(`orderNo: ${no.error.issues[0]?.message ?? 'invalid'}`);
   let appId: string | undefined;
   if (appKey) {
     const app = appByKey(cfg, appKey);
     if (!app) throw badRequest(`unknown app key; configured: ${cfg.apps.map((a) => a.key).join(', ')}`);
+    assertInScope(scope, app);
     appId = app.appId;
   }
-  const orders = await db.order.findMany({ where: { orderNo: no.data, ...(appId ? { appId } : {}) }, take: 10 });
+  // Outside the scope an order is simply not found, like one that does not exist.
+  const orders = await db.order.findMany({
+    where: { orderNo: no.data, ...scopeFilter(scope), ...(appId ? { appId } : {}) },
+    take: 10,
+  });
   if (orders.length === 0) throw notFound(`no order ${no.data}${appKey ? ` in app ${appKey}` : ''}`);
   if (orders.length > 1) {
     const apps = orders.map((o) => cfg.apps.find((a) => a.appId === o.appId)?.key ?? o.appId).sort();

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Config } from '../platform/config';
 import type { Db } from '../platform/db';
-import { badRequest } from '../platform/errors';
+import { badRequest, forbidden } from '../platform/errors';
+import { inScope, scopeFilter, type AppScope } from './staff/app-scope';
 import { OrderStatus, type Prisma } from '../../generated/prisma/client';
 import { dayOrInstant } from '../platform/display-time';
 import { decodeCursor, encodeCursor, keysetAfter } from '../platform/keyset';
@@ -54,13 +55,15 @@ export async function searchOrders(
   db: Db,
   cfg: Config,
   f: OrderSearch,
+  scope: AppScope = null,
 ): Promise<{ rows: OrderRow[]; nextCursor?: string }> {
   const limit = f.limit ?? 50;
-  const where: Prisma.OrderWhereInput = {};
+  const where: Prisma.OrderWhereInput = { ...scopeFilter(scope) };
   if (f.orderNo) where.orderNo = f.orderNo;
   if (f.app) {
     const app = cfg.apps.find((a) => a.key === f.app);
     if (!app) throw badRequest(`app: unknown app key; configured: ${cfg.apps.map((a) => a.key).join(', ')}`);
+    if (!inScope(scope, app.appId)) throw forbidden('app: outside your scope');
     where.appId = app.appId;
   }
   if (f.status) where.status = f.status;

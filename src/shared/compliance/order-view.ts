@@ -40,6 +40,7 @@ export function orderView(cfg: Config, o: OrderRecord) {
     piiMasked: true,
     piiStored: o.idNoSealed !== null || o.nameSealed !== null,
     details: o.details,
+    filesNotProvided: filesNotProvided(o.details),
     lastError: o.lastError,
     archiveAttempts: o.archiveAttempts,
     createdAt: o.createdAt,
@@ -56,7 +57,11 @@ export function orderView(cfg: Config, o: OrderRecord) {
       clientIp: c.clientIp,
       userAgent: c.userAgent,
       createdAt: c.createdAt,
+      repeatCount: c.repeatCount,
+      lastSeenAt: c.lastSeenAt,
     })),
+    /** Per verdict, how many events and attempts there are in all and how many are listed above. */
+    callbackEventSummary: o.eventCounts,
     timeline: o.timeline.map((t) => ({ id: t.id.toString(), type: t.type, detail: t.detail, createdAt: t.createdAt })),
     evidence: o.evidence.map((e) => ({
       kind: e.kind,
@@ -70,6 +75,12 @@ export function orderView(cfg: Config, o: OrderRecord) {
 }
 
 export type OrderView = ReturnType<typeof orderView>;
+
+/** Optional files WeBank left empty when the order was archived (`details.filesNotProvided`). */
+function filesNotProvided(details: unknown): string[] {
+  const list = (details as { filesNotProvided?: unknown } | null)?.filesNotProvided;
+  return Array.isArray(list) ? list.filter((k): k is string => typeof k === 'string') : [];
+}
 
 export const when = formatInstant;
 

@@ -1,4 +1,5 @@
 import type { Config } from '../platform/config';
+import { scopeFilter, type AppScope } from './staff/app-scope';
 import type { Db } from '../platform/db';
 import { OPEN } from '../orders/lifecycle';
 import { countRegisteredByState } from '../orders/recovery-records';
@@ -20,7 +21,7 @@ export interface OrderAtRisk {
  * Orders still without evidence whose WeBank window (3 days by default) closes within
  * `withinHours`, most urgent first, plus the counts of registered orders by recovery state.
  */
-export async function ordersAtRisk(db: Db, cfg: Config, withinHours = 24, limit = 200) {
+export async function ordersAtRisk(db: Db, cfg: Config, scope: AppScope = null, withinHours = 24, limit = 200) {
   const windowMs = cfg.RECOVERY_WINDOW_HOURS * 3600_000;
   const now = Date.now();
   // started (or first seen) before this instant → deadline within `withinHours`
@@ -28,6 +29,7 @@ export async function ordersAtRisk(db: Db, cfg: Config, withinHours = 24, limit 
   const rows = await db.order.findMany({
     where: {
       status: { in: [...OPEN] },
+      ...scopeFilter(scope),
       OR: [{ startedAt: { lte: startedBefore } }, { startedAt: null, createdAt: { lte: startedBefore } }],
     },
     orderBy: { createdAt: 'asc' },

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../platform/db';
 import type { Product } from '../platform/config';
 import type { Prisma } from '../../generated/prisma/client';
-import { fromStatus, inGroup, TRANSITIONS } from './lifecycle';
+import { fromStatus, inGroup, target, TRANSITIONS } from './lifecycle';
 
 export interface VerifiedResult {
   appId: string;
@@ -25,6 +26,8 @@ export interface RecordOutcome {
   code: string;
   /** True when this request created the outbox mark and should try to enqueue now. */
   enqueue: boolean;
+  /** WeBank's own answer (the archiver's query) when the order already has one: it outranks any redirect. */
+  authoritativeCode?: string;
 }
 
 /**
@@ -50,17 +53,36 @@ export async function recordVerifiedResult(db: Db, r: VerifiedResult): Promise<R
       outcome = { orderId: inserted[0].id, verdict: 'accepted', code: r.code, enqueue: true };
     } else {
       const [existing] = await tx.$queryRaw<
-        { id: string; status: string; callback_code: string | null; verified_at: Date | null }[]
-      >`SELECT id, status, callback_code, verified_at FROM orders
+        {
+          id: string;
+          status: string;
+          callback_code: string | null;
+          verified_at: Date | null;
+          result_code: string | null;
+        }[]
+      >`SELECT id, status, callback_code, verified_at, result_code FROM orders
         WHERE app_id = ${r.appId} AND order_no = ${r.orderNo} FOR UPDATE`;
       if (!existing) throw new Error('order vanished during callback recording');
+      const authoritative =
+        existing.status === 'ARCHIVED' && existing.result_code !== null
+          ? { authoritativeCode: existing.result_code }
+          : {};
       if (existing.verified_at && existing.callback_code !== null) {
-        outcome = {
-          orderId: existing.id,
-          verdict: existing.callback_code === r.code ? 'duplicate' : 'conflict',
-          code: existing.callback_code,
-          enqueue: false,
-        };
+        const verdict = existing.callback_code === r.code ? 'duplicate' : 'conflict';
+        // Two verified redirects disagree: one may be a replayed signature (docs/security.md).
+        // WeBank's query decides; if it answered "no result" before the user had finished, ask again.
+        const requeue =
+          verdict === 'conflict' &&
+          inGroup(TRANSITIONS.conflictRequeued.from, existing.status) &&
+          (
+            await tx.order.updateMany({
+              where: { id: existing.id, status: fromStatus('conflictRequeued') },
+              data: { status: target('conflictRequeued', 'QUEUED'), enqueuePending: true },
+            })
+          ).count === 1;
+        if (requeue)
+          await addOrderEvent(tx, existing.id, 'conflict_requeued', { codes: [existing.callback_code, r.code] });
+        outcome = { orderId: existing.id, verdict, code: existing.callback_code, enqueue: requeue, ...authoritative };
       } else if (!inGroup(TRANSITIONS.calledBack.from, existing.status)) {
         // Queued already (recovered by the sweeper before the browser came back, or further on):
         // note the callback, archive nothing twice.
@@ -68,7 +90,7 @@ export async function recordVerifiedResult(db: Db, r: VerifiedResult): Promise<R
           where: { id: existing.id },
           data: { callbackCode: r.code, h5faceId: r.h5faceId, verifiedAt: now },
         });
-        outcome = { orderId: existing.id, verdict: 'late', code: r.code, enqueue: false };
+        outcome = { orderId: existing.id, verdict: 'late', code: r.code, enqueue: false, ...authoritative };
       } else {
         // A registered (EXPECTED) or expired order whose user finally came back; it keeps its
         // REGISTRATION source, and verifiedAt says the callback came.
@@ -177,14 +199,23 @@ export interface RejectedCallback {
   appId?: string;
   orderNo?: string;
   code?: string;
-  verdict: 'rejected' | 'invalid' | 'unverifiable';
+  /** `frontend_error`: WeBank's H5 page sent a front-end code, unsigned (web/frontend-error.ts). */
+  verdict: 'rejected' | 'invalid' | 'unverifiable' | 'frontend_error';
   reason: string;
   params: Record<string, string>;
   clientIp?: string;
   userAgent?: string;
 }
 
-/** Records a callback we refused, so forged or broken attempts stay visible. */
+/** Refused attempts of one kind (address, app, verdict, reason; order too when rejected) within this window fold into one row. */
+export const CALLBACK_FOLD_WINDOW_SECONDS = 600;
+
+/**
+ * Records a callback we refused (or a front-end error), so forged or broken attempts stay visible. Invalid and rejected
+ * attempts fold: the same address sending the same junk again within the window adds to the first
+ * row's `repeatCount` (and `lastSeenAt`) instead of adding a row, so junk cannot grow the table
+ * without bound. Unverifiable attempts (our fault, not the sender's) are never folded.
+ */
 export async function recordRejectedCallback(db: Db, r: RejectedCallback): Promise<void> {
   const order =
     r.appId && r.orderNo
@@ -193,20 +224,45 @@ export async function recordRejectedCallback(db: Db, r: RejectedCallback): Promi
           select: { id: true },
         })
       : null;
-  await db.callbackEvent.create({
-    data: {
-      orderId: order?.id,
-      channel: r.channel,
-      appId: r.appId,
-      orderNo: r.orderNo,
-      code: r.code,
-      verdict: r.verdict,
-      reason: r.reason,
-      params: r.params,
-      clientIp: r.clientIp,
-      userAgent: r.userAgent,
-    },
+  const data = {
+    orderId: order?.id,
+    channel: r.channel,
+    appId: r.appId,
+    orderNo: r.orderNo,
+    code: r.code,
+    verdict: r.verdict,
+    reason: r.reason,
+    params: r.params,
+    clientIp: r.clientIp,
+    userAgent: r.userAgent,
+  };
+  const foldKey = callbackFoldKey(r);
+  if (!foldKey) {
+    await db.callbackEvent.create({ data, select: { id: true } });
+    return;
+  }
+  const upsert = () =>
+    db.callbackEvent.upsert({
+      where: { foldKey },
+      create: { ...data, foldKey },
+      update: { repeatCount: { increment: 1 }, lastSeenAt: new Date() },
+      select: { id: true },
+    });
+  // Two first attempts at once: one creates, the other's unique violation retries as an update.
+  await upsert().catch((err: { code?: string }) => {
+    if (err.code === 'P2002') return upsert();
+    throw err;
   });
+}
+
+function callbackFoldKey(r: RejectedCallback): string | undefined {
+  if (r.verdict === 'unverifiable') return undefined;
+  const windowMs = CALLBACK_FOLD_WINDOW_SECONDS * 1000;
+  const window = Math.floor(Date.now() / windowMs);
+  // A forgery (or a front-end error) for an order stays findable by that order: those fold per order number.
+  const order = r.verdict === 'rejected' || r.verdict === 'frontend_error' ? (r.orderNo ?? null) : null;
+  const kind = JSON.stringify([r.channel, r.appId ?? null, r.verdict, r.reason, r.clientIp ?? null, order, window]);
+  return createHash('sha256').update(kind).digest('hex');
 }
 
 /** Clears the outbox mark once the job is safely in Redis. */

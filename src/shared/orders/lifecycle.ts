@@ -69,6 +69,11 @@ export const TRANSITIONS = {
     to: ['QUEUED'],
     why: "the user's browser came back with a verified result (after expiry too: it is still a result)",
   },
+  conflictRequeued: {
+    from: ['NO_RESULT'],
+    to: ['QUEUED'],
+    why: 'a verified redirect disagreed with the first one after WeBank had no result yet: its query decides, so ask again',
+  },
   startFailed: {
     from: ['EXPECTED'],
     to: ['FAILED'],

@@ -14,6 +14,25 @@ export type StartApi = (typeof START_APIS)[number];
 /** The same for the App SDK: 基础版 `getfaceid`, 增强版 `getAdvFaceId`, Plus `getPlusFaceId`. */
 export const SDK_START_APIS = ['getfaceid', 'getAdvFaceId', 'getPlusFaceId'] as const;
 export type SdkStartApi = (typeof SDK_START_APIS)[number];
+/**
+ * How an app pulls its results and files: `sync` (the product's own query: sync, getLiveResult,
+ * getOcrResult) or `queryfacerecord` (1007/114181 人脸核身结果查询接口(升级), POST with a JSON
+ * body; face products only). docs/simulator.md.
+ */
+export const QUERY_APIS = ['sync', 'queryfacerecord'] as const;
+export type QueryApi = (typeof QUERY_APIS)[number];
+/** Where `queryfacerecord` lives unless an app says otherwise (1007/114181). */
+export const QUERYFACERECORD_HOST = 'https://kyc1.qcloud.com';
+/** What an evidence file is, as stored (`evidence.kind`); webank/products maps them to answer fields. */
+export const FILE_KINDS = [
+  'photo',
+  'video',
+  'front_photo',
+  'back_photo',
+  'front_crop',
+  'back_crop',
+  'head_photo',
+] as const;
 
 const SAAS_HOST = 'https://miniprogram-kyc.tencentcloudapi.com';
 
@@ -45,8 +64,20 @@ const appSchema = z.object({
   sdkStartApi: z.enum(SDK_START_APIS).default('getAdvFaceId'),
   /** The App SDK's keyLicence (WeBank console), handed to the App with its start parameters. */
   sdkLicence: z.string().min(1).max(4096).optional(),
+  /** Which query pulls this app's results and files (`queryfacerecord`: faceid and liveness only). */
+  queryApi: z.enum(QUERY_APIS).default('sync'),
+  /** Host of `queryfacerecord`; default https://kyc1.qcloud.com. */
+  queryBaseUrl: z.string().url().optional(),
+  /**
+   * The files an order of this app must have before it is ARCHIVED (default per product, see
+   * webank/required-files.ts); any other file the product serves is optional.
+   */
+  requiredFiles: z.array(z.enum(FILE_KINDS)).optional(),
 });
-export type WebankApp = Omit<z.infer<typeof appSchema>, 'baseUrl'> & { baseUrl: string };
+export type WebankApp = Omit<z.infer<typeof appSchema>, 'baseUrl' | 'queryBaseUrl'> & {
+  baseUrl: string;
+  queryBaseUrl: string;
+};
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -60,6 +91,8 @@ const envSchema = z.object({
     .default('{faceid}'),
   PORT: int(3000),
   WORKER_PORT: int(3001),
+  /** The web process's internal port: /healthz, /readyz, /metrics (never on PORT, which is public). */
+  OPS_PORT: int(3002),
   TRUST_PROXY: z.string().default('loopback'),
   WEBANK_BASE_URL: z.string().url().default(SAAS_HOST),
   WEBANK_APP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -'),
@@ -69,13 +102,42 @@ const envSchema = z.object({
   WEBANK_START_API: z.enum(START_APIS).default('geth5faceid'),
   WEBANK_SDK_START_API: z.enum(SDK_START_APIS).default('getAdvFaceId'),
   WEBANK_SDK_LICENCE: z.string().max(4096).optional(),
+  /** The default app's query API (per app: `queryApi`, `queryBaseUrl`). */
+  WEBANK_QUERY_API: z.enum(QUERY_APIS).default('sync'),
+  WEBANK_QUERY_BASE_URL: optionalUrl,
   /** Extra apps as JSON: [{"key":"shop","appId":"...","secret":"...","product":"ocr","baseUrl":"..."}]. */
   WEBANK_APPS: z.string().optional(),
   WEBANK_TIMEOUT_MS: int(10000),
+  /**
+   * Caps on a WeBank answer (issue 15, item 8): fields per object, bytes of non-file values in
+   * all, decoded bytes of a photo (any image kind) and of a video. Past one the answer is refused
+   * as malformed (the error names the field, never its value).
+   */
+  WEBANK_MAX_FIELDS: z.coerce.number().int().positive().default(256),
+  WEBANK_MAX_TEXT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
+  WEBANK_MAX_PHOTO_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
+  WEBANK_MAX_VIDEO_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
   TICKET_REFRESH_MINUTES: z.coerce.number().positive().default(20),
   TICKET_SAFETY_MARGIN_SECONDS: int(300),
   /** How long a superseded ticket still verifies callbacks (WeBank keeps the old one valid about a minute). */
   TICKET_GRACE_SECONDS: int(120),
+  /** A callback signature matching no held ticket may re-read the SIGN ticket (held token) at most once per this, per app, cluster-wide. */
+  TICKET_REREAD_MIN_GAP_SECONDS: int(60),
+  /** …and one client address may cause at most this many re-reads per TICKET_REREAD_IP_WINDOW_SECONDS. */
+  TICKET_REREAD_PER_IP: int(3),
+  TICKET_REREAD_IP_WINDOW_SECONDS: z.coerce.number().int().positive().default(600),
   S3_ENDPOINT: optionalUrl,
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().min(3),
@@ -119,6 +181,8 @@ const envSchema = z.object({
   ARCHIVE_STALLED_CHECK_MS: z.coerce.number().int().min(1000).default(30000),
   SHUTDOWN_TIMEOUT_MS: int(25000),
   PARTNER_RATE_PER_MINUTE: int(600),
+  /** Failed authentications (partner API, console) per client address per minute before it is refused outright (429); 0 = no limit. */
+  AUTH_FAILURES_PER_IP_PER_MINUTE: int(30),
   /** Verification starts per minute per partner token (each spends two WeBank calls). */
   PARTNER_START_RATE_PER_MINUTE: int(60),
   /** WeBank refusing credentials we obtained less than this long ago counts as a credential conflict. */
@@ -129,6 +193,8 @@ const envSchema = z.object({
   RECOVERY_QUIET_MINUTES: z.coerce.number().nonnegative().default(10),
   /** WeBank keeps results this long; after it a never-found order is EXPIRED. */
   RECOVERY_WINDOW_HOURS: z.coerce.number().positive().default(72),
+  /** A registered order's `startedAt` may be at most this old (and never more than half RECOVERY_WINDOW_HOURS). */
+  REGISTRATION_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
   RECOVERY_INTERVAL_MS: int(30000),
   /** How often the reconciler (one leader) looks for orders without a live job and samples counts. */
   RECONCILER_INTERVAL_MS: int(60000),
@@ -170,6 +236,19 @@ const envSchema = z.object({
   WEBHOOK_FANOUT_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   /** After a secret rotation the previous secret still signs (a second signature) this long. */
   WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().positive().default(24),
+  /**
+   * The CLI's app scope: comma-separated app keys its order commands may touch; unset = every app.
+   * A guard for an operator host set up for one team, not a security boundary (DATABASE_URL reads everything).
+   */
+  CLI_APP_SCOPE: z.string().optional(),
+  /** Staff API tokens: lifetime when none is asked for, and the longest that may be asked for (days). */
+  STAFF_TOKEN_DAYS: z.coerce.number().int().positive().default(30),
+  STAFF_TOKEN_MAX_DAYS: z.coerce.number().int().positive().default(90),
+  /**
+   * Keys `export check` trusts besides --trusted-key and EXPORT_SIGNING_KEY: comma-separated SHA-256
+   * fingerprints or public-key PEM files (read by the offline check from its environment).
+   */
+  EXPORT_TRUSTED_KEYS: z.string().optional(),
   /** Ed25519 private key (PKCS#8 PEM, or that PEM base64-encoded) signing evidence export manifests; unset = exports refused. */
   EXPORT_SIGNING_KEY: z
     .string()
@@ -217,6 +296,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       startApi: rest.WEBANK_START_API,
       sdkStartApi: rest.WEBANK_SDK_START_API,
       ...(rest.WEBANK_SDK_LICENCE ? { sdkLicence: rest.WEBANK_SDK_LICENCE } : {}),
+      queryApi: rest.WEBANK_QUERY_API,
+      queryBaseUrl: rest.WEBANK_QUERY_BASE_URL ?? QUERYFACERECORD_HOST,
       ...defaults,
     },
   ];
@@ -231,14 +312,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!extra.success) {
       throw new ConfigError(extra.error.issues.map((i) => `WEBANK_APPS.${i.path.join('.')}: ${i.message}`));
     }
-    for (const app of extra.data) apps.push({ ...app, baseUrl: app.baseUrl ?? rest.WEBANK_BASE_URL });
+    for (const app of extra.data)
+      apps.push({
+        ...app,
+        baseUrl: app.baseUrl ?? rest.WEBANK_BASE_URL,
+        queryBaseUrl: app.queryBaseUrl ?? QUERYFACERECORD_HOST,
+      });
+  }
+  // Outside development a WeBank host is reached over https, or on this machine (the simulator,
+  // a test proxy): anyone in between could otherwise read tickets and rewrite answers.
+  if (rest.NODE_ENV !== 'development') {
+    const plain = apps.flatMap((a) => [
+      ...(insecureUrl(a.baseUrl) ? [`app "${a.key}": baseUrl must be https:// (NODE_ENV=${rest.NODE_ENV})`] : []),
+      ...(a.queryApi === 'queryfacerecord' && insecureUrl(a.queryBaseUrl)
+        ? [`app "${a.key}": queryBaseUrl must be https:// (NODE_ENV=${rest.NODE_ENV})`]
+        : []),
+    ]);
+    if (plain.length) throw new ConfigError(plain);
+  }
+  if (rest.STAFF_TOKEN_DAYS > rest.STAFF_TOKEN_MAX_DAYS) {
+    throw new ConfigError(['STAFF_TOKEN_DAYS: must not exceed STAFF_TOKEN_MAX_DAYS']);
   }
   const keys = new Set<string>();
   for (const app of apps) {
     if (keys.has(app.key)) throw new ConfigError([`WEBANK_APPS: duplicate app key "${app.key}"`]);
     keys.add(app.key);
+    // queryfacerecord serves face results only: an OCR app configured for it could archive nothing.
+    if (app.queryApi === 'queryfacerecord' && app.product === 'ocr')
+      throw new ConfigError([`app "${app.key}": queryApi queryfacerecord serves faceid and liveness, not ocr`]);
   }
   return Object.freeze({ ...rest, apps: Object.freeze(apps.map((a) => Object.freeze(a))) });
+}
+
+/** http:// to anything but this machine (localhost, 127.0.0.0/8, ::1). */
+function insecureUrl(raw: string): boolean {
+  const u = new URL(raw);
+  if (u.protocol === 'https:') return false;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
 
 let cached: Config | undefined;

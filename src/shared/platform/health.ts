@@ -56,7 +56,19 @@ export async function runChecks(checks: readonly Check[]) {
 
 const advisory = (c: Check): { advisory?: true } => (c.advisory ? { advisory: true } : {});
 
-/** `/healthz` (the process answers) and `/readyz` (its dependencies answer), JSON. */
+/**
+ * `/healthz` for a public port: the process answers, and nothing more (no uptime, no names).
+ * `/readyz` and the metrics say which dependencies fail and why: they belong on an internal port.
+ */
+export function livenessRouter(): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  return router;
+}
+
+/** `/healthz` (the process answers) and `/readyz` (its dependencies answer), JSON; for internal ports only. */
 export function healthRouter(checks: readonly Check[]): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {

@@ -75,17 +75,67 @@ export async function migrate(databaseUrl: string, dir = migrationsDir()) {
   return applied;
 }
 
-if (require.main === module) {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error('DATABASE_URL is not set');
+/** The NOLOGIN role holding the runtime's privileges (granted by the migration `audit_chain_runtime_role`). */
+export const RUNTIME_GROUP_ROLE = 'faceid_runtime';
+
+const userOf = (url: string) => decodeURIComponent(new URL(url).username);
+
+/**
+ * Makes the runtime's login role (the user of DATABASE_URL) a member of `faceid_runtime`, which
+ * holds the privileges the migrations grant: SELECT and INSERT only on audit_log. Run as the
+ * owner (MIGRATION_DATABASE_URL) after migrating; needs CREATEROLE or ADMIN on the group role
+ * unless compose's init script made the member already. Refuses a runtime role that owns the
+ * tables or is a superuser: the audit trail would be append-only only on trust.
+ */
+export async function grantRuntimeRole(ownerUrl: string, runtimeUrl: string): Promise<string> {
+  const runtime = userOf(runtimeUrl);
+  if (!runtime) throw new Error('DATABASE_URL names no user');
+  if (runtime === userOf(ownerUrl)) {
+    throw new Error(
+      'DATABASE_URL and MIGRATION_DATABASE_URL name the same user: the runtime role must not own the tables',
+    );
+  }
+  const client = new Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    const role = await client.query<{ super: boolean; member: boolean }>(
+      `SELECT rolsuper AS super, pg_has_role(rolname, $2, 'MEMBER') AS member FROM pg_roles WHERE rolname = $1`,
+      [runtime, RUNTIME_GROUP_ROLE],
+    );
+    const row = role.rows[0];
+    if (!row) throw new Error(`the runtime role ${runtime} does not exist: create it (compose's init script does)`);
+    if (row.super)
+      throw new Error(`the runtime role ${runtime} is a superuser: it could lift the audit trail's protection`);
+    if (!row.member) {
+      await client.query(`GRANT ${client.escapeIdentifier(RUNTIME_GROUP_ROLE)} TO ${client.escapeIdentifier(runtime)}`);
+      return `granted ${RUNTIME_GROUP_ROLE} to ${runtime}`;
+    }
+    return `${runtime} is a member of ${RUNTIME_GROUP_ROLE}`;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * `npm run db:migrate`: migrations run as MIGRATION_DATABASE_URL (the owner) when set, else as
+ * DATABASE_URL (development, tests: one role for everything). With both set, the runtime role of
+ * DATABASE_URL is then made a member of `faceid_runtime`.
+ */
+async function main(env: NodeJS.ProcessEnv): Promise<void> {
+  const runtimeUrl = env.DATABASE_URL;
+  const ownerUrl = env.MIGRATION_DATABASE_URL || runtimeUrl;
+  if (!ownerUrl) {
+    console.error('DATABASE_URL (and, for separate roles, MIGRATION_DATABASE_URL) is not set');
     process.exit(2);
   }
-  migrate(url).then(
-    (applied) => console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date'),
-    (err: Error) => {
-      console.error(err.message);
-      process.exit(1);
-    },
-  );
+  const applied = await migrate(ownerUrl);
+  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+  if (env.MIGRATION_DATABASE_URL && runtimeUrl) console.log(await grantRuntimeRole(ownerUrl, runtimeUrl));
+}
+
+if (require.main === module) {
+  main(process.env).catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
 }

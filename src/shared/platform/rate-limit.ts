@@ -31,3 +31,37 @@ export async function rateLimitHit(
     return { allowed: true, remaining: limit, resetSeconds: windowSeconds };
   }
 }
+
+/**
+ * Failures per key in a fixed window, counted only when they happen (`note`) and checked before
+ * the work (`over`): an address that keeps failing authentication is refused before its next
+ * token is even looked up. When Redis cannot answer nothing is refused.
+ */
+export class FailureCounter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly limit: number,
+    private readonly windowSeconds: number,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.prefix}:${id}:${Math.floor(Date.now() / 1000 / this.windowSeconds)}`;
+  }
+
+  async over(id: string): Promise<boolean> {
+    if (this.limit <= 0) return false;
+    const v = await this.redis.get(this.key(id)).catch(() => null);
+    return Number(v ?? 0) >= this.limit;
+  }
+
+  async note(id: string): Promise<void> {
+    const k = this.key(id);
+    await this.redis
+      .multi()
+      .incr(k)
+      .expire(k, this.windowSeconds + 1)
+      .exec()
+      .catch(() => undefined);
+  }
+}

@@ -1,10 +1,10 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import type { Config, Product } from '../platform/config';
+import type { Config, Product, QueryApi } from '../platform/config';
 import { WebankError, WebankHttpError, WebankNetworkError, WebankProtocolError, WebankTimeoutError } from './errors';
 import { scalarText } from './json-value-capture';
-import { productSpec } from './products';
+import { queryPathOf } from './products';
 import { newNonce, querySign } from './signature';
 
 /** The only API version WeBank's oauth and query endpoints accept. */
@@ -12,7 +12,7 @@ export const WEBANK_VERSION = '1.0.0';
 
 export interface WebankClientOptions {
   /** The base URL of each app (config's `app.baseUrl`): SaaS host, legacy host or the simulator. */
-  apps: ReadonlyArray<{ appId: string; baseUrl: string }>;
+  apps: ReadonlyArray<{ appId: string; baseUrl: string; queryApi?: QueryApi; queryBaseUrl?: string }>;
   /** Connect + response headers must arrive within this; default 10 s (WEBANK_TIMEOUT_MS). */
   timeoutMs?: number;
   /** Longest silence while the caller waits for body bytes; default `timeoutMs`. */
@@ -58,6 +58,8 @@ export interface QueryAnswer {
  */
 export class WebankClient {
   private readonly baseUrls: ReadonlyMap<string, string>;
+  /** Apps that pull results with queryfacerecord, and its host for each. */
+  private readonly faceRecordUrls: ReadonlyMap<string, string>;
   private readonly timeoutMs: number;
   private readonly bodyIdleTimeoutMs: number;
   private readonly maxJsonBytes: number;
@@ -66,6 +68,11 @@ export class WebankClient {
 
   constructor(opts: WebankClientOptions) {
     this.baseUrls = new Map(opts.apps.map((a) => [a.appId, a.baseUrl.replace(/\/+$/, '')]));
+    this.faceRecordUrls = new Map(
+      opts.apps
+        .filter((a) => a.queryApi === 'queryfacerecord')
+        .map((a) => [a.appId, (a.queryBaseUrl ?? a.baseUrl).replace(/\/+$/, '')]),
+    );
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.bodyIdleTimeoutMs = opts.bodyIdleTimeoutMs ?? this.timeoutMs;
     this.maxJsonBytes = opts.maxJsonBytes ?? 16 * 1024 * 1024;
@@ -109,18 +116,30 @@ export class WebankClient {
    * (the body drained first); WeBank's `code` is inside the body, for the caller's parser to read.
    */
   async openQuery(product: Product, p: QueryParams): Promise<OpenQuery> {
-    const path = productSpec(product).queryPath;
     const nonce = newNonce();
     const sign = querySign({ appId: p.appId, orderNo: p.orderNo, version: WEBANK_VERSION, ticket: p.ticket, nonce });
-    const query: Record<string, string> = {
-      app_id: p.appId,
-      version: WEBANK_VERSION,
-      nonce,
-      order_no: p.orderNo,
-      sign,
-    };
-    if (p.getFile !== undefined) query.get_file = p.getFile;
-    const res = await this.request(p.appId, path, query, p.signal);
+    const faceRecordBase = this.faceRecordUrls.get(p.appId);
+    let path: string;
+    let res: IncomingMessage;
+    if (faceRecordBase !== undefined) {
+      // 1007/114181: POST …/queryfacerecord?orderNo=… with a JSON body, signed as sync is; getFile
+      // as sync's get_file (1 both, 2 photo, 3 video, absent none).
+      path = queryPathOf(product, 'queryfacerecord');
+      const body: Record<string, string> = { appId: p.appId, version: WEBANK_VERSION, nonce, orderNo: p.orderNo, sign };
+      if (p.getFile !== undefined) body.getFile = p.getFile;
+      res = await this.request(p.appId, path, { orderNo: p.orderNo }, p.signal, { base: faceRecordBase, json: body });
+    } else {
+      path = queryPathOf(product);
+      const query: Record<string, string> = {
+        app_id: p.appId,
+        version: WEBANK_VERSION,
+        nonce,
+        order_no: p.orderNo,
+        sign,
+      };
+      if (p.getFile !== undefined) query.get_file = p.getFile;
+      res = await this.request(p.appId, path, query, p.signal);
+    }
     return {
       status: res.statusCode ?? 0,
       body: new IdleTimeoutBody(res, this.bodyIdleTimeoutMs, path, p.signal),
@@ -129,9 +148,14 @@ export class WebankClient {
     };
   }
 
+  /** The path an app's result query goes to (its product's query, or queryfacerecord). */
+  queryPath(appId: string, product: Product): string {
+    return queryPathOf(product, this.faceRecordUrls.has(appId) ? 'queryfacerecord' : 'sync');
+  }
+
   /** A query buffered and parsed: for small answers (no files, the recovery sweeper). Throws WebankError on code ≠ "0". */
   async queryJson(product: Product, p: QueryParams): Promise<QueryAnswer> {
-    const path = productSpec(product).queryPath;
+    const path = this.queryPath(p.appId, product);
     const { body } = await this.openQuery(product, p);
     const json = await this.readJson(body, path);
     const result = json.result;
@@ -180,23 +204,34 @@ export class WebankClient {
     return json;
   }
 
-  /** GET with a deadline on connect + headers; non-2xx answers are drained and thrown. */
+  /**
+   * GET (or, with `post.json`, POST of that JSON) with a deadline on connect + headers; non-2xx
+   * answers are drained and thrown.
+   */
   private request(
     appId: string,
     path: string,
     query: Record<string, string>,
     signal?: AbortSignal,
+    post?: { base: string; json: Record<string, string> },
   ): Promise<IncomingMessage> {
-    const base = this.baseUrls.get(appId);
+    const base = post?.base ?? this.baseUrls.get(appId);
     if (base === undefined) return Promise.reject(new Error(`no WeBank base URL configured for app ${appId}`));
     const url = new URL(`${base}${path}?${new URLSearchParams(query).toString()}`);
     const isHttps = url.protocol === 'https:';
+    const payload = post ? Buffer.from(JSON.stringify(post.json)) : undefined;
     return new Promise<IncomingMessage>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason as Error);
       const req = (isHttps ? https : http).request(url, {
-        method: 'GET',
+        method: payload ? 'POST' : 'GET',
         agent: isHttps ? this.httpsAgent : this.httpAgent,
-        headers: { accept: 'application/json' },
+        headers: payload
+          ? {
+              accept: 'application/json',
+              'content-type': 'application/json',
+              'content-length': String(payload.length),
+            }
+          : { accept: 'application/json' },
       });
       const timer = setTimeout(
         () => req.destroy(new WebankTimeoutError(path, 'headers', this.timeoutMs)),
@@ -219,7 +254,7 @@ export class WebankClient {
         if (err instanceof WebankTimeoutError || err === signal?.reason) reject(err);
         else reject(new WebankNetworkError(path, err));
       });
-      req.end();
+      req.end(payload);
     });
   }
 }

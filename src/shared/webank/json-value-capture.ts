@@ -37,6 +37,11 @@ export class JsonValueCapture {
   private readonly kind: 'string' | 'literal' | 'container';
   overflow = false;
 
+  /** Bytes kept (0 once it overflowed). */
+  get size(): number {
+    return this.overflow ? 0 : this.length;
+  }
+
   /** Starts at the value's first byte, `first` (already consumed by the caller). */
   constructor(
     first: number,

@@ -1,7 +1,7 @@
-import type { Product } from '../platform/config';
+import type { FILE_KINDS, Product, QueryApi } from '../platform/config';
 
 /** What an evidence file is, as stored (`evidence.kind`). */
-export type FileKind = 'photo' | 'video' | 'front_photo' | 'back_photo' | 'front_crop' | 'back_crop' | 'head_photo';
+export type FileKind = (typeof FILE_KINDS)[number];
 
 /** A base64 file field in a query answer and the evidence kind it becomes. */
 export interface FileField {
@@ -64,6 +64,14 @@ export const PRODUCT_SPECS: Readonly<Record<Product, ProductSpec>> = Object.free
 
 export function productSpec(product: Product): ProductSpec {
   return PRODUCT_SPECS[product];
+}
+
+/** `queryfacerecord` (1007/114181): POST with a JSON body, face products; get_file as sync's. */
+export const QUERYFACERECORD_PATH = '/api/v2/base/queryfacerecord';
+
+/** The path an app's result query goes to: its product's own query, or queryfacerecord. */
+export function queryPathOf(product: Product, queryApi: QueryApi = 'sync'): string {
+  return queryApi === 'queryfacerecord' ? QUERYFACERECORD_PATH : PRODUCT_SPECS[product].queryPath;
 }
 
 /** The `get_file` value for the kinds still missing; undefined when none are (query the result only). */

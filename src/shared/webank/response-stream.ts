@@ -37,6 +37,15 @@ export interface WebankStreamOptions<T> {
   onFile: (field: string, data: Readable) => Promise<T>;
   /** Largest non-file value kept (default 1 MiB); longer ones are skipped and listed. */
   maxValueBytes?: number;
+  /**
+   * Caps on what an answer may make us hold (issue 15, item 8), each failing the parse with
+   * MalformedResponseError naming the field, never its value: fields per object (default 256),
+   * bytes of non-file values kept in all (default 4 MiB), and decoded bytes per file field
+   * (default: unlimited).
+   */
+  maxKeys?: number;
+  maxTextBytes?: number;
+  maxFileBytes?: (field: string) => number | undefined;
   /** Buffer of each file stream (default 64 KiB). */
   highWaterMark?: number;
 }
@@ -119,6 +128,9 @@ interface FileConsumer<T> {
 
 interface OpenFile<T> {
   field: string;
+  /** Decoded bytes so far, against `maxFileBytes`. */
+  bytes: number;
+  max: number;
   decoder: StrictBase64Decoder;
   escaped: boolean;
   out: Buffer[];
@@ -144,10 +156,16 @@ class ResponseScanner<T> {
   private readonly consumers: FileConsumer<T>[] = [];
   private readonly seenFiles = new Set<string>();
   private readonly skipped: string[] = [];
+  private readonly maxKeys: number;
+  private readonly maxTextBytes: number;
+  private textBytes = 0;
+  private keys = [0, 0, 0]; // fields seen per depth (1: top level, 2: result)
 
   constructor(private readonly opts: WebankStreamOptions<T>) {
     this.fileFields = new Set(opts.fileFields);
     this.limit = opts.maxValueBytes ?? 1024 * 1024;
+    this.maxKeys = opts.maxKeys ?? 256;
+    this.maxTextBytes = opts.maxTextBytes ?? 4 * 1024 * 1024;
   }
 
   /** Consumes one body chunk; returns a promise when the current file's consumer is behind. */
@@ -246,7 +264,14 @@ class ResponseScanner<T> {
       if (this.seenFiles.has(this.key)) throw new MalformedResponseError('duplicate file field', this.key);
       this.seenFiles.add(this.key);
       if (b === QUOTE) {
-        this.file = { field: this.key, decoder: new StrictBase64Decoder(), escaped: false, out: [] };
+        this.file = {
+          field: this.key,
+          bytes: 0,
+          max: this.opts.maxFileBytes?.(this.key) ?? Infinity,
+          decoder: new StrictBase64Decoder(),
+          escaped: false,
+          out: [],
+        };
         this.state = S.File;
         return pos + 1;
       }
@@ -271,6 +296,9 @@ class ResponseScanner<T> {
     if (capture.isKey) {
       if (capture.value.overflow) throw new MalformedResponseError('malformed JSON: key too long');
       this.key = capture.value.value() as string;
+      const where = this.depth === 2 ? 'result' : 'response';
+      if (++this.keys[this.depth]! > this.maxKeys)
+        throw new MalformedResponseError(`more than ${this.maxKeys} fields in ${where}`, where);
       this.state = S.Colon;
     } else {
       this.assign(capture.value);
@@ -281,11 +309,21 @@ class ResponseScanner<T> {
 
   private assign(capture: JsonValueCapture): void {
     const path = this.depth === 2 ? `result.${this.key}` : this.key;
-    const value = capture.value();
+    let value: JsonValue | undefined;
+    try {
+      value = capture.value();
+    } catch (err) {
+      // Name the field the bad value sits in (never the value: it may be a name or an ID number).
+      if (err instanceof MalformedResponseError && !err.field) throw new MalformedResponseError(err.message, path);
+      throw err;
+    }
     if (value === undefined) {
       this.skipped.push(path);
       return;
     }
+    this.textBytes += capture.size;
+    if (this.textBytes > this.maxTextBytes)
+      throw new MalformedResponseError(`non-file values over ${this.maxTextBytes} bytes in all`, path);
     if (this.depth === 1 && this.key === 'result') {
       if (value !== null) throw new MalformedResponseError('malformed response: result is not an object');
       if (this.resultSeen) throw new MalformedResponseError('malformed response: duplicate result');
@@ -341,7 +379,11 @@ class ResponseScanner<T> {
 
   private decode(file: OpenFile<T>, src: Buffer, start: number, end: number): void {
     const bytes = file.decoder.write(src, start, end);
-    if (bytes.length > 0) file.out.push(bytes);
+    if (bytes.length === 0) return;
+    file.bytes += bytes.length;
+    if (file.bytes > file.max)
+      throw new MalformedResponseError(`file larger than ${file.max} bytes (at byte ${file.bytes})`, file.field);
+    file.out.push(bytes);
   }
 
   private endFile(file: OpenFile<T>): void {

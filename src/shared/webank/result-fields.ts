@@ -1,7 +1,10 @@
 import type { Product } from '../platform/config';
+import { componentLogger } from '../platform/logger';
 import { scalarText } from './json-value-capture';
 import { seal } from '../platform/sealed';
 import type { Prisma } from '../../generated/prisma/client';
+
+const log = componentLogger('result-fields');
 
 /** WeBank's envelope around every query answer. */
 export interface Envelope {
@@ -14,72 +17,138 @@ export interface Envelope {
 /** The non-file fields of a query's `result`, as parsed. */
 export type Scalars = Record<string, unknown>;
 
-/** Personal fields per product: sealed at rest (or dropped), never logged, masked in the console. */
-const PII_FIELDS: Record<Product, { idNo?: string; name?: string; other: string[] }> = {
-  faceid: { idNo: 'idNo', name: 'name', other: [] },
-  liveness: { other: [] },
-  ocr: { idNo: 'Idcard', name: 'Name', other: ['Sex', 'Nation', 'Birth', 'Address', 'Authority'] },
+/**
+ * Every result field we know, by its canonical name, with each spelling WeBank has used. Matching
+ * is case-insensitive, so `Name`/`name` and `Idcard`/`idcard` are one field; `validate` is the
+ * older pages' spelling of `validDate`. Sources (docs/simulator.md): OCR 1007/35864 (current:
+ * lower-case, `validDate`, `frontMultiWarning`…), sync 1007/35880, queryfacerecord 1007/114181.
+ */
+const SPELLINGS: Record<string, readonly string[]> = {
+  // Personal: sealed at rest (or dropped with PII_STORAGE=drop), never logged, masked in the console.
+  idNo: ['idNo', 'idcard'],
+  name: ['name'],
+  sex: ['sex'],
+  nation: ['nation'],
+  birth: ['birth'],
+  address: ['address'],
+  authority: ['authority'],
+  // Result columns.
+  orderNo: ['orderNo', 'order_no'],
+  bizSeqNo: ['bizSeqNo'],
+  liveRate: ['liveRate'],
+  similarity: ['similarity'],
+  occurredTime: ['occurredTime'],
+  idType: ['idType'],
+  appId: ['appId', 'app_id'],
+  // WeBank says `success` is meaningless; it is read and dropped.
+  success: ['success'],
+  // Non-personal details, kept as sent in `details`.
+  frontCode: ['frontCode'],
+  backCode: ['backCode'],
+  frontWarnCode: ['frontWarnCode'],
+  backWarnCode: ['backWarnCode'],
+  frontMultiWarning: ['frontMultiWarning'],
+  backMultiWarning: ['backMultiWarning'],
+  frontClarity: ['frontClarity'],
+  backClarity: ['backClarity'],
+  validDate: ['validDate', 'validate'],
+  operateTime: ['operateTime'],
+  transactionTime: ['transactionTime'],
+  sdkVersion: ['sdkVersion'],
+  trtcFlag: ['trtcFlag'],
 };
 
-/** Non-personal product fields kept as they are in `details`. */
-const DETAIL_FIELDS: Record<Product, string[]> = {
-  faceid: [],
-  liveness: [],
-  ocr: ['frontCode', 'backCode', 'frontWarnCode', 'backWarnCode', 'validate', 'operateTime'],
-};
+const CANONICAL: ReadonlyMap<string, string> = new Map(
+  Object.entries(SPELLINGS).flatMap(([canon, names]) => names.map((n) => [n.toLowerCase(), canon] as const)),
+);
+
+/** Sealed together in `pii_sealed` (the ID number and name have their own sealed columns). */
+const OTHER_PII = new Set(['sex', 'nation', 'birth', 'address', 'authority']);
+const COLUMNS = new Set(['idNo', 'name', 'orderNo', 'bizSeqNo', 'liveRate', 'similarity', 'occurredTime', 'idType']);
+const DROPPED = new Set(['success', 'appId']);
+
+/**
+ * A field we do not know whose name suggests personal data: sealed with the rest rather than
+ * kept in clear or dropped. Errs on the side of sealing.
+ */
+const PERSONAL_LOOKING =
+  /name|id_?no|id_?num|idcard|card|cert|address|addr|birth|sex|gender|nation|phone|mobile|tel|email|authority|valid|face|person|user/i;
 
 const str = (v: unknown): string | undefined => (v === null || v === undefined || v === '' ? undefined : scalarText(v));
 
+/** The result's fields under their canonical names; unknown fields keep theirs. First spelling wins. */
+export function canonicalFields(result: Scalars): { known: Map<string, string>; unknown: Map<string, string> } {
+  const known = new Map<string, string>();
+  const unknown = new Map<string, string>();
+  for (const [field, raw] of Object.entries(result)) {
+    const v = str(raw);
+    if (v === undefined) continue;
+    const canon = CANONICAL.get(field.toLowerCase());
+    if (canon) {
+      if (!known.has(canon)) known.set(canon, v);
+    } else if (!unknown.has(field)) unknown.set(field, v);
+  }
+  return { known, unknown };
+}
+
 /**
- * Turns a query answer into the order's result columns. `success` is ignored (WeBank says it
- * is meaningless). With `piiKey` undefined (PII_STORAGE=drop) personal fields are not kept at all.
+ * Turns a query answer into the order's result columns, whichever spelling WeBank used. Every
+ * field is kept: personal ones sealed (the ID number and name in their columns, the rest in
+ * `pii_sealed`), the others in `details`. A field we do not know that looks personal is sealed
+ * with the rest and logged by name (never value). With `piiKey` undefined (PII_STORAGE=drop)
+ * personal fields are not kept at all.
  */
 export function resultColumns(
   product: Product,
   envelope: Envelope,
   result: Scalars,
   piiKey: Buffer | undefined,
+  /** Top-level fields besides the envelope's and `result` (app_id, order_no…): kept likewise; `result` wins. */
+  topLevel: Scalars = {},
 ): Prisma.OrderUpdateInput {
-  const pii = PII_FIELDS[product];
-  const sealIf = (v: unknown) => {
-    const s = str(v);
-    return s && piiKey ? seal(s, piiKey) : null;
-  };
+  const { known, unknown } = canonicalFields({ ...withoutNested(topLevel), ...result });
+  const sealIf = (v: string | undefined) => (v && piiKey ? seal(v, piiKey) : null);
   const other: Record<string, string> = {};
-  for (const f of pii.other) {
-    const v = str(result[f]);
-    if (v !== undefined) other[f] = v;
-  }
   const details: Record<string, string> = {};
-  for (const f of DETAIL_FIELDS[product]) {
-    const v = str(result[f]);
-    if (v !== undefined) details[f] = v;
+  for (const [field, v] of known) {
+    if (OTHER_PII.has(field)) other[field] = v;
+    else if (!COLUMNS.has(field) && !DROPPED.has(field)) details[field] = v;
   }
+  const sealedUnknown: string[] = [];
+  for (const [field, v] of unknown) {
+    if (PERSONAL_LOOKING.test(field)) {
+      other[field] = v;
+      sealedUnknown.push(field);
+    } else details[field] = v;
+  }
+  if (sealedUnknown.length > 0)
+    log.warn('unknown personal-looking result fields sealed', {
+      product,
+      fields: sealedUnknown.map((f) => f.slice(0, 64)),
+    });
   return {
     resultCode: envelope.code,
     resultMsg: str(envelope.msg) ?? null,
     // The result's serial names the verification; the envelope's names only this query.
-    bizSeqNo: str(result.bizSeqNo) ?? str(envelope.bizSeqNo) ?? null,
-    liveRate: str(result.liveRate) ?? null,
-    similarity: str(result.similarity) ?? null,
-    occurredTime: str(result.occurredTime) ?? str(result.operateTime) ?? null,
-    idType: str(result.idType) ?? null,
+    bizSeqNo: known.get('bizSeqNo') ?? str(envelope.bizSeqNo) ?? null,
+    liveRate: known.get('liveRate') ?? null,
+    similarity: known.get('similarity') ?? null,
+    occurredTime: known.get('occurredTime') ?? known.get('operateTime') ?? null,
+    idType: known.get('idType') ?? null,
     // Absent from the answer: left as it is (a verification we started sealed the claimed identity).
-    idNoSealed: (pii.idNo && sealIf(result[pii.idNo])) || undefined,
-    nameSealed: (pii.name && sealIf(result[pii.name])) || undefined,
+    idNoSealed: sealIf(known.get('idNo')) ?? undefined,
+    nameSealed: sealIf(known.get('name')) ?? undefined,
     piiSealed: Object.keys(other).length && piiKey ? seal(JSON.stringify(other), piiKey) : null,
     details: Object.keys(details).length ? details : undefined,
   };
 }
 
-/**
- * The files a successful answer should carry. OCR sides succeed independently: only the
- * recognised side's images are expected (the head photo comes with the front side).
- */
-export function expectedKinds(product: Product, result: Scalars): string[] {
-  if (product !== 'ocr') return ['photo', 'video'];
-  const kinds: string[] = [];
-  if (str(result.frontCode) === '0') kinds.push('front_photo', 'front_crop', 'head_photo');
-  if (str(result.backCode) === '0') kinds.push('back_photo', 'back_crop');
-  return kinds;
+/** Scalars only: a nested object at the top level is not a result field. */
+function withoutNested(fields: Scalars): Scalars {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v === null || typeof v !== 'object'));
+}
+
+/** The canonical value of a field (either spelling), for callers that branch on one. */
+export function resultField(result: Scalars, canonical: string): string | undefined {
+  return canonicalFields(result).known.get(canonical);
 }

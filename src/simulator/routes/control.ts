@@ -1,11 +1,20 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { FaultInjector } from '../faults';
 import type { TicketOffice } from '../ticket-office';
-import type { Faults, ScanInput, Simulator } from '../types';
+import { FRONTEND_ERROR_CODES, type Faults, type ScanInput, type Simulator } from '../types';
 
 type Sim = Pick<
   Simulator,
-  'createScan' | 'getScan' | 'callbackQuery' | 'requests' | 'clearRequests' | 'currentTicket' | 'rotateTickets'
+  | 'createScan'
+  | 'getScan'
+  | 'callbackQuery'
+  | 'frontendErrorQuery'
+  | 'answerQueriesWith'
+  | 'clearFaults'
+  | 'requests'
+  | 'clearRequests'
+  | 'currentTicket'
+  | 'rotateTickets'
 >;
 
 const param = (req: Request, name: string) => String(req.params[name] ?? '');
@@ -32,10 +41,31 @@ export function controlRoutes(sim: Sim, faults: FaultInjector, office: TicketOff
     res.json({ ...scan, callback: sim.callbackQuery(scan.appId, scan.orderNo) });
   });
 
+  /** The unsigned query a front-end error sends the callback URL (1007/114178): `?code=3003` by default. */
+  router.get('/frontend-error/:appId/:orderNo', (req, res) => {
+    const code = typeof req.query.code === 'string' ? req.query.code : '3003';
+    if (!(FRONTEND_ERROR_CODES as readonly string[]).includes(code))
+      return void res.status(400).json({ error: 'unknown front-end code' });
+    res.json(sim.frontendErrorQuery(param(req, 'appId'), param(req, 'orderNo'), code));
+  });
+
+  /** `{"code":"15","times":1}`: the next signed queries answer that code (see answerQueriesWith). */
+  router.post('/answer-codes', (req, res) => {
+    const { code, times, msg } = (req.body ?? {}) as { code?: unknown; times?: unknown; msg?: unknown };
+    if (typeof code !== 'string' || !/^-?[0-9]{1,12}$/.test(code))
+      return void res.status(400).json({ error: 'code must be a WeBank code' });
+    const n = times === undefined ? 1 : Number(times);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) return void res.status(400).json({ error: 'times must be 1..1000' });
+    if (msg !== undefined && (typeof msg !== 'string' || msg.length > 4096))
+      return void res.status(400).json({ error: 'msg must be a string' });
+    sim.answerQueriesWith(code, n, msg);
+    res.status(204).end();
+  });
+
   router.get('/faults', (_req, res) => void res.json(faults.current()));
   router.post('/faults', (req, res) => void res.json(faults.set((req.body ?? {}) as Partial<Faults>)));
   router.delete('/faults', (_req, res) => {
-    faults.clear();
+    sim.clearFaults(); // the faults and any queued answer codes
     res.status(204).end();
   });
 

@@ -1,12 +1,23 @@
 import express, { type Request, type Response, Router } from 'express';
 import { flatQuery } from '../request-log';
-import type { ScanInput, ScanRecord, SimProduct } from '../types';
+import { FRONTEND_ERROR_CODES, type ScanInput, type ScanRecord, type SimProduct } from '../types';
 
 export interface H5Deps {
   knowsApp(appId: string): boolean;
   createScan(input: ScanInput): ScanRecord;
   callbackQuery(appId: string, orderNo: string): Record<string, string>;
+  frontendErrorQuery(appId: string, orderNo: string, code: string): Record<string, string>;
 }
+
+/** The front-end codes of 1007/114178 (返回码 / 返回信息), sent back unsigned. */
+const FRONTEND_ERRORS: Record<(typeof FRONTEND_ERROR_CODES)[number], string> = {
+  '3001': '该浏览器不支持视频录制',
+  '3002': '登录态异常,cookie 参数缺失',
+  '3003': '人脸核身中途中断',
+  '3004': '无摄像头权限',
+  '3005': '该浏览器不支持实时检测模式',
+  '300101': '报文包体问题',
+};
 
 const FAIL_CODES: [string, string][] = [
   ['66660015', '姓名或身份证号码不正确'],
@@ -71,6 +82,9 @@ export function h5Routes(deps: H5Deps): Router {
         .send(page('Bad request', `<p>${esc(p)}</p>`));
     const hidden = (n: string, v: string) => `<input type="hidden" name="${n}" value="${esc(v)}">`;
     const options = FAIL_CODES.map(([c, m]) => `<option value="${c}">${c} ${esc(m)}</option>`).join('');
+    const frontendOptions = Object.entries(FRONTEND_ERRORS)
+      .map(([c, m]) => `<option value="${c}">${c} ${esc(m)}</option>`)
+      .join('');
     res.type('html').send(
       page(
         'WeBank face verification (simulator)',
@@ -79,7 +93,9 @@ export function h5Routes(deps: H5Deps): Router {
 <button id="pass" name="outcome" value="pass" type="submit">Pass</button>
 <label for="code">Fail code</label> <select id="code" name="code">${options}</select>
 <button id="fail" name="outcome" value="fail" type="submit">Fail</button>
-<button id="abandon" name="outcome" value="abandon" type="submit">Abandon</button></form>`,
+<button id="abandon" name="outcome" value="abandon" type="submit">Abandon</button>
+<label for="frontend-code">Front-end error</label> <select id="frontend-code" name="frontendCode">${frontendOptions}</select>
+<button id="frontend-error" name="outcome" value="frontend_error" type="submit">Front-end error (unsigned redirect)</button></form>`,
       ),
     );
   });
@@ -93,6 +109,16 @@ export function h5Routes(deps: H5Deps): Router {
         .type('html')
         .send(page('Bad request', `<p>${esc(p)}</p>`));
     const outcome = body.outcome;
+    if (outcome === 'frontend_error') {
+      // The camera or browser failed before any scan: no scan recorded, an unsigned redirect.
+      const code = body.frontendCode ?? '';
+      if (!(code in FRONTEND_ERRORS))
+        return void res.status(400).type('html').send(page('Bad request', '<p>Unknown front-end code.</p>'));
+      const target = new URL(p.url.href);
+      for (const [k, v] of Object.entries(deps.frontendErrorQuery(p.appId, p.orderNo, code)))
+        target.searchParams.set(k, v);
+      return void res.redirect(302, target.href);
+    }
     if (outcome !== 'pass' && outcome !== 'fail' && outcome !== 'abandon') {
       return void res.status(400).type('html').send(page('Bad request', '<p>Unknown outcome.</p>'));
     }

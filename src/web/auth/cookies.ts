@@ -54,8 +54,11 @@ export function clearCookie(res: Response, req: Request, cfg: Config, base: stri
   res.clearCookie(cookieName(base, secure), { httpOnly: true, secure, sameSite: 'strict', path: '/' });
 }
 
-/** Reads a cookie set by `setCookie`, under either name (the Secure setting may be `auto`). */
-export function getCookie(req: Request, base: string): string | undefined {
-  const jar = readCookies(req);
-  return jar.get(`__Host-${base}`) ?? jar.get(base);
+/**
+ * Reads a cookie set by `setCookie`, under the name this request would set: with Secure only the
+ * `__Host-` name, so a plain-named cookie planted by a sibling subdomain (or over http://) is
+ * never read in its place.
+ */
+export function getCookie(req: Request, cfg: Config, base: string): string | undefined {
+  return readCookies(req).get(cookieName(base, cookieSecure(cfg, req)));
 }

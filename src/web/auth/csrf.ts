@@ -39,13 +39,13 @@ export function csrfOk(req: Request, staff: StaffPrincipal): boolean {
  * cookie (SameSite=Strict, httpOnly): a cross-site form cannot read or send it.
  */
 export function issueLoginCsrf(req: Request, res: Response, cfg: Config): string {
-  const existing = getCookie(req, LOGIN_CSRF_COOKIE);
+  const existing = getCookie(req, cfg, LOGIN_CSRF_COOKIE);
   if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
   const token = randomBytes(32).toString('base64url');
   setCookie(res, req, cfg, LOGIN_CSRF_COOKIE, token, { maxAgeMs: 3600_000 });
   return token;
 }
 
-export function loginCsrfOk(req: Request): boolean {
-  return equal(presented(req), getCookie(req, LOGIN_CSRF_COOKIE));
+export function loginCsrfOk(req: Request, cfg: Config): boolean {
+  return equal(presented(req), getCookie(req, cfg, LOGIN_CSRF_COOKIE));
 }

@@ -1,12 +1,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
 import { recordAudit, type AuditAction } from '../../shared/compliance/audit';
 import type { Config } from '../../shared/platform/config';
 import type { Db } from '../../shared/platform/db';
-import { AppError, forbidden, unauthorized } from '../../shared/platform/errors';
+import { AppError, forbidden, tooManyRequests, unauthorized } from '../../shared/platform/errors';
+import { FailureCounter } from '../../shared/platform/rate-limit';
 import { componentLogger } from '../../shared/platform/logger';
 import { roleAtLeast, type Role } from '../../shared/compliance/staff/roles';
 import { csrfOk } from './csrf';
-import { requestContext, type PartnerPrincipal, type StaffPrincipal } from './principal';
+import { actorOf, requestContext, type PartnerPrincipal, type StaffPrincipal } from './principal';
 import { loadSession } from './sessions';
 import { bearerToken, findActiveToken, touchToken } from '../../shared/compliance/staff/api-tokens';
 
@@ -15,6 +17,8 @@ const log = componentLogger('auth');
 export interface AuthDeps {
   db: Db;
   cfg: Config;
+  /** Counts failed authentications per address (AUTH_FAILURES_PER_IP_PER_MINUTE); without it nothing is throttled. */
+  redis?: Redis;
 }
 
 export interface RequireStaffOptions {
@@ -32,6 +36,29 @@ export const csrfRejected = () => new AppError('csrf', 403, 'missing or invalid 
  */
 export function createAuth(deps: AuthDeps) {
   const { db, cfg } = deps;
+  const failures = deps.redis
+    ? new FailureCounter(deps.redis, `${cfg.QUEUE_PREFIX}:authfail`, cfg.AUTH_FAILURES_PER_IP_PER_MINUTE, 60)
+    : undefined;
+
+  /**
+   * Before any credential is looked up: an address over its failure limit is refused (429) at
+   * once. Its refusals are audited too, folded like every denial (see recordAudit).
+   */
+  async function throttle(req: Request, res: Response, realm: string): Promise<void> {
+    if (!failures || !(await failures.over(req.ip ?? 'unknown'))) return;
+    await recordAudit(db, {
+      actor: 'anonymous',
+      action: 'access',
+      outcome: 'denied',
+      target: `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300),
+      ...requestContext(req),
+      detail: { status: 429, realm, reason: 'rate_limited' },
+    });
+    res.set('Retry-After', '60');
+    throw tooManyRequests('too many failed authentications from this address; try again later');
+  }
+
+  const failed = (req: Request) => failures?.note(req.ip ?? 'unknown');
 
   /** The staff member of a request, or why there is none. A presented bearer token never falls back to the cookie. */
   async function resolveStaff(req: Request): Promise<StaffPrincipal | undefined> {
@@ -45,8 +72,10 @@ export function createAuth(deps: AuthDeps) {
       userId: row.staffUser.id,
       username: row.staffUser.username,
       role: row.staffUser.role,
+      appKeys: row.staffUser.appKeys,
       actor: `user:${row.staffUser.username}`,
       tokenId: row.id,
+      tokenIssuedBy: row.issuedBy,
     };
   }
 
@@ -57,13 +86,12 @@ export function createAuth(deps: AuthDeps) {
     detail: Record<string, unknown>,
   ) {
     await recordAudit(db, {
-      actor: staff?.actor ?? 'anonymous',
-      actorRole: staff?.role ?? null,
+      ...actorOf(staff),
       action,
       outcome: 'denied',
       target: `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300),
       ...requestContext(req),
-      detail: { ...detail, ...(staff?.tokenId ? { tokenId: staff.tokenId } : {}) },
+      detail,
     });
   }
 
@@ -71,8 +99,10 @@ export function createAuth(deps: AuthDeps) {
   function requireStaff(min: Role, opts: RequireStaffOptions = {}): RequestHandler {
     const action = opts.action ?? 'access';
     return async (req: Request, res: Response, next: NextFunction) => {
+      await throttle(req, res, 'console');
       const staff = await resolveStaff(req);
       if (!staff) {
+        await failed(req);
         await deny(req, undefined, action, { status: 401 });
         if (opts.page && req.method === 'GET') {
           res.redirect(303, `${req.baseUrl}/login?next=${encodeURIComponent(req.originalUrl)}`);
@@ -97,9 +127,11 @@ export function createAuth(deps: AuthDeps) {
   /** Lets through a partner backend presenting a live partner token; sets `res.locals.partner`. */
   function requirePartnerToken(): RequestHandler {
     return async (req: Request, res: Response, next: NextFunction) => {
+      await throttle(req, res, 'partner');
       const bearer = bearerToken(req.get('authorization'));
       const row = bearer === undefined ? null : await findActiveToken(db, bearer);
       if (!row || row.kind !== 'partner') {
+        await failed(req);
         await recordAudit(db, {
           actor: 'anonymous',
           action: 'access',

@@ -7,12 +7,16 @@ export interface StaffPrincipal {
   userId: string;
   username: string;
   role: Role;
+  /** The app keys the account may see; empty = every app (see compliance/staff/app-scope). */
+  appKeys: readonly string[];
   /** The audit actor: `user:<username>`. */
   actor: string;
   /** Session requests only: the synchronizer token state-changing requests must echo. */
   csrfToken?: string;
   sessionIdHash?: string;
   tokenId?: string;
+  /** Token requests: who issued the token (named on every audit row it causes). */
+  tokenIssuedBy?: string | null;
 }
 
 /** A partner backend authenticated by a partner API token. */
@@ -40,7 +44,16 @@ export function requestContext(req: Request): { ip: string | null; userAgent: st
   return { ip: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 300) ?? null };
 }
 
-/** The audit actor and role of whoever made the request. */
-export function actorOf(staff: StaffPrincipal | undefined): { actor: string; actorRole: string | null } {
-  return staff ? { actor: staff.actor, actorRole: staff.role } : { actor: 'anonymous', actorRole: null };
+/** The audit actor and role of whoever made the request, and the staff token used if any. */
+export function actorOf(staff: StaffPrincipal | undefined): {
+  actor: string;
+  actorRole: string | null;
+  token: { id: string; issuedBy: string | null } | null;
+} {
+  if (!staff) return { actor: 'anonymous', actorRole: null, token: null };
+  return {
+    actor: staff.actor,
+    actorRole: staff.role,
+    token: staff.tokenId ? { id: staff.tokenId, issuedBy: staff.tokenIssuedBy ?? null } : null,
+  };
 }

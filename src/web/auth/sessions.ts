@@ -48,12 +48,12 @@ export async function startSession(
 
 /** The staff member of a valid session cookie, or undefined (missing, unknown, expired, idle, disabled). */
 export async function loadSession(db: Db, cfg: Config, req: Request): Promise<StaffPrincipal | undefined> {
-  const id = getCookie(req, SESSION_COOKIE);
+  const id = getCookie(req, cfg, SESSION_COOKIE);
   if (!id || !SESSION_RE.test(id)) return undefined;
   const idHash = sha256(id);
   const row = await db.staffSession.findUnique({
     where: { idHash },
-    include: { user: { select: { id: true, username: true, role: true, disabledAt: true } } },
+    include: { user: { select: { id: true, username: true, role: true, appKeys: true, disabledAt: true } } },
   });
   const now = Date.now();
   if (!row || row.user.disabledAt || row.expiresAt.getTime() <= now) return undefined;
@@ -66,6 +66,7 @@ export async function loadSession(db: Db, cfg: Config, req: Request): Promise<St
     userId: row.user.id,
     username: row.user.username,
     role: row.user.role,
+    appKeys: row.user.appKeys,
     actor: `user:${row.user.username}`,
     csrfToken: row.csrfToken,
     sessionIdHash: idHash,
@@ -74,7 +75,7 @@ export async function loadSession(db: Db, cfg: Config, req: Request): Promise<St
 
 /** Ends the session of this request (if any) and clears the cookie. */
 export async function endSession(db: Db, cfg: Config, req: Request, res: Response): Promise<void> {
-  const id = getCookie(req, SESSION_COOKIE);
+  const id = getCookie(req, cfg, SESSION_COOKIE);
   if (id && SESSION_RE.test(id)) await db.staffSession.deleteMany({ where: { idHash: sha256(id) } });
   clearCookie(res, req, cfg, SESSION_COOKIE);
 }

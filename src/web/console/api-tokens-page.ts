@@ -28,7 +28,18 @@ export function apiTokensSection(base: string, tokens: readonly TokenInfo[], use
               <td>${t.kind === 'staff' ? (nameOf.get(t.staffUserId ?? '') ?? '?') : (t.appKey ?? 'all apps')}</td>
               <td>${when(t.createdAt)}</td>
               <td>${when(t.lastUsedAt)}</td>
-              <td>${t.revokedAt ? 'revoked' : 'active'}</td>
+              <td>
+                ${
+                  t.revokedAt
+                    ? 'revoked'
+                    : t.expiresAt && t.expiresAt.getTime() <= Date.now()
+                      ? 'expired'
+                      : t.expiresAt
+                        ? `active, expires ${when(t.expiresAt)}`
+                        : 'active'
+                }
+                ${t.issuedBy ? html`<br /><span class="hint">issued by ${t.issuedBy}</span>` : ''}
+              </td>
               <td>
                 ${t.revokedAt ? '' : html`<button type="button" data-action="post" data-url="${base}/api/tokens/${t.id}/revoke" data-confirm="Revoke ${t.name}?" data-output="accounts-result" data-reload="1">Revoke</button>`}
               </td>
@@ -46,7 +57,10 @@ export function apiTokensSection(base: string, tokens: readonly TokenInfo[], use
           <option>staff</option>
         </select></label
       >
-      <label>Staff user (staff tokens) <input name="username" /></label>
+      <label
+        >有效天数 Days valid (staff tokens, which act as you only)
+        <input name="expiresInDays" inputmode="numeric" pattern="[0-9]*"
+      /></label>
       <label>App key (partner tokens, empty = all) <input name="appKey" /></label>
       <button type="submit">Create</button>
     </form>

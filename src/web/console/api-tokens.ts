@@ -1,7 +1,6 @@
-import { findStaffUser } from '../../shared/compliance/staff/accounts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../shared/compliance/staff/api-tokens';
-import { badRequest } from '../../shared/platform/errors';
-import { audit, audited, type ConsoleRouters, type RouteDeps } from './deps';
+import { forbidden } from '../../shared/platform/errors';
+import { audit, audited, staffOf, type ConsoleRouters, type RouteDeps } from './deps';
 import { createTokenSchema } from './schemas';
 import { parseInput } from './validate';
 
@@ -24,17 +23,21 @@ export function apiTokenRoutes(deps: RouteDeps, { api }: ConsoleRouters): void {
     auth.requireStaff('admin', { action: 'token.create' }),
     audited(deps, 'token.create', async (req, res) => {
       const body = parseInput(createTokenSchema, req.body, 'token');
+      const staff = staffOf(res);
       let staffUserId: string | undefined;
       if (body.kind === 'staff') {
-        const user = await findStaffUser(db, body.username!);
-        if (!user || user.disabledAt) throw badRequest('username: no such active user');
-        staffUserId = user.id;
+        // Only for oneself: a token for someone else would have its actions audited as them.
+        if (body.username && body.username !== staff.username)
+          throw forbidden('staff tokens can only be created for yourself');
+        staffUserId = staff.userId;
       }
       const { token, info } = await createApiToken(db, cfg, {
         kind: body.kind,
         name: body.name,
         staffUserId,
         appKey: body.appKey,
+        issuedBy: staff.actor,
+        expiresInDays: body.expiresInDays,
       });
       await audit(deps, req, res, {
         action: 'token.create',
@@ -43,7 +46,7 @@ export function apiTokenRoutes(deps: RouteDeps, { api }: ConsoleRouters): void {
         detail: {
           kind: info.kind,
           name: info.name,
-          ...(body.username ? { actsAs: `user:${body.username}` } : {}),
+          ...(body.kind === 'staff' ? { actsAs: staff.actor, expiresAt: info.expiresAt } : {}),
           appKey: info.appKey,
         },
       });

@@ -1,7 +1,9 @@
+import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/compliance/audit';
 import { loadOrderRecord, orderRef } from '../../shared/compliance/order-record';
+import { assertInScope, scopeOf, type AppScope } from '../../shared/compliance/staff/app-scope';
 import { componentLogger } from '../../shared/platform/logger';
 import type { Config } from '../../shared/platform/config';
 import type { Db } from '../../shared/platform/db';
@@ -32,6 +34,8 @@ export interface ConsoleDeps {
   /** The evidence store (src/shared/evidence-store.ts); the console reads and verifies objects. */
   evidence: EvidenceAccess;
   archiveQueue: Queue<ArchiveJobData>;
+  /** Counts failed authentications per address (see createAuth); absent: no throttling. */
+  redis?: Redis;
 }
 
 export interface RouteDeps extends ConsoleDeps {
@@ -60,23 +64,30 @@ export function auditContext(req: Request, res: Response): AuditContext {
   return { ...actorOf(staff), ...requestContext(req) };
 }
 
-/** Writes the one audit row of a request, with the staff token id when the request used one. */
+/** Writes the one audit row of a request, with the staff token (id, issuer) when the request used one. */
 export async function audit(
   deps: ConsoleDeps,
   req: Request,
   res: Response,
   entry: Omit<AuditWrite, 'actor' | 'actorRole' | 'ip' | 'userAgent'>,
 ) {
-  const staff = res.locals.staff;
-  const detail = staff?.tokenId ? { ...(entry.detail ?? {}), tokenId: staff.tokenId } : entry.detail;
-  await recordAudit(deps.db, { ...auditContext(req, res), ...entry, detail });
+  await recordAudit(deps.db, { ...auditContext(req, res), ...entry });
   res.locals.audited = true;
 }
 
-/** Loads the order named by the `:id` route parameter and remembers it for the request's audit row. */
+/** The apps the signed-in staff member may see (null = every app). */
+export function scopeOfStaff(deps: ConsoleDeps, res: Response): AppScope {
+  return scopeOf(deps.cfg, staffOf(res).appKeys);
+}
+
+/**
+ * Loads the order named by the `:id` route parameter and remembers it for the request's audit
+ * row; an order of an app outside the staff member's scope is refused (403, audited as denied).
+ */
 export async function loadOrderFor(deps: ConsoleDeps, req: Request, res: Response) {
   const record = await loadOrderRecord(deps.db, orderIdParam(req.params.id as string));
   res.locals.auditOrder = orderRef(record);
+  assertInScope(scopeOfStaff(deps, res), record);
   return record;
 }
 

@@ -6,6 +6,14 @@ export function evidenceSection(v: OrderView, api: string): Html {
   const evidenceUrl = (kind: string) => `${api}/evidence/${encodeURIComponent(kind)}`;
   return html`<h2>Evidence</h2>
     ${
+      v.filesNotProvided.length === 0
+        ? ''
+        : html`<p id="files-not-provided" class="hint">
+            WeBank 未提供的文件(非缺失) / Not provided by WeBank (not missing):
+            <span class="mono">${v.filesNotProvided.join(', ')}</span>
+          </p>`
+    }
+    ${
       v.evidence.length === 0
         ? html`<p>No evidence stored.</p>`
         : html` <table class="evidence">

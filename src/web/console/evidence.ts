@@ -6,7 +6,8 @@ import { isMissingObject } from '../../shared/evidence/evidence-access';
 import { AppError, notFound } from '../../shared/platform/errors';
 import { componentLogger } from '../../shared/platform/logger';
 import { orderIdParam } from '../../shared/platform/uuid';
-import { audit, audited, type ConsoleRouters, type RouteDeps } from './deps';
+import { assertInScope } from '../../shared/compliance/staff/app-scope';
+import { audit, audited, scopeOfStaff, type ConsoleRouters, type RouteDeps } from './deps';
 import { parseRange, type RangeResult } from './range';
 import { evidenceKindSchema } from './schemas';
 
@@ -38,6 +39,7 @@ async function sendEvidence(deps: RouteDeps, req: Request, res: Response): Promi
   });
   if (!row) throw notFound('no such evidence');
   res.locals.auditOrder = orderRef(row.order);
+  assertInScope(scopeOfStaff(deps, res), row.order);
   const size = Number(row.bytes);
   const rangeHeader = req.get('range');
   const range = parseRange(rangeHeader, size);

@@ -51,6 +51,7 @@ async function sendExport(deps: RouteDeps, req: Request, res: Response): Promise
       'Content-Disposition': `attachment; filename="evidence-${record.orderNo}.zip"`,
       'Cache-Control': 'private, no-store',
       'X-Package-SHA256': sha256,
+      'X-Signing-Key-SHA256': signer.fingerprint,
     });
     await pipeline(createReadStream(file), res).catch((err: Error) =>
       log.warn('export download ended early', { error: err.message }),

@@ -35,7 +35,26 @@ export function callbackEventsSection(v: OrderView): Html {
               )}
             </tbody>
           </table>`
-    }`;
+    }
+    ${eventCountsNote(v)}`;
+}
+
+/**
+ * Forged callbacks cannot push the genuine ones off the page: every verified event is listed,
+ * refused ones only the newest; this says how many of each verdict there are in all.
+ */
+function eventCountsNote(v: OrderView): Html {
+  const hidden = v.callbackEventSummary.filter((c) => c.shown < c.events || c.attempts > c.events);
+  if (hidden.length === 0) return html``;
+  return html`<p class="event-counts">
+    未全部列出的回调（共计）/ Not all listed (in all):
+    ${hidden.map(
+      (c) =>
+        html`<span class="verdict-${c.verdict}"
+          >${c.verdict}: ${c.events} 条 / rows (${c.attempts} 次 / attempts), ${c.shown} 条已列出 / listed</span
+        > `,
+    )}
+  </p>`;
 }
 
 /** The archive timeline: what the workers did with the order, in order. */

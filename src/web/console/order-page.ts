@@ -56,8 +56,12 @@ function personSection(v: OrderView, staff: StaffPrincipal, api: string): Html {
     }`;
 }
 
-/** Verify for everyone; export for auditors; re-queue for admins (the API checks the roles again). */
-function actionsSection(staff: StaffPrincipal, api: string): Html {
+/**
+ * Verify for everyone; export for auditors; re-queue for admins (the API checks the roles again).
+ * The export form shows the signing key's fingerprint: recipients check packages against it
+ * (`export check --trusted-key <fingerprint>`), never against the key inside a package.
+ */
+function actionsSection(staff: StaffPrincipal, api: string, signingKey?: string): Html {
   return html`<h2>Actions</h2>
     <p>
       <button type="button" data-action="verify" data-url="${api}/verify" data-output="verify-result">
@@ -71,6 +75,14 @@ function actionsSection(staff: StaffPrincipal, api: string): Html {
             <input type="hidden" name="_csrf" value="${staff.csrfToken ?? ''}" /><button type="submit">
               Export evidence package
             </button>
+            ${
+              signingKey
+                ? html`<p class="hint" id="signing-key">
+                    签名公钥指纹（SHA-256，接收方用 <code>export check --trusted-key</code> 核验）/ signing key
+                    fingerprint: <span class="mono">${signingKey}</span>
+                  </p>`
+                : ''
+            }
           </form>`
         : ''
     }
@@ -91,7 +103,7 @@ function actionsSection(staff: StaffPrincipal, api: string): Html {
 }
 
 /** The order page: result, person, actions, evidence, callback events and the archive timeline. */
-export function orderPage(req: Request, res: Response, v: OrderView): string {
+export function orderPage(req: Request, res: Response, v: OrderView, signingKey?: string): string {
   const staff = staffOf(res);
   const api = `${baseOf(req)}/api/orders/${v.id}`;
   return page(
@@ -102,7 +114,7 @@ export function orderPage(req: Request, res: Response, v: OrderView): string {
       <h1>Order <span class="mono">${v.orderNo}</span> <span class="status status-${v.status}">${v.status}</span></h1>
       <section class="cols">
         <div>${resultSection(v)}</div>
-        <div>${personSection(v, staff, api)} ${actionsSection(staff, api)}</div>
+        <div>${personSection(v, staff, api)} ${actionsSection(staff, api, signingKey)}</div>
       </section>
       ${evidenceSection(v, api)} ${callbackEventsSection(v)} ${timelineSection(v)}
     `,

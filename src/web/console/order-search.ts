@@ -1,5 +1,5 @@
 import { orderSearchSchema, searchOrders, type OrderSearch } from '../../shared/compliance/order-search';
-import { audit, audited, type ConsoleRouters, type RouteDeps } from './deps';
+import { audit, audited, scopeOfStaff, type ConsoleRouters, type RouteDeps } from './deps';
 import { sendPage } from './layout';
 import { orderSearchPage } from './order-search-page';
 import { rawQuery } from './page-parts';
@@ -27,7 +27,7 @@ export function orderSearchRoutes(deps: RouteDeps, { api, pages }: ConsoleRouter
     auth.requireStaff('viewer', { action: 'search' }),
     audited(deps, 'search', async (req, res) => {
       const f = parseInput(orderSearchSchema, req.query, 'search');
-      const result = await searchOrders(db, cfg, f);
+      const result = await searchOrders(db, cfg, f, scopeOfStaff(deps, res));
       await audit(deps, req, res, {
         action: 'search',
         outcome: 'success',
@@ -60,7 +60,7 @@ export function orderSearchRoutes(deps: RouteDeps, { api, pages }: ConsoleRouter
         sendPage(res, 400, orderSearchPage(req, res, cfg.apps, { invalid }));
         return;
       }
-      const result = await searchOrders(db, cfg, parsed.data);
+      const result = await searchOrders(db, cfg, parsed.data, scopeOfStaff(deps, res));
       await audit(deps, req, res, {
         action: 'search',
         outcome: 'success',

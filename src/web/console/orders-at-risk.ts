@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { ordersAtRisk } from '../../shared/compliance/orders-at-risk';
-import { audit, audited, type ConsoleRouters, type RouteDeps } from './deps';
+import { audit, audited, scopeOfStaff, type ConsoleRouters, type RouteDeps } from './deps';
 import { sendPage } from './layout';
 import { ordersAtRiskPage } from './orders-at-risk-page';
 
@@ -8,7 +8,7 @@ import { ordersAtRiskPage } from './orders-at-risk-page';
 export function ordersAtRiskRoutes(deps: RouteDeps, { api, pages }: ConsoleRouters): void {
   const { db, cfg, auth } = deps;
   const load = async (req: Request, res: Response) => {
-    const result = await ordersAtRisk(db, cfg);
+    const result = await ordersAtRisk(db, cfg, scopeOfStaff(deps, res));
     await audit(deps, req, res, {
       action: 'search',
       outcome: 'success',

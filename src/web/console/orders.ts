@@ -1,3 +1,4 @@
+import { loadSigner } from '../../shared/compliance/export-package';
 import { verifyOrderEvidence } from '../../shared/compliance/integrity';
 import { openPii } from '../../shared/compliance/mask';
 import { orderRef } from '../../shared/compliance/order-record';
@@ -30,7 +31,7 @@ export function orderRoutes(deps: RouteDeps, { api, pages }: ConsoleRouters): vo
     audited(deps, 'view', async (req, res) => {
       const record = await loadOrderFor(deps, req, res);
       await audit(deps, req, res, { action: 'view', outcome: 'success', order: orderRef(record) });
-      sendPage(res, 200, orderPage(req, res, orderView(cfg, record)));
+      sendPage(res, 200, orderPage(req, res, orderView(cfg, record), loadSigner(cfg)?.fingerprint));
     }),
   );
 

@@ -75,7 +75,7 @@ export function sessionRoutes(deps: RouteDeps, { api, pages }: ConsoleRouters): 
 async function loginFromForm(deps: RouteDeps, req: Request, res: Response): Promise<void> {
   const form = parseInput(loginForm, req.body, 'login form');
   const csrf = issueLoginCsrf(req, res, deps.cfg);
-  if (!loginCsrfOk(req)) {
+  if (!loginCsrfOk(req, deps.cfg)) {
     await recordAudit(deps.db, {
       actor: 'anonymous',
       action: 'login',

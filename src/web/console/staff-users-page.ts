@@ -12,6 +12,7 @@ function usersSection(base: string, users: readonly StaffAccount[]): Html {
         <tr>
           <th>Username</th>
           <th>Role</th>
+          <th>Apps</th>
           <th>Created</th>
           <th>Status</th>
           <th></th>
@@ -23,6 +24,7 @@ function usersSection(base: string, users: readonly StaffAccount[]): Html {
             html`<tr>
               <td>${u.username}</td>
               <td>${u.role}</td>
+              <td>${u.appKeys.length ? u.appKeys.join(', ') : 'all'}</td>
               <td>${when(u.createdAt)}</td>
               <td>${u.disabledAt ? `disabled ${when(u.disabledAt)}` : 'active'}</td>
               <td>

@@ -5,7 +5,8 @@ import {
   usernameSchema,
 } from '../../shared/compliance/staff/accounts';
 import { listApiTokens } from '../../shared/compliance/staff/api-tokens';
-import { badRequest } from '../../shared/platform/errors';
+import { validAppKeys } from '../../shared/compliance/staff/app-scope';
+import { badRequest, forbidden } from '../../shared/platform/errors';
 import { audit, audited, staffOf, type ConsoleRouters, type RouteDeps } from './deps';
 import { sendPage } from './layout';
 import { createUserSchema } from './schemas';
@@ -14,7 +15,7 @@ import { parseInput } from './validate';
 
 /** Staff accounts (admins): `GET/POST /api/users`, `POST /api/users/:username/disable` and the /accounts page. */
 export function staffUserRoutes(deps: RouteDeps, { api, pages }: ConsoleRouters): void {
-  const { db, auth } = deps;
+  const { db, cfg, auth } = deps;
 
   api.get(
     '/users',
@@ -31,12 +32,18 @@ export function staffUserRoutes(deps: RouteDeps, { api, pages }: ConsoleRouters)
     auth.requireStaff('admin', { action: 'user.create' }),
     audited(deps, 'user.create', async (req, res) => {
       const body = parseInput(createUserSchema, req.body, 'user');
-      const user = await createStaffUser(db, body);
+      const apps = validAppKeys(cfg, body.apps ?? []);
+      // An admin scoped to some apps creates accounts within that scope only.
+      const mine = staffOf(res).appKeys;
+      if (mine.length && (apps.length === 0 || apps.some((k) => !mine.includes(k)))) {
+        throw forbidden('apps: an admin scoped to some apps can only create accounts within them');
+      }
+      const user = await createStaffUser(db, { ...body, apps });
       await audit(deps, req, res, {
         action: 'user.create',
         outcome: 'success',
         target: `user:${user.username}`,
-        detail: { role: user.role },
+        detail: { role: user.role, apps: user.appKeys.length ? user.appKeys : 'all' },
       });
       res.status(201).json({ user });
     }),

@@ -34,6 +34,12 @@ export interface Profile {
   maxVideoBytes: number;
   /** The simulator's grace for a superseded SIGN ticket (WeBank: about a minute). */
   ticketGraceMs: number;
+  /**
+   * TICKET_REREAD_MIN_GAP_SECONDS: how often a callback whose signature matches no held ticket may
+   * re-read WeBank's SIGN ticket (a minute in production, like WeBank's grace for the old ticket;
+   * scaled with `ticketGraceMs` to the run's compressed timeline).
+   */
+  ticketRereadGapSeconds: number;
 }
 
 const MiB = 1024 * 1024;
@@ -56,6 +62,7 @@ export const PROFILES: Record<string, Profile> = {
     workerKills: 2,
     archiveLockMs: 8_000,
     stalledCheckMs: 4_000,
+    ticketRereadGapSeconds: 3,
     bigVideoShare: 0.1,
     maxVideoBytes: 4 * MiB,
     ticketGraceMs: 6_000,
@@ -75,6 +82,7 @@ export const PROFILES: Record<string, Profile> = {
     workerKills: 6,
     archiveLockMs: 60_000,
     stalledCheckMs: 30_000,
+    ticketRereadGapSeconds: 10,
     bigVideoShare: 0.06,
     maxVideoBytes: 24 * MiB,
     ticketGraceMs: 20_000,
@@ -95,6 +103,7 @@ const NUMERIC: (keyof Profile)[] = [
   'workerKills',
   'archiveLockMs',
   'stalledCheckMs',
+  'ticketRereadGapSeconds',
   'bigVideoShare',
   'maxVideoBytes',
   'ticketGraceMs',

@@ -147,7 +147,8 @@ export class World {
       {
         name: 'web',
         entry: 'src/web/server.ts',
-        env: this.env('web', { PORT: String(webPort) }),
+        // OPS_PORT: the web's internal /readyz and /metrics port, free like the others.
+        env: this.env('web', { PORT: String(webPort), OPS_PORT: String(await freePort()) }),
         readyUrl: `${this.webUrl}/healthz`,
       },
       this.reaper,
@@ -251,6 +252,7 @@ export class World {
       WEBHOOK_BACKOFF_MAX_MS: '2000',
       WEBHOOK_DISABLE_AFTER: '1000000',
       WEBHOOK_FANOUT_INTERVAL_MS: '500',
+      TICKET_REREAD_MIN_GAP_SECONDS: String(this.profile.ticketRereadGapSeconds),
       ...extra,
     };
   }

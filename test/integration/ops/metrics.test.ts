@@ -54,7 +54,7 @@ describe('metrics', () => {
     (await p.web.db.order.findUniqueOrThrow({ where: { appId_orderNo: { appId: p.appId, orderNo } } })).status;
 
   test('when callbacks arrive and jobs run, then the web and worker /metrics move, with bounded labels and no order numbers', async () => {
-    const web0 = (await scrape(p.web.url)).samples;
+    const web0 = (await scrape(p.web.opsUrl)).samples;
     const worker0 = (await scrape(workerUrl)).samples;
 
     // A passed scan, a scan WeBank has no result for, and a forged callback.
@@ -74,7 +74,7 @@ describe('metrics', () => {
     expect((await fetch(`${p.web.url}${p.cfg.CALLBACK_PATH}?${forged}`, { redirect: 'manual' })).status).toBe(403);
     await eventually(async () => (await status(passed)) === 'ARCHIVED' && (await status(risky)) === 'NO_RESULT');
 
-    const web1 = await scrape(p.web.url);
+    const web1 = await scrape(p.web.opsUrl);
     expect(
       value(web1.samples, 'faceid_callbacks_total', { verdict: 'accepted' }) -
         value(web0, 'faceid_callbacks_total', { verdict: 'accepted' }),

@@ -28,12 +28,15 @@ function node(args: string[], env: NodeJS.ProcessEnv = process.env) {
  */
 async function runEntry(entry: string, portVar: string, env: Record<string, string>) {
   const port = await freePort();
+  // The web serves /readyz on its internal ops port only (OPS_PORT); the worker on WORKER_PORT.
+  const opsPort = portVar === 'PORT' ? await freePort() : port;
   // Its own app id: two workers of one app would wait for each other's ticket refresh at startup.
   const run = node(['--import', 'tsx', entry], {
     ...process.env,
     ...env,
     WEBANK_APP_ID: uid('TIDA'),
     [portVar]: String(port),
+    OPS_PORT: String(opsPort),
     NODE_ENV: 'production',
   });
   const { child } = run;
@@ -47,7 +50,7 @@ async function runEntry(entry: string, portVar: string, env: Record<string, stri
       throw new Error(`${err.message}\n${run.output}`);
     });
     // Not ready (no SIGN ticket: WeBank is unreachable here), but S3 has been asked.
-    const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { checks?: unknown };
+    const ready = (await (await fetch(`http://127.0.0.1:${opsPort}/readyz`)).json()) as { checks?: unknown };
     expect(JSON.stringify(ready)).toMatch(/"s3"/);
   } finally {
     child.kill('SIGTERM');

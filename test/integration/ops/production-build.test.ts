@@ -103,4 +103,38 @@ describe('the production image', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  // issue 15 item 11: the app was the Postgres superuser with a default password, and MinIO's root.
+  it('when compose gives a password a default, runs the app as the table owner or as MinIO root, then check-compose refuses it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'compose-'));
+    try {
+      const original = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+      const variants: Record<string, [string, RegExp]> = {
+        defaultPassword: [
+          original.replace(/\$\{POSTGRES_APP_PASSWORD:\?[^}]*\}/g, '${POSTGRES_APP_PASSWORD:-faceid}'),
+          /POSTGRES_APP_PASSWORD has a default/,
+        ],
+        appOwnsTables: [
+          original.replace(/postgresql:\/\/faceid_app:/g, 'postgresql://faceid_owner:'),
+          /runtime role that neither owns/,
+        ],
+        minioRoot: [
+          original.replace(
+            /S3_ACCESS_KEY_ID: \$\{S3_ACCESS_KEY_ID:\?[^}]*\}/,
+            'S3_ACCESS_KEY_ID: ${MINIO_ROOT_USER:?x}',
+          ),
+          /MinIO root user/,
+        ],
+      };
+      for (const [name, [text, problem]] of Object.entries(variants)) {
+        expect(text).not.toBe(original);
+        const file = path.join(dir, `${name}.yml`);
+        writeFileSync(file, text);
+        const result = await checkCompose(file, path.join(ROOT, 'Dockerfile'));
+        expect({ name, ...result }).toMatchObject({ name, ok: false, output: expect.stringMatching(problem) });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

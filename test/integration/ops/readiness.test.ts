@@ -36,7 +36,7 @@ describe('readiness', () => {
     const h = await startWeb({ cfg: testConfig({ ...s3.s3Env, S3_ENDPOINT: s3proxy.url, REDIS_URL: redis.url }) });
     try {
       await h.tickets.save(h.cfg.WEBANK_APP_ID, TICKET, 3600);
-      const ok = await readyz(h.url);
+      const ok = await readyz(h.opsUrl);
       expect(ok.status).toBe(200);
       expect(ok.body.status).toBe('ready');
       expect(Object.keys(ok.body.checks).sort()).toEqual(['credential_conflict', 'postgres', 'redis', 's3', 'tickets']);
@@ -46,22 +46,22 @@ describe('readiness', () => {
       expect(advisory).toEqual({ ok: true, latencyMs: expect.any(Number), advisory: true });
 
       await redis.down();
-      const noRedis = await readyz(h.url);
+      const noRedis = await readyz(h.opsUrl);
       expect(noRedis.status).toBe(503);
       expect(noRedis.body.status).toBe('unavailable');
       expect(failing(noRedis.body)).toEqual(['redis']);
       expect(noRedis.body.checks.redis!.error).toBeTruthy();
       expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
       await redis.up();
-      await eventually(async () => (await readyz(h.url)).status === 200, 10_000, 200);
+      await eventually(async () => (await readyz(h.opsUrl)).status === 200, 10_000, 200);
 
       await s3proxy.down();
-      const noS3 = await readyz(h.url);
+      const noS3 = await readyz(h.opsUrl);
       expect(noS3.status).toBe(503);
       expect(failing(noS3.body)).toEqual(['s3']);
       expect(noS3.body.checks.s3!.error).toMatch(/S3 bucket .* is not reachable|timed out/);
       await s3proxy.up();
-      await eventually(async () => (await readyz(h.url)).status === 200, 10_000, 200);
+      await eventually(async () => (await readyz(h.opsUrl)).status === 200, 10_000, 200);
     } finally {
       await h.close();
       await redis.down();
@@ -74,9 +74,9 @@ describe('readiness', () => {
     const h = await startWeb({ cfg: testConfig({ ...s3.s3Env, S3_ENDPOINT: nowhere }) });
     try {
       // A fresh producer connection refuses commands until it is connected: not ready yet, rightly.
-      await eventually(async () => (await readyz(h.url)).body.checks.redis?.ok, 5000, 50);
+      await eventually(async () => (await readyz(h.opsUrl)).body.checks.redis?.ok, 5000, 50);
       const started = Date.now();
-      const r = await readyz(h.url);
+      const r = await readyz(h.opsUrl);
       expect(Date.now() - started).toBeLessThan(3000);
       expect(r.status).toBe(503);
       expect(failing(r.body)).toEqual(['s3', 'tickets']);

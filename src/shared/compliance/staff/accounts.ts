@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db';
 import type { StaffUser } from '../../../generated/prisma/client';
 import { conflict, notFound } from '../../platform/errors';
 import { dummyHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './passwords';
+import { appKeysSchema } from './app-scope';
 import { ROLES, type Role } from './roles';
 
 export const usernameSchema = z
@@ -19,19 +20,31 @@ export const passwordSchema = z
 export const roleSchema = z.enum(ROLES);
 
 /** The account fields safe to show and log (never the hash). */
-export type StaffAccount = Pick<StaffUser, 'id' | 'username' | 'role' | 'disabledAt' | 'createdAt'>;
+export type StaffAccount = Pick<StaffUser, 'id' | 'username' | 'role' | 'appKeys' | 'disabledAt' | 'createdAt'>;
 
-const accountSelect = { id: true, username: true, role: true, disabledAt: true, createdAt: true } as const;
+const accountSelect = {
+  id: true,
+  username: true,
+  role: true,
+  appKeys: true,
+  disabledAt: true,
+  createdAt: true,
+} as const;
 
+/** `apps`: the app keys the account may see (checked against the configuration by the caller); omitted or empty = every app. */
 export async function createStaffUser(
   db: Db,
-  input: { username: string; role: Role; password: string },
+  input: { username: string; role: Role; password: string; apps?: readonly string[] },
 ): Promise<StaffAccount> {
   const username = usernameSchema.parse(input.username);
   const password = passwordSchema.parse(input.password);
+  const appKeys = appKeysSchema.parse(input.apps ?? []);
   const passwordHash = await hashPassword(password);
   try {
-    return await db.staffUser.create({ data: { username, role: input.role, passwordHash }, select: accountSelect });
+    return await db.staffUser.create({
+      data: { username, role: input.role, passwordHash, appKeys },
+      select: accountSelect,
+    });
   } catch (err) {
     if ((err as { code?: string }).code === 'P2002') throw conflict(`user ${username} already exists`);
     throw err;
@@ -88,10 +101,22 @@ export async function checkPassword(db: Db, username: string, password: string):
     id: row.id,
     username: row.username,
     role: row.role,
+    appKeys: row.appKeys,
     disabledAt: row.disabledAt,
     createdAt: row.createdAt,
   };
   if (!matches) return { ok: false, reason: 'bad_password', user };
   if (row.disabledAt) return { ok: false, reason: 'disabled', user };
   return { ok: true, user };
+}
+
+/** Sets the apps an account may see (empty = every app); its sessions and tokens follow at once. */
+export async function setStaffUserApps(db: Db, username: string, apps: readonly string[]): Promise<StaffAccount> {
+  const found = await findStaffUser(db, username);
+  if (!found) throw notFound(`no user ${username}`);
+  return db.staffUser.update({
+    where: { id: found.id },
+    data: { appKeys: appKeysSchema.parse([...apps]) },
+    select: accountSelect,
+  });
 }

@@ -27,7 +27,17 @@ export function looksLikeToken(value: string): boolean {
 /** Token fields safe to list (never the hash). */
 export type TokenInfo = Pick<
   ApiToken,
-  'id' | 'kind' | 'name' | 'staffUserId' | 'appKey' | 'scopes' | 'createdAt' | 'lastUsedAt' | 'revokedAt'
+  | 'id'
+  | 'kind'
+  | 'name'
+  | 'staffUserId'
+  | 'appKey'
+  | 'scopes'
+  | 'issuedBy'
+  | 'expiresAt'
+  | 'createdAt'
+  | 'lastUsedAt'
+  | 'revokedAt'
 >;
 
 /** Grants a partner token may hold besides its app: `pii` = the read API returns personal fields. */
@@ -40,6 +50,8 @@ const infoSelect = {
   staffUserId: true,
   appKey: true,
   scopes: true,
+  issuedBy: true,
+  expiresAt: true,
   createdAt: true,
   lastUsedAt: true,
   revokedAt: true,
@@ -54,6 +66,19 @@ export interface CreateTokenInput {
   appKey?: string | null;
   /** Partner tokens: extra grants (TOKEN_SCOPES). */
   scopes?: readonly string[];
+  /** Who creates it (user:<name>, cli:<os user>): named on every audit row the token causes. */
+  issuedBy?: string;
+  /** Staff tokens: lifetime in days (default STAFF_TOKEN_DAYS, at most STAFF_TOKEN_MAX_DAYS). */
+  expiresInDays?: number;
+}
+
+/** When a staff token made now expires; refuses a lifetime over the configured maximum. */
+export function staffTokenExpiry(cfg: Config, days: number | undefined, now = new Date()): Date {
+  const d = days ?? cfg.STAFF_TOKEN_DAYS;
+  if (!Number.isInteger(d) || d < 1 || d > cfg.STAFF_TOKEN_MAX_DAYS) {
+    throw badRequest(`expiresInDays: a whole number of days from 1 to ${cfg.STAFF_TOKEN_MAX_DAYS}`);
+  }
+  return new Date(now.getTime() + d * 86_400_000);
 }
 
 /** Creates a token; the plain value is returned once and never stored. */
@@ -70,6 +95,8 @@ export async function createApiToken(
   const unknown = scopes.filter((x) => !(TOKEN_SCOPES as readonly string[]).includes(x));
   if (unknown.length) throw badRequest(`unknown scope; known: ${TOKEN_SCOPES.join(', ')}`);
   if (scopes.length && input.kind !== 'partner') throw badRequest('scopes apply to partner tokens only');
+  if (input.kind === 'partner' && input.expiresInDays !== undefined) throw badRequest('expiry applies to staff tokens');
+  const expiresAt = input.kind === 'staff' ? staffTokenExpiry(cfg, input.expiresInDays) : null;
   if (input.appKey && !cfg.apps.some((a) => a.key === input.appKey)) {
     throw badRequest(`unknown app key; configured: ${cfg.apps.map((a) => a.key).join(', ')}`);
   }
@@ -82,6 +109,8 @@ export async function createApiToken(
       staffUserId: input.kind === 'staff' ? input.staffUserId : null,
       appKey: input.kind === 'partner' ? (input.appKey ?? null) : null,
       scopes,
+      issuedBy: input.issuedBy ?? null,
+      expiresAt,
     },
     select: infoSelect,
   });
@@ -101,14 +130,15 @@ export function listApiTokens(db: Db): Promise<TokenInfo[]> {
   return db.apiToken.findMany({ select: infoSelect, orderBy: { createdAt: 'desc' } });
 }
 
-/** The live token for a presented value (with its staff user), or null when unknown or revoked. */
-export async function findActiveToken(db: Db, token: string) {
+/** The live token for a presented value (with its staff user), or null when unknown, revoked or expired. */
+export async function findActiveToken(db: Db, token: string, now = new Date()) {
   if (!looksLikeToken(token)) return null;
   const row = await db.apiToken.findUnique({
     where: { tokenHash: hashToken(token) },
-    include: { staffUser: { select: { id: true, username: true, role: true, disabledAt: true } } },
+    include: { staffUser: { select: { id: true, username: true, role: true, appKeys: true, disabledAt: true } } },
   });
   if (!row || row.revokedAt) return null;
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
   return row;
 }
 
