@@ -55,8 +55,9 @@ export async function processDelivery(
     await db.webhookDelivery.updateMany({ where: { id, status: 'pending' }, data: { status: 'disabled' } });
     return 'disabled';
   }
-  const waitFor = async (ms: number, why: string): Promise<never> => {
-    await job.updateData({ ...job.data, waits: (job.data.waits ?? 0) + 1, nextDelayMs: undefined });
+  // Waiting for an earlier event counts (its wait grows); waiting for a slot or the rate does not.
+  const waitFor = async (ms: number, why: string, counts = false): Promise<never> => {
+    await job.updateData({ ...job.data, waits: (job.data.waits ?? 0) + (counts ? 1 : 0), nextDelayMs: undefined });
     await job.moveToDelayed(Date.now() + ms, token);
     throw new DelayedError(why);
   };
@@ -64,8 +65,10 @@ export async function processDelivery(
     where: { endpointId: d.endpointId, orderId: d.orderId, status: 'pending', seq: { lt: d.seq } },
     select: { id: true },
   });
-  // Woken early by the earlier delivery when it is through; the wait is only the safety net.
-  if (earlier) await waitFor(Math.min(60_000, 1000 * 2 ** Math.min(6, job.data.waits ?? 0)), 'earlier event pending');
+  // Woken early by the earlier delivery when it is through; the wait (at most 10 s, one indexed
+  // query each time) is the safety net for a wake-up that found this job not yet delayed.
+  const earlierWait = () => Math.min(10_000, 500 * 2 ** Math.min(5, job.data.waits ?? 0));
+  if (earlier) await waitFor(earlierWait(), 'earlier event pending', true);
 
   const orderLock = `${prefix}:wh:order:${d.endpointId}:${d.orderId}`;
   const held = await withLock(redis, orderLock, cfg.WEBHOOK_TIMEOUT_MS * 3, async () => {
@@ -106,7 +109,7 @@ export async function processDelivery(
   if (r === 'busy') return waitFor(200 + Math.floor(Math.random() * 300), 'endpoint at its concurrency');
   if (r === 'rate') return waitFor(1000 - (Date.now() % 1000) + Math.floor(Math.random() * 50), 'endpoint rate');
   if (r === 'done') return 'skipped';
-  if (r === 'earlier') return waitFor(1000, 'earlier event pending');
+  if (r === 'earlier') return waitFor(earlierWait(), 'earlier event pending', true);
 
   const count = (result: string) => deps.metrics?.webhookAttempts.inc({ result });
   deps.metrics?.webhookSeconds.observe(r.latencyMs / 1000);

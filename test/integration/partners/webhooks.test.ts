@@ -195,7 +195,7 @@ describe('partner webhooks: outbox, signed delivery, retries, order, replay', ()
   });
 });
 
-async function waitUntil(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+async function waitUntil(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) throw new Error('condition not met in time');
