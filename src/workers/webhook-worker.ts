@@ -24,8 +24,9 @@ export function createWebhookWorker(
       connection,
       prefix: cfg.QUEUE_PREFIX,
       concurrency: cfg.WEBHOOK_WORKER_CONCURRENCY,
-      lockDuration: opts.lockMs ?? Math.max(30_000, cfg.WEBHOOK_TIMEOUT_MS * 3),
-      stalledInterval: opts.stalledCheckMs ?? 30_000,
+      // The lock outlasts an attempt (renewed at half its length while the job runs).
+      lockDuration: opts.lockMs ?? Math.max(cfg.WEBHOOK_LOCK_MS, cfg.WEBHOOK_TIMEOUT_MS * 2),
+      stalledInterval: opts.stalledCheckMs ?? cfg.WEBHOOK_STALLED_CHECK_MS,
       maxStalledCount: 100,
       settings: { backoffStrategy: webhookBackoff(cfg.WEBHOOK_BACKOFF_BASE_MS, cfg.WEBHOOK_BACKOFF_MAX_MS) },
     },

@@ -234,6 +234,12 @@ const envSchema = z.object({
   WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(16),
   /** How often events are fanned out to endpoints and unqueued deliveries enqueued. */
   WEBHOOK_FANOUT_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
+  /**
+   * BullMQ's job lock and stalled-job check for deliveries: a killed worker's (or one cut off from
+   * Redis mid-job) delivery is sent again by another once both have passed.
+   */
+  WEBHOOK_LOCK_MS: z.coerce.number().int().min(1000).default(30000),
+  WEBHOOK_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30000),
   /** After a secret rotation the previous secret still signs (a second signature) this long. */
   WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().positive().default(24),
   /**

@@ -252,6 +252,9 @@ export class World {
       WEBHOOK_BACKOFF_MAX_MS: '2000',
       WEBHOOK_DISABLE_AFTER: '1000000',
       WEBHOOK_FANOUT_INTERVAL_MS: '500',
+      // Like the archive jobs': a delivery cut off by a worker kill or the Redis crash comes back in time.
+      WEBHOOK_LOCK_MS: String(this.profile.archiveLockMs),
+      WEBHOOK_STALLED_CHECK_MS: String(this.profile.stalledCheckMs),
       TICKET_REREAD_MIN_GAP_SECONDS: String(this.profile.ticketRereadGapSeconds),
       ...extra,
     };
