@@ -27,7 +27,7 @@ run(async () => {
   const cfg = config();
   const app = cfg.apps[0]!;
   const db = createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'bench-stages');
+  const redis = createRedis(cfg.redis, 'producer', 'bench-stages');
   const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
   const tickets = new TicketCandidateCache(new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY)));
   await db.$queryRaw`SELECT 1`;

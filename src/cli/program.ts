@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AppError } from '../shared/platform/errors';
 import { auditCommands } from './commands/audit';
 import { exportCommands } from './commands/export';
+import { orderListCommands } from './commands/order-list';
 import { orderCommands } from './commands/orders';
 import { registerCommands } from './commands/register';
 import { tokenCommands } from './commands/tokens';
@@ -48,6 +49,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   userCommands(program, svc);
   tokenCommands(program, svc);
   orderCommands(program, svc);
+  orderListCommands(program, svc);
   registerCommands(program, svc);
   exportCommands(program, svc);
   verificationCommands(program, svc);

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/platform/redis';
 import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../shared/compliance/audit';
 import { ConfigError, loadConfig, type Config } from '../shared/platform/config';
 import { scopeOf, validAppKeys, type AppScope } from '../shared/compliance/staff/app-scope';
@@ -18,7 +18,7 @@ export class CliServices {
   private cfgValue?: Config;
   private dbValue?: Db;
   private evidenceValue?: EvidenceStore;
-  private redisValue?: Redis;
+  private redisValue?: RedisClient;
   private queueValue?: Queue<ArchiveJobData>;
 
   constructor(readonly io: CliIo) {}
@@ -56,7 +56,7 @@ export class CliServices {
 
   get archiveQueue(): Queue<ArchiveJobData> {
     if (!this.queueValue) {
-      this.redisValue = createRedis(this.cfg.REDIS_URL, 'producer', 'faceid-cli');
+      this.redisValue = createRedis(this.cfg.redis, 'producer', 'faceid-cli');
       this.queueValue = createArchiveQueue(this.redisValue, this.cfg.QUEUE_PREFIX);
     }
     return this.queueValue;

@@ -10,7 +10,8 @@
  *
  * Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default: the local ones; the demo uses
  * its own database `faceid_demo`, created if missing). Pass `--keep` to leave everything running
- * and try the H5 page in a browser.
+ * and try the H5 page, the console and the queue dashboard (/admin/queues) in a browser until
+ * Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -27,6 +28,7 @@ import { createRedis } from '../shared/platform/redis';
 import { TicketStore } from '../shared/webank/tickets/ticket-store';
 import { dataKey } from '../shared/platform/sealed';
 import { createApiToken } from '../shared/compliance/staff/api-tokens';
+import { queueDashboardRouter } from '../web/queue-dashboard';
 import { createApp } from '../web/app';
 import { startWorkerRuntime } from '../workers/main';
 import { startFauxqs } from '../dev/fauxqs';
@@ -85,11 +87,16 @@ async function main(): Promise<void> {
   const cfg: Config = Object.freeze({ ...base, PUBLIC_BASE_URL: webUrl });
 
   const db = createDb(cfg.DATABASE_URL, 4);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'demo-web');
+  const redis = createRedis(cfg.redis, 'producer', 'demo-web');
   const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));
   const evidence = EvidenceStore.fromConfig(cfg);
-  server.on('request', createApp({ cfg, db, archiveQueue, tickets, metrics: createMetrics(), evidence, redis }));
+  // The queue dashboard as in production (src/web/server.ts), so /admin/queues can be tried too.
+  const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
+  server.on(
+    'request',
+    createApp({ cfg, db, archiveQueue, tickets, metrics: createMetrics(), evidence, redis, extraRouters }),
+  );
   say(`4. web service at ${webUrl} (callback ${cfg.CALLBACK_PATH})`);
 
   const workers = await startWorkerRuntime(cfg, { db, port: false });
@@ -165,7 +172,15 @@ async function main(): Promise<void> {
     say(
       `   --keep: open that URL in a browser before ${started.expiresAt} (it works once) and press Pass; Ctrl-C to stop.`,
     );
-    process.once('SIGINT', () => void close().then(() => process.exit(0)));
+    say(`   console: ${webUrl}/console/  queue dashboard: ${webUrl}/admin/queues`);
+    say('   a console admin: `npm run cli -- user add <name> --role admin` with the same DATABASE_URL (README)');
+    // Stay up until asked to stop: main() must not return, or the process exits behind the user's back.
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    say('stopping…');
+    await close();
     return;
   }
 

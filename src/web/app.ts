@@ -12,7 +12,7 @@ import { CredentialConflicts, credentialConflictCheck } from '../shared/webank/t
 import { ResultRedirects } from '../shared/orders/result-redirects';
 import { VerificationStarter } from '../shared/orders/verification-start';
 import { ResultRecorder } from './result-recorder';
-import type { Redis } from 'ioredis';
+import { redisHealth, type RedisClient } from '../shared/platform/redis';
 import type { EvidenceStore } from '../shared/evidence/evidence-store';
 import { livenessRouter, type Check } from '../shared/platform/health';
 import { createAuth } from './auth/middleware';
@@ -38,7 +38,7 @@ export interface AppDeps {
   metrics: Metrics;
   evidence: EvidenceStore;
   /** Producer connection: partner rate limits, readiness. */
-  redis: Redis;
+  redis: RedisClient;
   /** Routers mounted before the 404 handler (e.g. the queue dashboard). */
   extraRouters?: express.Router[];
   /** Starts verifications for partners (`POST /api/verifications`); one is made from the config if absent. */
@@ -51,7 +51,7 @@ export function webChecks(
 ): Check[] {
   return [
     { name: 'postgres', run: () => deps.db.$queryRaw`SELECT 1` },
-    { name: 'redis', run: () => deps.redis.ping() },
+    { name: 'redis', run: () => redisHealth(deps.redis, deps.cfg.QUEUE_PREFIX) },
     { name: 's3', run: () => deps.evidence.ping() },
     {
       name: 'tickets',

@@ -3,6 +3,7 @@ import { AppError } from '../shared/platform/errors';
 import { componentLogger } from '../shared/platform/logger';
 import { html } from './console/html';
 import { baseOf, page, sendPage } from './console/layout';
+import { tOf } from './console/locale';
 
 const log = componentLogger('http');
 
@@ -57,17 +58,48 @@ export const renderJsonError: ErrorRenderer = (_req, res, e) => {
   res.status(e.status).json({ error: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) });
 };
 
+/** Error codes with their own words in the catalogues (errors.code.*); others get the status's words. */
+const WORDED_CODES = new Set([
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'csrf',
+  'not_found',
+  'conflict',
+  'rate_limited',
+  'evidence_missing',
+  'export_not_configured',
+  'too_large',
+  'unsupported_media_type',
+  'uri_too_long',
+  'unavailable',
+  'purpose_required',
+  'integrity_failed',
+  'ambiguous',
+  'internal',
+]);
+const HEADED_STATUSES = new Set([400, 401, 403, 404, 409, 429, 500, 503]);
+
 /**
- * HTML in the console's page chrome, for staff in a browser (console pages, the queue
- * dashboard). `consoleBase` is where the console is mounted, for the links back into it.
+ * HTML in the console's page chrome (with the menu when someone is signed in), for staff in a
+ * browser (console pages, the queue dashboard), in their language. Staff read our catalogue's
+ * words for the error's code, never the developer message (that stays in JSON for scripts and in
+ * the log). `consoleBase` is where the console is mounted, for the links back into it.
  */
 export function renderHtmlError(req: Request, res: Response, e: HttpError, consoleBase = baseOf(req)): void {
-  const heading = e.status === 403 ? 'Not allowed' : e.status === 404 ? 'Not found' : 'Error';
-  const login = e.status === 401 ? html` <a href="${consoleBase}/login">Log in</a>` : '';
+  const t = tOf(req, res);
+  const headingStatus = HEADED_STATUSES.has(e.status) ? e.status : e.status >= 500 ? 500 : 400;
+  const heading = t(`errors.heading.${headingStatus}`);
+  const words = WORDED_CODES.has(e.code)
+    ? t(`errors.code.${e.code}`)
+    : e.status >= 500
+      ? t('errors.code.internal')
+      : t('errors.generic', { status: e.status });
+  const login = e.status === 401 ? html` <a href="${consoleBase}/login">${t('errors.login')}</a>` : '';
   const body = html`<h1>${heading}</h1>
-    <p class="error" role="alert">${e.message}</p>
-    <p>${login} <a href="${consoleBase}/">Back to orders</a></p>`;
-  sendPage(res, e.status, page(req, res, `Error ${e.status}`, body, consoleBase));
+    <p class="error" role="alert" data-error-code="${e.code}">${words}</p>
+    <p>${login} <a href="${consoleBase}/">${t('errors.back')}</a></p>`;
+  sendPage(res, e.status, page(req, res, heading, body, consoleBase));
 }
 
 /**

@@ -1,5 +1,5 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/platform/redis';
 import { z } from 'zod';
 import { appByKey, PRODUCTS, type WebankApp } from '../shared/platform/config';
 import { badRequest, forbidden, notFound, tooManyRequests, unavailable, AppError } from '../shared/platform/errors';
@@ -12,7 +12,7 @@ import { outcomeOf } from './callback';
 
 export interface PartnerApiDeps extends VerifyDeps {
   auth: Auth;
-  redis: Redis;
+  redis: RedisClient;
   /** Requests per minute per partner token. */
   ratePerMinute?: number;
 }

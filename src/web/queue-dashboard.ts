@@ -37,7 +37,14 @@ export function queueDashboardRouter(deps: QueueDashboardDeps, basePath = QUEUE_
     queues: deps.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true, displayName: q.name })),
     // @bull-board/express carries its own copy of @bull-board/api (a patch version apart): same shape, other declarations.
     serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
-    options: { uiConfig: { boardTitle: 'faceid-archiver queues' } },
+    // A way back to the console (its menu links here for admins).
+    options: {
+      uiConfig: {
+        boardTitle: 'faceid-archiver queues',
+        miscLinks: [{ text: '合规控制台 / Console', url: `${CONSOLE_PATH}/` }],
+        hideDocsLink: true,
+      },
+    },
   });
   const router = express.Router();
   router.use(

@@ -1,5 +1,6 @@
 import { config } from '../shared/platform/config';
 import { componentLogger } from '../shared/platform/logger';
+import { describeRedis } from '../shared/platform/redis';
 import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { createApp, webChecks } from './app';
 import { createOpsApp } from './ops';
@@ -27,7 +28,7 @@ export async function main(): Promise<void> {
   const extraRouters = [queueDashboardRouter({ db, cfg, queues: [archiveQueue] })];
   const app = createApp({ ...deps, extraRouters });
   const server = app.listen(cfg.PORT, () =>
-    log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH }),
+    log.info('web listening', { port: cfg.PORT, callbackPath: cfg.CALLBACK_PATH, redis: describeRedis(cfg.redis) }),
   );
   // /healthz, /readyz and /metrics for the orchestrator and Prometheus: never on the public port.
   const ops = createOpsApp({ cfg, db, metrics: deps.metrics, checks }).listen(cfg.OPS_PORT, () =>

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { notFound } from '../shared/platform/errors';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/platform/redis';
 import { z } from 'zod';
 import type { Config } from '../shared/platform/config';
 import type { Db } from '../shared/platform/db';
@@ -14,7 +14,7 @@ import { appFor, appKey, orderNo, parse, rateLimit } from './partner-api';
 export interface VerificationsDeps {
   cfg: Config;
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   auth: Auth;
   starter: VerificationStarter;
 }

@@ -17,7 +17,7 @@ import { ResultRecorder } from './result-recorder';
  */
 export function createWebDeps(cfg: Config) {
   const db = createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'web');
+  const redis = createRedis(cfg.redis, 'producer', 'web');
   const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const metrics = createMetrics({ defaults: true });
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));

@@ -1,5 +1,5 @@
 import { WaitingError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/platform/redis';
 import type { Config } from '../shared/platform/config';
 import { componentLogger } from '../shared/platform/logger';
 import { releaseToQueue } from '../shared/orders/archive-records';
@@ -15,7 +15,7 @@ const log = componentLogger('archiver');
  * list at once, without using an attempt. A job cut off by a crash is picked up again after its
  * lock expires (stalled-job check). Either way the rerun stores only what is missing.
  */
-export function createArchiveWorker(deps: ArchiverDeps, connection: Redis, cfg: Config): Worker<ArchiveJobData> {
+export function createArchiveWorker(deps: ArchiverDeps, connection: RedisClient, cfg: Config): Worker<ArchiveJobData> {
   const run = archiveProcessor(deps);
   // Three parameters: BullMQ hands a cancellation signal only to processors that declare it.
   const processor = async (job: Job<ArchiveJobData>, token?: string, signal?: AbortSignal) => {

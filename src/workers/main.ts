@@ -8,7 +8,7 @@ import { componentLogger } from '../shared/platform/logger';
 import { createMetrics } from '../shared/platform/metrics';
 import { OutboxRelay } from '../shared/orders/outbox-relay';
 import { createArchiveQueue } from '../shared/orders/archive-queue';
-import { createRedis } from '../shared/platform/redis';
+import { createRedis, describeRedis, redisHealth } from '../shared/platform/redis';
 import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { TicketKeeper } from '../shared/webank/tickets/keeper';
 import { createArchiveWorker } from './archive-worker';
@@ -37,8 +37,8 @@ export interface WorkerRuntimeOptions {
 export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions = {}) {
   const db = opts.db ?? createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
   const evidence = opts.evidence ?? EvidenceStore.fromConfig(cfg);
-  const workerRedis = createRedis(cfg.REDIS_URL, 'worker', 'archive-worker');
-  const producerRedis = createRedis(cfg.REDIS_URL, 'producer', 'worker-producer');
+  const workerRedis = createRedis(cfg.redis, 'worker', 'archive-worker');
+  const producerRedis = createRedis(cfg.redis, 'producer', 'worker-producer');
   const metrics = createMetrics({ defaults: opts.port !== false });
   const webank = new InstrumentedWebankClient(
     { apps: cfg.apps, timeoutMs: cfg.WEBANK_TIMEOUT_MS || undefined },
@@ -62,7 +62,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   const purge = new RetentionPurge({ cfg, db, redis: producerRedis, evidence, metrics });
   purge.start();
   // Partner webhooks: events fanned out to endpoints, deliveries enqueued and sent.
-  const webhookRedis = createRedis(cfg.REDIS_URL, 'worker', 'webhook-worker');
+  const webhookRedis = createRedis(cfg.redis, 'worker', 'webhook-worker');
   const webhookQueue = createDeliveryQueue(producerRedis, cfg.QUEUE_PREFIX);
   const fanOut = new WebhookFanOut(db, cfg, webhookQueue, { intervalMs: cfg.WEBHOOK_FANOUT_INTERVAL_MS }, metrics);
   fanOut.start();
@@ -87,7 +87,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
     app.use(
       healthRouter([
         { name: 'postgres', run: () => db.$queryRaw`SELECT 1` },
-        { name: 'redis', run: () => producerRedis.ping() },
+        { name: 'redis', run: () => redisHealth(producerRedis, cfg.QUEUE_PREFIX) },
         { name: 's3', run: () => evidence.ping() },
         {
           name: 'tickets',
@@ -102,7 +102,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
       await sampleTickets().catch(() => undefined);
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
-    server = app.listen(port, () => log.info('worker health listening', { port }));
+    server = app.listen(port, () => log.info('worker health listening', { port, redis: describeRedis(cfg.redis) }));
   }
 
   // Jobs still running this close to SHUTDOWN_TIMEOUT_MS are released, leaving time to close the rest.

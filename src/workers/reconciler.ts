@@ -1,5 +1,5 @@
 import type { JobType, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/platform/redis';
 import type { Config, Product } from '../shared/platform/config';
 import type { Db } from '../shared/platform/db';
 import { componentLogger } from '../shared/platform/logger';
@@ -19,7 +19,7 @@ const LIVE: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting
 export interface ReconcilerDeps {
   cfg: Config;
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   queue: Queue<ArchiveJobData>;
   metrics?: Metrics;
   /** Orders examined per pass, oldest first; default 200. */

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/platform/redis';
 import { recordAudit } from '../shared/compliance/audit';
 import type { Config, Product } from '../shared/platform/config';
 import type { Db } from '../shared/platform/db';
@@ -18,7 +18,7 @@ const log = componentLogger('recovery');
 export interface RecoverySweeperDeps {
   cfg: Config;
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   webank: Pick<WebankClient, 'queryJson'>;
   tickets: Pick<TicketSource, 'currentTicket'>;
   queue: Queue<ArchiveJobData>;

@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/platform/redis';
 import { auditData } from '../shared/compliance/audit';
 import type { Config, WebankApp } from '../shared/platform/config';
 import type { Db } from '../shared/platform/db';
@@ -19,7 +19,7 @@ const DAY_MS = 24 * 3600 * 1000;
 export interface RetentionPurgeDeps {
   cfg: Config;
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   /** `head` tells the Object Lock retain-until date; objects are listed and deleted through `client`. */
   evidence: Pick<EvidenceStore, 'head' | 'client' | 'bucket' | 'prefix'>;
   metrics?: Metrics;

@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/platform/redis';
 import { componentLogger } from '../shared/platform/logger';
 import { processDelivery, type DelivererDeps } from '../shared/partners/deliverer';
 import { WEBHOOK_QUEUE, webhookBackoff, type DeliveryJobData } from '../shared/partners/delivery-queue';
@@ -13,7 +13,7 @@ const log = componentLogger('webhooks');
  */
 export function createWebhookWorker(
   deps: DelivererDeps,
-  connection: Redis,
+  connection: RedisClient,
   opts: { lockMs?: number; stalledCheckMs?: number } = {},
 ): Worker<DeliveryJobData> {
   const { cfg } = deps;

@@ -127,13 +127,22 @@ const routes: RouteCase[] = [
     min: 'auditor',
     action: 'reveal',
     ok: 200,
-    prepare: async () => ({ path: `/api/orders/${order.id}/reveal` }),
+    prepare: async () => ({ path: `/api/orders/${order.id}/reveal`, json: { purpose: 'ticket CS-1001' } }),
   },
   {
     name: 'download photo',
     method: 'GET',
     min: 'viewer',
     action: 'download',
+    ok: 200,
+    prepare: async () => ({ path: `/api/orders/${order.id}/evidence/photo?download=1` }),
+  },
+  {
+    // Looking at the photo on the order page is a view, not a download.
+    name: 'view photo',
+    method: 'GET',
+    min: 'viewer',
+    action: 'view',
     ok: 200,
     prepare: async () => ({ path: `/api/orders/${order.id}/evidence/photo` }),
   },
@@ -151,7 +160,7 @@ const routes: RouteCase[] = [
     min: 'auditor',
     action: 'export',
     ok: 200,
-    prepare: async () => ({ path: `/api/orders/${order.id}/export` }),
+    prepare: async () => ({ path: `/api/orders/${order.id}/export`, json: { purpose: 'ticket CS-1001' } }),
   },
   {
     name: 'requeue',

@@ -67,9 +67,15 @@ describe('a staff account scoped to one app', () => {
     const refused = [
       await call(h, scoped, 'GET', `/api/orders/${theirs.id}`, { headers }),
       await call(h, scoped, 'GET', `/orders/${theirs.id}`, { headers: { ...headers, accept: 'text/html' } }),
-      await call(h, scoped, 'POST', `/api/orders/${theirs.id}/reveal`, { headers }),
+      await call(h, scoped, 'POST', `/api/orders/${theirs.id}/reveal`, {
+        headers,
+        json: { purpose: 'ticket CS-1001' },
+      }),
       await call(h, scoped, 'POST', `/api/orders/${theirs.id}/verify`, { headers }),
-      await call(h, scoped, 'POST', `/api/orders/${theirs.id}/export`, { headers }),
+      await call(h, scoped, 'POST', `/api/orders/${theirs.id}/export`, {
+        headers,
+        json: { purpose: 'ticket CS-1001' },
+      }),
       await call(h, scoped, 'GET', `/api/orders/${theirs.id}/evidence/photo`, { headers }),
     ];
     expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403, 403, 403]);
@@ -79,7 +85,9 @@ describe('a staff account scoped to one app', () => {
 
     expect((await call(h, scoped, 'GET', `/api/orders/${mine.id}`)).status).toBe(200);
     expect((await call(h, scoped, 'GET', `/api/orders/${mine.id}/evidence/photo`)).status).toBe(200);
-    expect((await call(h, scoped, 'POST', `/api/orders/${mine.id}/export`)).status).toBe(200);
+    expect(
+      (await call(h, scoped, 'POST', `/api/orders/${mine.id}/export`, { json: { purpose: 'ticket CS-1001' } })).status,
+    ).toBe(200);
     expect((await call(h, unscoped, 'GET', `/api/orders/${theirs.id}`)).status).toBe(200);
   });
 });

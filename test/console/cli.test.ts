@@ -386,3 +386,22 @@ function writeList(dir: string, name: string, lines: string[]): string {
   writeFileSync(file, lines.join('\n'));
   return file;
 }
+
+describe('order list', () => {
+  test('when listing, then the table header is in Chinese by default (English on request) and times carry the zone offset', async () => {
+    const tag = uid('CLI');
+    await seedOrder(h, { orderNo: `${tag}f`, resultCode: '66660018' });
+    const zh = await cli(['order', 'list', '--q', tag, '--outcome', 'failed'], {
+      env: { LANG: 'C.UTF-8', CONSOLE_LANG: undefined },
+    });
+    expect(zh.code).toBe(0);
+    expect(zh.out[0]).toBe('订单号\t应用\t产品\t核身结果\t结果码\t结果说明\t归档状态\t记录时间');
+    expect(zh.out[1]).toContain(`${tag}f`);
+    expect(zh.out[1]).toContain('未通过');
+    expect(zh.out[1]).toMatch(/ \+08:00$/);
+    const en = await cli(['order', 'list', '--q', tag], { env: { CONSOLE_LANG: 'en' } });
+    expect(en.out[0]?.split('\t')[0]).toBe('ORDER NO');
+    expect(en.out[1]).toContain('Failed');
+    expect(await auditOf(zh)).toMatchObject([{ action: 'search', outcome: 'success' }]);
+  });
+});

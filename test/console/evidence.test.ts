@@ -75,7 +75,8 @@ describe('evidence streaming with HTTP Range', () => {
       expect(res.status).toBe(416);
       expect(res.headers.get('content-range')).toBe(`bytes */${VIDEO.length}`);
       const rows = await auditRowsFor(h, ua);
-      expect(rows.map((r) => [r.action, r.outcome])).toEqual([['download', 'failure']]);
+      // Played on the order page (no download=1): a view that failed, not a download.
+      expect(rows.map((r) => [r.action, r.outcome])).toEqual([['view', 'failure']]);
     }
   });
 
@@ -119,11 +120,15 @@ describe('personal data', () => {
 
   test('when an auditor reveals, then the full values come back and one reveal row is audited', async () => {
     const ua = uid('ua-');
-    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/reveal`, { headers: { 'user-agent': ua } });
+    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/reveal`, {
+      headers: { 'user-agent': ua },
+      json: { purpose: 'ticket CS-1001' },
+    });
     expect(await res.json()).toEqual({ idNo: '110101199001011234', name: '张三', idType: '01' });
     const rows = await auditRowsFor(h, ua);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ action: 'reveal', outcome: 'success', orderNo: order.orderNo, orderId: order.id });
+    expect(rows[0]!.detail).toMatchObject({ purpose: 'ticket CS-1001' });
     expect(JSON.stringify(rows[0]!.detail)).not.toContain('110101');
   });
 
@@ -174,7 +179,10 @@ describe('integrity', () => {
     expect(events).toHaveLength(1);
 
     const ua2 = uid('ua-');
-    const exp = await call(h, auditor, 'POST', `/api/orders/${tampered.id}/export`, { headers: { 'user-agent': ua2 } });
+    const exp = await call(h, auditor, 'POST', `/api/orders/${tampered.id}/export`, {
+      headers: { 'user-agent': ua2 },
+      json: { purpose: 'ticket CS-1001' },
+    });
     expect(exp.status).toBe(409);
     expect(((await exp.json()) as { error: string }).error).toBe('integrity_failed');
     expect((await auditRowsFor(h, ua2)).map((r) => [r.action, r.outcome])).toEqual([['export', 'failure']]);
@@ -194,7 +202,7 @@ describe('integrity', () => {
 
 describe('export package', () => {
   async function exportZip(o: SeededOrder): Promise<string> {
-    const res = await call(h, auditor, 'POST', `/api/orders/${o.id}/export`);
+    const res = await call(h, auditor, 'POST', `/api/orders/${o.id}/export`, { json: { purpose: 'ticket CS-1001' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/zip');
     const file = path.join(dir, `${uid('pkg-')}.zip`);
@@ -228,7 +236,9 @@ describe('export package', () => {
       await call(h, auditor, 'GET', `/orders/${order.id}`, { headers: { accept: 'text/html' } })
     ).text();
     expect(page).toContain(fingerprint);
-    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/export`);
+    const res = await call(h, auditor, 'POST', `/api/orders/${order.id}/export`, {
+      json: { purpose: 'ticket CS-1001' },
+    });
     expect(res.headers.get('x-signing-key-sha256')).toBe(fingerprint);
     await res.arrayBuffer();
     // Checking by that fingerprint proves origin, as a PEM does.
@@ -309,7 +319,7 @@ describe('export package', () => {
     try {
       const o = await seedOrder(bare);
       const s = await login(bare, await createUser(bare, 'auditor'));
-      const res = await call(bare, s, 'POST', `/api/orders/${o.id}/export`);
+      const res = await call(bare, s, 'POST', `/api/orders/${o.id}/export`, { json: { purpose: 'ticket CS-1001' } });
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({
         error: 'export_not_configured',

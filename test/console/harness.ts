@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/shared/platform/redis';
 import { loadConfig, type Config } from '../../src/shared/platform/config';
 import { createDb, type Db } from '../../src/shared/platform/db';
 import { EvidenceStore } from '../../src/shared/evidence/evidence-store';
@@ -36,7 +36,7 @@ export interface ConsoleHarness {
   evidence: EvidenceStore;
   s3: FauxqsS3;
   queue: Queue<ArchiveJobData>;
-  redis: Redis;
+  redis: RedisClient;
   publicKeyPem: string;
   /** The environment the configuration was loaded from (for running the CLI against the same services). */
   env: Record<string, string | undefined>;
@@ -69,7 +69,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   const cfg = loadConfig(merged);
   const db = createDb(cfg.DATABASE_URL, 4);
   const evidence = EvidenceStore.fromConfig(cfg);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-console');
+  const redis = createRedis(cfg.redis, 'producer', 'test-console');
   const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
   // The lead's app mounts the console at /console (createConsoleRouter) with these deps.
   const app = createApp({

@@ -50,7 +50,12 @@ afterAll(async () => {
 });
 
 test('an auditor logs in, finds the order, sees the photo, plays and seeks the video, verifies, reveals and exports', async () => {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
+  // English here (Accept-Language); test/e2e/console-staff.test.ts covers the Chinese default.
+  const context = await browser.newContext({
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 1000 },
+    locale: 'en-US',
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -68,8 +73,8 @@ test('an auditor logs in, finds the order, sees the photo, plays and seeks the v
 
   // Search.
   await page.goto(`${h.base}/`);
-  await page.fill('input[name=orderNo]', order.orderNo);
-  await Promise.all([page.waitForURL(/orderNo=/), page.click('#search-form button[type=submit]')]);
+  await page.fill('input[name=q]', order.orderNo);
+  await Promise.all([page.waitForURL(/q=/), page.click('#search-form button[type=submit]')]);
   const link = page.locator('a.order-link', { hasText: order.orderNo });
   await expect(link.count()).resolves.toBe(1);
   await page.screenshot({ path: artifactPath('console-2-search.png') });
@@ -106,6 +111,7 @@ test('an auditor logs in, finds the order, sees the photo, plays and seeks the v
 
   // Masked until revealed.
   await expect(page.locator('#pii-idno').textContent()).resolves.toBe('11**************34');
+  await page.fill('#purpose', 'ticket CS-1001');
   await page.click('button[data-action=reveal]');
   await page.waitForFunction(
     () => (document.querySelector('#pii-idno') as { textContent: string } | null)?.textContent === '110101199001011234',
@@ -129,7 +135,8 @@ test('an auditor logs in, finds the order, sees the photo, plays and seeks the v
   // The audit trail shows what we just did.
   await page.goto(`${h.base}/audit?orderNo=${order.orderNo}`);
   const actions = await page.locator('table.audit tbody tr td:nth-child(4)').allTextContents();
-  expect(actions).toEqual(expect.arrayContaining(['view', 'download', 'reveal', 'verify', 'export']));
+  // Seeing the photo and playing the video are views; the export is the download.
+  expect(actions).toEqual(expect.arrayContaining(['view', 'reveal personal data', 'verify', 'export']));
   await page.screenshot({ path: artifactPath('console-4-audit.png'), fullPage: true });
 
   expect(problems.filter((p) => /Content Security Policy|Refused/.test(p))).toEqual([]);

@@ -15,7 +15,9 @@ const profile = profileFromEnv();
 const seed = seedFromEnv();
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
-describe(`fault suite (${profile.name} profile, FAULT_SEED=${seed})`, () => {
+const topology = process.env.FAULT_REDIS === 'cluster' ? ', Redis Cluster' : '';
+
+describe(`fault suite (${profile.name} profile${topology}, FAULT_SEED=${seed})`, () => {
   let world: World | undefined;
   const startedAt = Date.now();
 

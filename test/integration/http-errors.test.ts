@@ -33,7 +33,10 @@ describe('errors through the web app', () => {
     const page = await fetch(`${h.url}/console/no-such-page`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(404);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await page.text()).toContain('no such console page');
+    const text = await page.text();
+    // Staff read our words in Chinese by default, not the developer message.
+    expect(text).toContain('找不到您要的内容。');
+    expect(text).not.toContain('no such console page');
     const api = await postJson('/console/api/login', JSON.stringify({ username: 'x'.repeat(40_000) }));
     expect(api.status).toBe(413);
     expect(await api.json()).toEqual({ error: 'too_large', message: 'request body too large' });

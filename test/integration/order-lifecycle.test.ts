@@ -19,7 +19,7 @@ describe('order lifecycle in the database', () => {
   const cfg = testConfig();
   const appId = uid('TIDA');
   const db = createDb(cfg.DATABASE_URL, 2);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-lifecycle');
+  const redis = createRedis(cfg.redis, 'producer', 'test-lifecycle');
   const archiveQueue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
   afterAll(async () => {
     await db.order.deleteMany({ where: { appId } });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/shared/platform/redis';
 import { loadConfig, type Config } from '../../src/shared/platform/config';
 import { createDb, type Db } from '../../src/shared/platform/db';
 import { createMetrics, type Metrics } from '../../src/shared/platform/metrics';
@@ -37,7 +37,7 @@ export interface WebHarness {
   opsUrl: string;
   cfg: Config;
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   queue: Queue<ArchiveJobData>;
   tickets: TicketStore;
   metrics: Metrics;
@@ -56,7 +56,7 @@ export async function startWeb(opts: { cfg?: Config; db?: Db; refresher?: boolea
     ? given
     : Object.freeze({ ...given, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
   const db = opts.db ?? createDb(cfg.DATABASE_URL, 4);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-web');
+  const redis = createRedis(cfg.redis, 'producer', 'test-web');
   const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX, { backoffMs: cfg.ARCHIVE_BACKOFF_MS });
   const metrics = createMetrics();
   const tickets = new TicketStore(db, dataKey(cfg.DATA_ENCRYPTION_KEY));

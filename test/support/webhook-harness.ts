@@ -1,5 +1,5 @@
 import type { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/shared/platform/redis';
 import type { Config } from '../../src/shared/platform/config';
 import { createDb, type Db } from '../../src/shared/platform/db';
 import { createRedis } from '../../src/shared/platform/redis';
@@ -21,7 +21,7 @@ export const FAST_WEBHOOKS = {
 export interface WebhookHarness {
   cfg: Config;
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   queue: Queue<DeliveryJobData>;
   fanOut: WebhookFanOut;
   worker?: Worker<DeliveryJobData>;
@@ -33,8 +33,8 @@ export interface WebhookHarness {
 export function startWebhooks(env: Record<string, string> = {}): WebhookHarness {
   const cfg = testConfig({ ...FAST_WEBHOOKS, ...env });
   const db = createDb(cfg.DATABASE_URL, 4);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-webhooks');
-  const workerRedis: Redis[] = [];
+  const redis = createRedis(cfg.redis, 'producer', 'test-webhooks');
+  const workerRedis: RedisClient[] = [];
   const queue = createDeliveryQueue(redis, cfg.QUEUE_PREFIX);
   const fanOut = new WebhookFanOut(db, cfg, queue, { intervalMs: cfg.WEBHOOK_FANOUT_INTERVAL_MS });
   fanOut.start();
@@ -45,7 +45,7 @@ export function startWebhooks(env: Record<string, string> = {}): WebhookHarness 
     queue,
     fanOut,
     startWorker() {
-      const conn = createRedis(cfg.REDIS_URL, 'worker', 'test-webhook-worker');
+      const conn = createRedis(cfg.redis, 'worker', 'test-webhook-worker');
       workerRedis.push(conn);
       h.worker = createWebhookWorker({ db, cfg, redis, queue }, conn, { lockMs: 2000, stalledCheckMs: 1000 });
       return h.worker;

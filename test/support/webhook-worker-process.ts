@@ -11,12 +11,12 @@ import { createWebhookWorker } from '../../src/workers/webhook-worker';
 
 const cfg = loadConfig(process.env);
 const db = createDb(cfg.DATABASE_URL, 4);
-const redis = createRedis(cfg.REDIS_URL, 'producer', 'webhook-child');
+const redis = createRedis(cfg.redis, 'producer', 'webhook-child');
 const queue = createDeliveryQueue(redis, cfg.QUEUE_PREFIX);
 new WebhookFanOut(db, cfg, queue, { intervalMs: cfg.WEBHOOK_FANOUT_INTERVAL_MS }).start();
 const worker = createWebhookWorker(
   { db, cfg, redis, queue },
-  createRedis(cfg.REDIS_URL, 'worker', 'webhook-child-worker'),
+  createRedis(cfg.redis, 'worker', 'webhook-child-worker'),
   { lockMs: 2000, stalledCheckMs: 1000 },
 );
 void worker.waitUntilReady().then(() => process.stdout.write('ready\n'));

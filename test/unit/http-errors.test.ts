@@ -2,7 +2,10 @@ import type { Server } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import { AppError } from '../../src/shared/platform/errors';
 import { WebankHttpError } from '../../src/shared/webank/errors';
+import { translator } from '../../src/shared/compliance/i18n/translator';
 import { browserErrorHandler, httpErrorOf, jsonErrorHandler } from '../../src/web/http-errors';
+
+const zh = translator('zh-CN');
 import { captureLogs } from '../support/log-capture';
 
 /** What an unknown error might say: it must never reach the client. */
@@ -60,6 +63,8 @@ const renderers = [
     json: true,
     accept: 'application/json',
     contentType: /^application\/json/,
+    /** What a program is told for an error with this developer message and code: the message itself. */
+    says: (message: string, _code: string) => message,
     /** What the client is told, as it would read it. */
     shown: async (res: Response) => {
       const body = (await res.json()) as { error: string; message: string; details?: unknown };
@@ -72,9 +77,11 @@ const renderers = [
     json: false,
     accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
     contentType: /^text\/html/,
+    /** Staff read the catalogue's words for the code (Chinese by default), never the developer message. */
+    says: (_message: string, code: string) => zh(`errors.code.${code}`),
     shown: async (res: Response) => {
       const text = await res.text();
-      const message = /<p class="error" role="alert">([^<]*)<\/p>/.exec(text)?.[1];
+      const message = /<p class="error" role="alert"[^>]*>([^<]*)<\/p>/.exec(text)?.[1];
       return { text, message, code: undefined };
     },
   },
@@ -106,7 +113,7 @@ describe.each(renderers)('$name', (r) => {
     expect(res.headers.get('content-type')).toMatch(r.contentType);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const shown = await r.shown(res);
-    expect(shown.message).toBe('a file no longer matches its hash');
+    expect(shown.message).toBe(r.says('a file no longer matches its hash', 'integrity_failed'));
     if (r.json) expect(shown.code).toBe('integrity_failed');
     expect(failures(logs.lines)).toEqual([]);
   });
@@ -116,7 +123,7 @@ describe.each(renderers)('$name', (r) => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(r.contentType);
     const shown = await r.shown(res);
-    expect(shown.message).toBe('malformed request');
+    expect(shown.message).toBe(r.says('malformed request', 'bad_request'));
     if (r.json) expect(shown.code).toBe('bad_request');
     expect(shown.text).not.toContain('Unexpected');
     expect(failures(logs.lines)).toEqual([]);
@@ -126,7 +133,7 @@ describe.each(renderers)('$name', (r) => {
     const res = await post(JSON.stringify({ pad: 'x'.repeat(2048) }));
     expect(res.status).toBe(413);
     const shown = await r.shown(res);
-    expect(shown.message).toBe('request body too large');
+    expect(shown.message).toBe(r.says('request body too large', 'too_large'));
     if (r.json) expect(shown.code).toBe('too_large');
     expect(failures(logs.lines)).toEqual([]);
   });
@@ -136,7 +143,7 @@ describe.each(renderers)('$name', (r) => {
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toMatch(r.contentType);
     const shown = await r.shown(res);
-    expect(shown.message).toBe('internal error');
+    expect(shown.message).toBe(r.says('internal error', 'internal'));
     if (r.json) expect(shown.code).toBe('internal');
     expect(shown.text).not.toMatch(/duplicate key|110101199003074211|张三/);
     const logged = failures(logs.lines);
@@ -149,7 +156,7 @@ describe.each(renderers)('$name', (r) => {
   test('when an error carries a status of someone else’s answer (WeBank’s 404), then it is our 500, not a 404', async () => {
     const res = await get('/foreign-status');
     expect(res.status).toBe(500);
-    expect((await r.shown(res)).message).toBe('internal error');
+    expect((await r.shown(res)).message).toBe(r.says('internal error', 'internal'));
     expect(failures(logs.lines)).toHaveLength(1);
   });
 
@@ -174,14 +181,27 @@ describe('HTML renderer details', () => {
     const res = await fetch(`${srv.url}/login-first`, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(401);
     const page = await res.text();
-    expect(page).toContain('<a href="/console/login">Log in</a>');
-    expect(page).toContain('<title>Error 401 · faceid-archiver</title>');
+    expect(page).toContain(`<a href="/console/login">${zh('errors.login')}</a>`);
+    expect(page).toContain(`<title>${zh('errors.heading.401')} · 合规控制台</title>`);
+    expect(page).toContain('<html lang="zh-CN">');
   });
 
-  test('when the message holds markup characters, then they are escaped', async () => {
+  test('when the browser prefers English, then the page is in English', async () => {
+    const res = await fetch(`${srv.url}/login-first`, {
+      headers: { accept: 'text/html', 'accept-language': 'en-GB,en;q=0.9' },
+    });
+    const page = await res.text();
+    expect(page).toContain('<a href="/console/login">Log in</a>');
+    expect(page).toContain('<title>Login required · compliance console</title>');
+    expect(page).toContain('Please log in.');
+  });
+
+  test('when the developer message holds request details, then the staff page does not show it, only our words', async () => {
     const res = await fetch(`${srv.url}/markup`, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain('orderNo: expected &lt;letters &amp; digits&gt;');
+    const page = await res.text();
+    expect(page).not.toContain('letters');
+    expect(page).toContain(zh('errors.code.bad_request'));
   });
 
   test('when the client prefers JSON (the console’s script, curl), then the same error comes as JSON', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatInstant } from '../../shared/platform/display-time';
 import { z } from 'zod';
 import { appByKey } from '../../shared/platform/config';
 import { startIdNo, startMode, startName, startUserId } from '../../shared/orders/start-input';
@@ -66,7 +67,7 @@ export function verificationCommands(program: Command, svc: () => CliServices): 
         });
         done();
         s.io.err(
-          `order ${started.orderNo} (app ${app.key}); the URL works once, until ${started.expiresAt.toISOString()}:`,
+          `order ${started.orderNo} (app ${app.key}); the URL works once, until ${formatInstant(started.expiresAt)}:`,
         );
         s.io.out(started.url);
       });

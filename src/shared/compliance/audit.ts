@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../platform/db';
+import { formatInstant } from '../platform/display-time';
 import { badRequest } from '../platform/errors';
 import type { AuditEntry, Prisma } from '../../generated/prisma/client';
 import { decodeCursor, encodeCursor, keysetAfter } from '../platform/keyset';
@@ -27,12 +28,16 @@ export const AUDIT_ACTIONS = [
   'user.create',
   'user.disable',
   'user.scope',
+  'user.unlock',
   'token.list',
   'token.create',
   'token.revoke',
   'audit.search',
   'audit.export',
   'audit.verify',
+  // The console's order list as CSV, and the callback-attempts view.
+  'orders.export',
+  'callbacks.search',
   // Done by the service itself (actor system:...): orders recovered or expired by the sweeper, evidence purged by retention.
   'recover',
   'expire',
@@ -249,7 +254,8 @@ export const AUDIT_CSV_COLUMNS = [
 
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString();
+  // Instants in the display zone with its offset, like every other place staff read them.
+  if (value instanceof Date) return formatInstant(value);
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   return JSON.stringify(value);

@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { readableSummary } from './export-readable';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -40,6 +41,10 @@ export interface Manifest {
   format: typeof PACKAGE_FORMAT;
   exportedAt: string;
   exportedBy: string;
+  /** The purpose staff stated for this export (PIPL), as in the audit trail. */
+  purpose?: string;
+  /** The same facts in words, per staff language, times in the display zone (export-readable.ts). */
+  readable?: Record<string, string[]>;
   personalData: 'masked';
   order: Record<string, unknown>;
   callbackEvents: Record<string, unknown>[];
@@ -139,7 +144,7 @@ function hashing(onDone: (sha256: string, bytes: number) => void): Transform {
 export async function writeExportPackage(
   deps: { cfg: Config; evidence: EvidenceAccess },
   order: OrderRecord,
-  opts: { exportedBy: string; outPath: string; signer?: Signer; now?: Date },
+  opts: { exportedBy: string; outPath: string; signer?: Signer; now?: Date; purpose?: string },
 ): Promise<{ manifest: Manifest; sha256: string; bytes: number }> {
   const signer = opts.signer ?? loadSigner(deps.cfg);
   if (!signer) throw exportNotConfigured();
@@ -209,6 +214,19 @@ export async function writeExportPackage(
       format: PACKAGE_FORMAT,
       exportedAt: now.toISOString(),
       exportedBy: opts.exportedBy,
+      ...(opts.purpose ? { purpose: opts.purpose } : {}),
+      readable: readableSummary({
+        orderNo: order.orderNo,
+        appKey: appKeyOf(deps.cfg, order.appId),
+        status: order.status,
+        product: order.product,
+        resultCode: order.resultCode,
+        details: order.details,
+        exportedAt: now,
+        exportedBy: opts.exportedBy,
+        purpose: opts.purpose,
+        files: files.map((f) => ({ kind: f.kind, sha256: f.sha256 })),
+      }),
       personalData: 'masked',
       order: manifestOrder(deps.cfg, order),
       callbackEvents: order.events.map((c) => ({

@@ -3,6 +3,7 @@ import { formatInstant } from '../platform/display-time';
 import { maskedPii } from './mask';
 import { appKeyOf } from './order-lookup';
 import type { OrderRecord } from './order-record';
+import { describeResultCode, ocrSidesOf, outcomeOf } from './result-codes';
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png']);
 const VIDEO_TYPES = new Set(['video/mp4']);
@@ -29,11 +30,17 @@ export function orderView(cfg: Config, o: OrderRecord) {
     callbackCode: o.callbackCode,
     h5faceId: o.h5faceId,
     resultCode: o.resultCode,
+    /** Passed / failed / no result, apart from the archive status (result-codes.ts). */
+    outcome: outcomeOf(o.resultCode, o.details),
+    resultMeaning: describeResultCode(o.resultCode, o.product) ?? null,
+    /** OCR: the portrait (front) and emblem (back) sides' own codes. */
+    ocrSides: ocrSidesOf(o.details) ?? null,
     resultMsg: o.resultMsg,
     liveRate: o.liveRate,
     similarity: o.similarity,
     occurredTime: o.occurredTime,
     bizSeqNo: o.bizSeqNo,
+    userRef: o.userRef,
     idType: o.idType,
     idNo: pii.idNo,
     name: pii.name,

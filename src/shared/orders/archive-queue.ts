@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { Product } from '../platform/config';
 
 /** The archive queue; its Redis keys carry the configured hash tag prefix (e.g. `{faceid}`) for Redis Cluster. */
@@ -36,7 +36,7 @@ export const ARCHIVE_JOB_OPTIONS: JobsOptions = {
  * an add fails at once while Redis is down and the caller falls back to the outbox.
  */
 export function createArchiveQueue(
-  connection: Redis,
+  connection: RedisClient,
   prefix: string,
   opts: { backoffMs?: number } = {},
 ): Queue<ArchiveJobData> {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 
 /**
  * Where the browser of a started verification goes once its result is recorded, when the
@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
  */
 export class ResultRedirects {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlSeconds = 24 * 3600,
     private readonly timeoutMs = 200,

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { Config } from '../platform/config';
 import type { Db } from '../platform/db';
 import { componentLogger } from '../platform/logger';
@@ -17,7 +17,7 @@ export interface DelivererDeps {
   db: Db;
   cfg: Config;
   /** Locks, per-endpoint slots and rates. */
-  redis: Redis;
+  redis: RedisClient;
   /** To wake the next delivery of the same order once this one is through. */
   queue: Queue<DeliveryJobData>;
   metrics?: Metrics;
@@ -197,7 +197,7 @@ async function wakeNext(deps: DelivererDeps, endpointId: string, orderId: string
 }
 
 /** One of `n` per-endpoint slots (Redis locks with an expiry, so a crashed worker frees its slot). */
-async function takeSlot(redis: Redis, key: string, n: number, ttlMs: number) {
+async function takeSlot(redis: RedisClient, key: string, n: number, ttlMs: number) {
   for (let i = 0; i < Math.max(1, n); i++) {
     const lock = await acquireLock(redis, `${key}:${i}`, ttlMs);
     if (lock) return lock;

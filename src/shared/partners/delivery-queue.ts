@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 
 /** The webhook delivery queue; its keys carry the configured hash tag prefix like the archive queue's. */
 export const WEBHOOK_QUEUE = 'webhooks';
@@ -48,7 +48,7 @@ export function webhookBackoff(baseMs: number, maxMs: number) {
     job?.data?.nextDelayMs ?? retryDelayMs(attemptsMade, baseMs, maxMs);
 }
 
-export function createDeliveryQueue(connection: Redis, prefix: string): Queue<DeliveryJobData> {
+export function createDeliveryQueue(connection: RedisClient, prefix: string): Queue<DeliveryJobData> {
   const queue = new Queue<DeliveryJobData>(WEBHOOK_QUEUE, {
     connection,
     prefix,

@@ -1,6 +1,5 @@
 import type { Prisma } from '../../generated/prisma/client';
 import type { Config } from '../platform/config';
-import { CONSOLE_UTC_OFFSET } from '../platform/display-time';
 import { openPii } from '../compliance/mask';
 import { appKeyOf } from '../compliance/order-lookup';
 
@@ -52,7 +51,7 @@ export function outcomeOf(o: Pick<ResultOrder, 'status' | 'resultCode' | 'callba
 export function occurredAt(value: string | null): string | null {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value ?? '');
   if (!m) return value;
-  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${CONSOLE_UTC_OFFSET}`;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`;
 }
 
 export interface OrderResult {

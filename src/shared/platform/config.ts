@@ -1,5 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
+import { isTimeZone, setDisplayZone } from './display-time';
 import { z } from 'zod';
+import { redisTopology, type RedisTopology } from './redis';
 
 /** The WeBank products whose results we archive; each has its own query path and file fields. */
 export const PRODUCTS = ['faceid', 'liveness', 'ocr'] as const;
@@ -84,7 +86,24 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   DATABASE_URL: z.string().url(),
   DATABASE_POOL_SIZE: int(10),
-  REDIS_URL: z.string().url(),
+  /**
+   * Redis: exactly one of REDIS_URL (one node, redis:// or rediss://, credentials in the URL),
+   * REDIS_CLUSTER_NODES (Redis Cluster seeds, `redis://host:port,...`) or REDIS_SENTINELS
+   * (`host:port,...`) + REDIS_SENTINEL_NAME. Checked together by `redisTopology` (platform/redis.ts).
+   */
+  REDIS_URL: z.string().optional(),
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_NAME: z.string().optional(),
+  /** Cluster and Sentinel: the data nodes' ACL user and password (or in the seed URLs for a cluster). */
+  REDIS_USERNAME: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  /** Sentinel: the sentinels' own password, when they require one. */
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  /** Sentinel: the database number (a cluster has only 0; one node takes it from REDIS_URL's path). */
+  REDIS_DB: z.string().optional(),
+  /** Sentinel: TLS to the sentinels and the master (a cluster takes TLS from rediss:// seeds). */
+  REDIS_TLS: z.string().optional(),
   QUEUE_PREFIX: z
     .string()
     .regex(/^\{[A-Za-z0-9_-]+\}$/, 'a Redis Cluster hash tag such as {faceid}')
@@ -255,6 +274,11 @@ const envSchema = z.object({
    * fingerprints or public-key PEM files (read by the offline check from its environment).
    */
   EXPORT_TRUSTED_KEYS: z.string().optional(),
+  /** The one time zone staff see (console, audit CSV, export manifest, CLI): an IANA name; China by default. */
+  DISPLAY_TIMEZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((v) => isTimeZone(v), 'must be an IANA time zone such as Asia/Shanghai'),
   /** Ed25519 private key (PKCS#8 PEM, or that PEM base64-encoded) signing evidence export manifests; unset = exports refused. */
   EXPORT_SIGNING_KEY: z
     .string()
@@ -275,7 +299,13 @@ function isEd25519PrivateKey(value: string): boolean {
   }
 }
 
-export type Config = Readonly<Omit<z.infer<typeof envSchema>, 'WEBANK_APPS'> & { apps: readonly WebankApp[] }>;
+export type Config = Readonly<
+  Omit<z.infer<typeof envSchema>, 'WEBANK_APPS'> & {
+    apps: readonly WebankApp[];
+    /** The Redis to connect to, for `createRedis(cfg.redis, ...)` (platform/redis.ts). */
+    redis: RedisTopology;
+  }
+>;
 
 /** A configuration problem, listing every bad variable at once so an operator fixes them in one go. */
 export class ConfigError extends Error {
@@ -288,9 +318,12 @@ export class ConfigError extends Error {
 /** Parses and freezes the configuration; throws ConfigError naming each missing or malformed variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-  }
+  const redis = redisTopology(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)),
+    ...('problems' in redis ? redis.problems : []),
+  ];
+  if (!parsed.success || 'problems' in redis) throw new ConfigError(problems);
   const { WEBANK_APPS, ...rest } = parsed.data;
   const defaults = { baseUrl: rest.WEBANK_BASE_URL };
   const apps: WebankApp[] = [
@@ -347,7 +380,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (app.queryApi === 'queryfacerecord' && app.product === 'ocr')
       throw new ConfigError([`app "${app.key}": queryApi queryfacerecord serves faceid and liveness, not ocr`]);
   }
-  return Object.freeze({ ...rest, apps: Object.freeze(apps.map((a) => Object.freeze(a))) });
+  // Every formatted instant in this process (pages, CSV, manifests, CLI) uses this one zone.
+  setDisplayZone(rest.DISPLAY_TIMEZONE);
+  return Object.freeze({
+    ...rest,
+    redis: redis.topology,
+    apps: Object.freeze(apps.map((a) => Object.freeze(a))),
+  });
 }
 
 /** http:// to anything but this machine (localhost, 127.0.0.0/8, ::1). */

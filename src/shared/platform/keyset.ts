@@ -26,3 +26,8 @@ export function decodeCursor(cursor: string): Cursor {
 export function keysetAfter<Id>(field: string, c: Cursor, id: (v: string) => Id): Record<string, unknown> {
   return { [field]: { lte: c.at }, OR: [{ [field]: { lt: c.at } }, { id: { lt: id(c.id) } }] };
 }
+
+/** The where-clause for "before this cursor" (the previous page): query it ascending, then reverse. */
+export function keysetBefore<Id>(field: string, c: Cursor, id: (v: string) => Id): Record<string, unknown> {
+  return { [field]: { gte: c.at }, OR: [{ [field]: { gt: c.at } }, { id: { gt: id(c.id) } }] };
+}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { PeriodicTask } from './periodic-task';
 import { withLock } from './redis-lock';
 
@@ -8,7 +8,7 @@ export interface LeaderTaskOptions {
   /** The lock's key is `<prefix>:lock:<lock>`; the prefix (QUEUE_PREFIX) keeps two deployments apart. */
   prefix: string;
   lock: string;
-  redis: Redis;
+  redis: RedisClient;
   /** Lock expiry; a live holder extends it every third of this while its pass runs. */
   lockTtlMs: number;
   intervalMs: number;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 
 export interface RateDecision {
   allowed: boolean;
@@ -11,7 +11,7 @@ export interface RateDecision {
  * request is allowed: a partner's verified result matters more than the limit.
  */
 export async function rateLimitHit(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   limit: number,
   windowSeconds: number,
@@ -39,7 +39,7 @@ export async function rateLimitHit(
  */
 export class FailureCounter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly limit: number,
     private readonly windowSeconds: number,

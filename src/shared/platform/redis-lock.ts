@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 
 /**
  * A single-instance Redis lock (SET NX PX + a random token). The expiry is what keeps a crashed
@@ -32,7 +32,7 @@ export class LockUnavailableError extends Error {
 }
 
 /** Tries once to take the lock; undefined when someone else holds it, LockUnavailableError when Redis fails. */
-export async function acquireLock(redis: Redis, key: string, ttlMs: number): Promise<RedisLock | undefined> {
+export async function acquireLock(redis: RedisClient, key: string, ttlMs: number): Promise<RedisLock | undefined> {
   const token = randomBytes(16).toString('hex');
   let ok: string | null;
   try {
@@ -57,7 +57,7 @@ export type LockResult<T> = { acquired: true; value: T } | { acquired: false };
  * Resolves `{ acquired: false }` at once when the lock is held elsewhere.
  */
 export async function withLock<T>(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   ttlMs: number,
   fn: (lock: RedisLock, signal: AbortSignal) => Promise<T>,

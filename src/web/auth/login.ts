@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { recordAudit } from '../../shared/compliance/audit';
 import type { Config } from '../../shared/platform/config';
 import type { Db } from '../../shared/platform/db';
 import { checkPassword, type StaffAccount } from '../../shared/compliance/staff/accounts';
+import { loginKey } from '../../shared/compliance/staff/login-lock';
 import { requestContext } from './principal';
 import { startSession } from './sessions';
 
@@ -29,7 +29,7 @@ export async function login(
   const { db, cfg } = deps;
   const username = input.username.trim().toLowerCase().slice(0, 64);
   // Counted by a hash: what people type as a username is sometimes their password.
-  const who = createHash('sha256').update(username, 'utf8').digest('hex');
+  const who = loginKey(username);
   const ctx = requestContext(req);
   const ip = ctx.ip ?? 'unknown';
   const now = Date.now();

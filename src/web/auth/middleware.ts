@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/platform/redis';
 import { recordAudit, type AuditAction } from '../../shared/compliance/audit';
 import type { Config } from '../../shared/platform/config';
 import type { Db } from '../../shared/platform/db';
@@ -18,7 +18,7 @@ export interface AuthDeps {
   db: Db;
   cfg: Config;
   /** Counts failed authentications per address (AUTH_FAILURES_PER_IP_PER_MINUTE); without it nothing is throttled. */
-  redis?: Redis;
+  redis?: RedisClient;
 }
 
 export interface RequireStaffOptions {
@@ -113,6 +113,8 @@ export function createAuth(deps: AuthDeps) {
       }
       if (!roleAtLeast(staff.role, min)) {
         await deny(req, staff, action, { status: 403, required: min });
+        // Known but not allowed: the 403 page still draws this person's menu.
+        res.locals.staff = staff;
         throw forbidden(`requires the ${min} role`);
       }
       if (!csrfOk(req, staff)) {

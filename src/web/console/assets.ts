@@ -11,6 +11,19 @@ const SCRIPT = String.raw`'use strict';
 (function () {
   var meta = function (name) { var m = document.querySelector('meta[name="' + name + '"]'); return m ? m.getAttribute('content') : ''; };
   var csrf = meta('csrf-token');
+  var messages = {};
+  try { messages = JSON.parse(meta('console-messages') || '{}'); } catch (e) { messages = {}; }
+  // Words come from the page's catalogue (layout.ts); {{name}} placeholders are filled here.
+  function msg(key, values) {
+    var text = messages[key] || key;
+    Object.keys(values || {}).forEach(function (k) { text = text.split('{{' + k + '}}').join(String(values[k])); });
+    return text;
+  }
+
+  // Staff read our words for an error's code, never the server's developer message.
+  function errorText(status, code) {
+    return messages['errors.code.' + code] || msg('errors.generic', { status: status });
+  }
 
   function call(url, body) {
     return fetch(url, {
@@ -20,7 +33,7 @@ const SCRIPT = String.raw`'use strict';
       body: JSON.stringify(body || {}),
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) throw new Error(data.message || ('HTTP ' + r.status));
+        if (!r.ok) throw new Error(errorText(r.status, data.error));
         return data;
       });
     });
@@ -33,51 +46,116 @@ const SCRIPT = String.raw`'use strict';
     out.className = ok === undefined ? '' : ok ? 'ok' : 'bad';
   }
 
+  function purposeOf(el) {
+    var id = el.dataset.purpose;
+    if (!id) return undefined;
+    var input = document.getElementById(id);
+    return input ? input.value.trim() : '';
+  }
+
   var render = {
     reveal: function (data) {
       document.getElementById('pii-idno').textContent = data.idNo || '—';
       document.getElementById('pii-name').textContent = data.name || '—';
-      return ['Revealed (recorded in the audit trail).', true];
+      return [msg('order.revealed'), true];
     },
     verify: function (data) {
-      var lines = data.files.map(function (f) { return f.kind + ': ' + f.verdict + (f.verdict === 'mismatch' ? ' (got ' + f.actualSha256 + ')' : ''); });
-      return [(data.ok ? 'PASS — ' : 'FAIL — ') + (lines.join('; ') || 'no evidence'), data.ok];
+      var lines = data.files.map(function (f) {
+        return f.kind + ': ' + msg('order.verdict.' + f.verdict) + (f.verdict === 'mismatch' && f.actualSha256 ? ' (' + f.actualSha256 + ')' : '');
+      });
+      return [(data.ok ? msg('order.verifyPass') : msg('order.verifyFail')) + ' — ' + (lines.join('; ') || msg('order.verifyNone')), data.ok];
     },
-    requeue: function (data) { return ['Queued as job ' + data.jobId + '.', true]; },
-    secret: function (data) { return ['新签名密钥（只显示一次，请立即复制）New secret, shown once: ' + data.secret, true]; },
-    post: function () { return ['Done.', true]; },
+    requeue: function (data) { return [msg('order.requeued', { jobId: data.jobId }), true]; },
+    secret: function (data) { return [msg('webhooks.newSecret', { secret: data.secret }), true]; },
+    post: function () { return [msg('common.done'), true]; },
   };
 
   document.addEventListener('click', function (ev) {
+    var copy = ev.target.closest && ev.target.closest('button[data-copy]');
+    if (copy) {
+      ev.preventDefault();
+      var done = function () { copy.dataset.label = copy.dataset.label || copy.textContent; copy.textContent = msg('common.copied'); };
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(copy.dataset.copy).then(done, done);
+      else done();
+      return;
+    }
     var btn = ev.target.closest && ev.target.closest('button[data-action]');
     if (!btn) return;
     ev.preventDefault();
-    if (btn.dataset.confirm && !window.confirm(btn.dataset.confirm)) return;
-    btn.disabled = true;
-    show(btn.dataset.output, 'Working…');
-    call(btn.dataset.url).then(function (data) {
+    var body = {};
+    if (btn.dataset.purpose) {
+      var purpose = purposeOf(btn);
+      if (!purpose || purpose.length < 2) {
+        show(btn.dataset.output, msg('purpose.required'), false);
+        var field = document.getElementById(btn.dataset.purpose);
+        if (field) field.focus();
+        return;
+      }
+      body.purpose = purpose;
+    }
+    if (btn.dataset.confirm && !window.confirm(btn.dataset.confirm)) { btn.focus(); return; }
+    // aria-busy instead of disabled: a disabled button drops keyboard focus to <body>.
+    if (btn.getAttribute('aria-busy') === 'true') return;
+    btn.setAttribute('aria-busy', 'true');
+    show(btn.dataset.output, msg('common.working'));
+    call(btn.dataset.url, body).then(function (data) {
       var r = (render[btn.dataset.action] || render.post)(data);
       show(btn.dataset.output, r[0], r[1]);
       if (btn.dataset.reload) window.location.reload();
     }, function (err) {
       show(btn.dataset.output, err.message, false);
-    }).then(function () { btn.disabled = false; });
+    }).then(function () {
+      btn.removeAttribute('aria-busy');
+      // Keep keyboard users where they were (bug: focus fell back to the top of the page).
+      if (document.activeElement !== btn) btn.focus();
+    });
   });
 
   document.addEventListener('submit', function (ev) {
     var form = ev.target;
+    if (form.dataset && form.dataset.purpose && !form.dataset.api) {
+      var purpose = purposeOf(form);
+      if (!purpose || purpose.length < 2) {
+        ev.preventDefault();
+        var field = document.getElementById(form.dataset.purpose);
+        if (field) { field.setCustomValidity(msg('purpose.required')); field.reportValidity(); field.focus(); field.setCustomValidity(''); }
+      }
+      return;
+    }
     if (!form.dataset || !form.dataset.api) return;
     ev.preventDefault();
     var body = {};
     new FormData(form).forEach(function (v, k) { if (v !== '') body[k] = v; });
     call(form.dataset.api, body).then(function (data) {
-      if (data.token) show(form.dataset.output, 'Token (shown once, copy it now): ' + data.token, true);
-      else if (data.secret) show(form.dataset.output, '签名密钥（只显示一次，请立即复制）Secret, shown once: ' + data.secret, true);
-      else if (data.deliveries !== undefined) show(form.dataset.output, '已重新排队 ' + data.deliveries + ' 条投递', true);
-      else show(form.dataset.output, 'Done.', true);
+      if (data.token) show(form.dataset.output, msg('tokens.shownOnce', { token: data.token }), true);
+      else if (data.secret) show(form.dataset.output, msg('webhooks.secretShownOnce', { secret: data.secret }), true);
+      else if (data.deliveries !== undefined) show(form.dataset.output, msg('webhooks.replayed', { count: String(data.deliveries) }), true);
+      else show(form.dataset.output, msg('common.done'), true);
       form.reset();
       if (form.dataset.reload) window.location.reload();
     }, function (err) { show(form.dataset.output, err.message, false); });
+  });
+
+  // A missing evidence object: say so in place of a broken image or a dead player.
+  function markMissing(el) {
+    var fig = el.closest && el.closest('figure[data-missing]');
+    if (!fig || fig.classList.contains('missing')) return;
+    fig.classList.add('missing');
+    var p = document.createElement('p');
+    p.className = 'error missing-note';
+    p.setAttribute('role', 'alert');
+    p.textContent = fig.dataset.missing;
+    el.replaceWith(p);
+  }
+  document.addEventListener('error', function (ev) {
+    var el = ev.target;
+    if (el && (el.tagName === 'IMG' || el.tagName === 'VIDEO')) markMissing(el);
+  }, true);
+  Array.prototype.forEach.call(document.querySelectorAll('figure[data-missing] img'), function (img) {
+    if (img.complete && img.naturalWidth === 0) markMissing(img);
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('figure[data-missing] video'), function (v) {
+    if (v.error) markMissing(v);
   });
 })();
 `;
@@ -118,7 +196,40 @@ dd { margin: 0; }
 .media img { max-width: 320px; max-height: 320px; border: 1px solid #ccd; }
 .media video { max-width: 480px; }
 .status { font-size: .75rem; padding: .1rem .4rem; border-radius: .3rem; background: #e3e6ea; }
-.status-ARCHIVED { background: #d4f3dc; } .status-EVIDENCE_MISSING, .status-FAILED { background: #f9d6d6; }
+.status-ARCHIVED { background: #e3ecf7; } .status-EVIDENCE_MISSING, .status-FAILED { background: #f9d6d6; }
+.outcome { font-size: .8rem; padding: .1rem .5rem; border-radius: .3rem; font-weight: 600; white-space: nowrap; }
+.outcome-passed { background: #d4f3dc; color: #0a5a24; }
+.outcome-failed { background: #f9d6d6; color: #8a0016; }
+.outcome-none { background: #e3e6ea; color: #3b4450; }
+.badges { display: inline-flex; gap: .4rem; vertical-align: middle; }
+.code .meaning { color: #3b4450; font-size: .85rem; }
+button.copy { font-size: .7rem; padding: .05rem .35rem; margin-left: .3rem; }
+.pager { display: flex; gap: 1rem; align-items: center; margin: .6rem 0; }
+.shortcuts { display: flex; gap: .8rem; margin: -.4rem 0 1rem; }
+.shortcuts a.current { font-weight: 600; text-decoration: none; }
+.scroll { overflow-x: auto; }
+.nowrap { white-space: nowrap; }
+dl.detail { grid-template-columns: max-content 1fr; font-size: .8rem; }
+.missing-note { border: 1px dashed #b00020; padding: 1rem; max-width: 320px; }
+label.purpose { display: flex; flex-direction: column; font-size: .85rem; gap: .2rem; max-width: 28rem; }
+label.wide input { min-width: 18rem; }
+footer { padding: 0 1.5rem 1.5rem; }
+header .lang { margin-left: .5rem; font-size: .85rem; opacity: .9; }
+[aria-busy=true] { opacity: .6; cursor: progress; }
+@media (max-width: 700px) {
+  header { gap: .5rem; padding: .5rem .8rem; }
+  header nav { flex-wrap: wrap; gap: .6rem; }
+  header .who { margin-left: 0; }
+  main { padding: .8rem; }
+  .cols { grid-template-columns: 1fr; gap: 0; }
+  label.wide input { min-width: 0; width: 100%; }
+  form.search label { flex: 1 1 100%; }
+  form.search input, form.search select { width: 100%; box-sizing: border-box; }
+  dl { grid-template-columns: 1fr; }
+  dt { margin-top: .4rem; }
+  .media img, .media video { max-width: 100%; }
+  .hash { max-width: 12rem; }
+}
 .verdict-rejected td, .verdict-invalid td, .outcome-denied td, .outcome-failure td { color: #b00020; }
 output { margin-left: .6rem; }
 `;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/platform/redis';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { recordAudit, type AuditAction, type AuditContext, type AuditWrite } from '../../shared/compliance/audit';
@@ -35,7 +35,7 @@ export interface ConsoleDeps {
   evidence: EvidenceAccess;
   archiveQueue: Queue<ArchiveJobData>;
   /** Counts failed authentications per address (see createAuth); absent: no throttling. */
-  redis?: Redis;
+  redis?: RedisClient;
 }
 
 export interface RouteDeps extends ConsoleDeps {

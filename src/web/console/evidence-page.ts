@@ -1,10 +1,26 @@
+import type { Request, Response } from 'express';
 import { humanBytes, when, type OrderView } from '../../shared/compliance/order-view';
 import { html, type Html } from './html';
+import { tOf } from './locale';
+import { copyable } from './page-parts';
 
-/** The order page's evidence: a table with sizes and hashes, then the photos and the video, streamed through us. */
-export function evidenceSection(v: OrderView, api: string): Html {
+/** The evidence kind in words (`front_photo` → 证件人像面照片); unknown kinds as they are. */
+export function kindWords(t: (k: string) => string, kind: string): string {
+  const key = `evidence.kinds.${kind}`;
+  const words = t(key);
+  return words === key ? kind : words;
+}
+
+/**
+ * The order page's evidence: a table with sizes and hashes, then the photos and the video,
+ * streamed through us. A missing object shows as a message in place of the picture (the script
+ * swaps a failed image or video for `data-missing`), never as a broken image.
+ */
+export function evidenceSection(req: Request, res: Response, v: OrderView, api: string): Html {
+  const t = tOf(req, res);
   const evidenceUrl = (kind: string) => `${api}/evidence/${encodeURIComponent(kind)}`;
-  return html`<h2>Evidence</h2>
+  const missing = (kind: string) => t('evidence.missing', { kind: kindWords(t, kind) });
+  return html`<h2>${t('evidence.title')}</h2>
     ${
       v.filesNotProvided.length === 0
         ? ''
@@ -15,49 +31,51 @@ export function evidenceSection(v: OrderView, api: string): Html {
     }
     ${
       v.evidence.length === 0
-        ? html`<p>No evidence stored.</p>`
-        : html` <table class="evidence">
-              <thead>
-                <tr>
-                  <th>Kind</th>
-                  <th>Type</th>
-                  <th>Size</th>
-                  <th>SHA-256</th>
-                  <th>Stored</th>
-                  <th></th>
-                </tr>
-              </thead>
-              <tbody>
-                ${v.evidence.map(
-                  (e) =>
-                    html` <tr data-kind="${e.kind}">
-                      <td>${e.kind}</td>
-                      <td>${e.contentType}</td>
-                      <td title="${e.bytes} bytes">${humanBytes(e.bytes)}</td>
-                      <td class="mono hash">${e.sha256}</td>
-                      <td>${when(e.storedAt)}</td>
-                      <td><a href="${evidenceUrl(e.kind)}?download=1">Download</a></td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
+        ? html`<p>${t('evidence.none')}</p>`
+        : html`<div class="scroll">
+              <table class="evidence">
+                <thead>
+                  <tr>
+                    <th>${t('evidence.kind')}</th>
+                    <th>${t('evidence.contentType')}</th>
+                    <th>${t('evidence.size')}</th>
+                    <th>${t('evidence.sha256')}</th>
+                    <th>${t('evidence.stored')}</th>
+                    <th></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${v.evidence.map(
+                    (e) =>
+                      html` <tr data-kind="${e.kind}">
+                        <td>${kindWords(t, e.kind)}</td>
+                        <td>${e.contentType}</td>
+                        <td title="${t('common.bytes', { count: e.bytes })}">${humanBytes(e.bytes)}</td>
+                        <td class="hash">${copyable(req, res, e.sha256, 'mono')}</td>
+                        <td class="nowrap">${when(e.storedAt)}</td>
+                        <td><a href="${evidenceUrl(e.kind)}?download=1">${t('common.download')}</a></td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>
             <div class="media">
               ${v.evidence
                 .filter((e) => e.display === 'image')
                 .map(
                   (e) =>
-                    html`<figure>
-                      <img id="evidence-${e.kind}" src="${evidenceUrl(e.kind)}" alt="${e.kind}" />
-                      <figcaption>${e.kind}</figcaption>
+                    html`<figure data-missing="${missing(e.kind)}">
+                      <img id="evidence-${e.kind}" src="${evidenceUrl(e.kind)}" alt="${kindWords(t, e.kind)}" />
+                      <figcaption>${kindWords(t, e.kind)}</figcaption>
                     </figure>`,
                 )}
               ${v.evidence
                 .filter((e) => e.display === 'video')
                 .map(
                   (e) =>
-                    html`<figure>
+                    html`<figure data-missing="${missing(e.kind)}">
                       <video id="evidence-${e.kind}" controls preload="metadata" src="${evidenceUrl(e.kind)}"></video>
-                      <figcaption>${e.kind}</figcaption>
+                      <figcaption>${kindWords(t, e.kind)}</figcaption>
                     </figure>`,
                 )}
             </div>`

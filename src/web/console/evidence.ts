@@ -15,8 +15,17 @@ const log = componentLogger('console');
 
 /** The evidence bytes: `GET /api/orders/:id/evidence/:kind`, streamed from S3, one byte range at a time. */
 export function evidenceRoutes(deps: RouteDeps, { api }: ConsoleRouters): void {
+  // Looking at a photo or playing the video on the order page is a view; saving a file is a download.
+  const path = '/orders/:id/evidence/:kind';
+  const isDownload = (req: Request) => req.query.download === '1';
   api.get(
-    '/orders/:id/evidence/:kind',
+    path,
+    (req, _res, next) => next(isDownload(req) ? 'route' : undefined),
+    deps.auth.requireStaff('viewer', { action: 'view' }),
+    audited(deps, 'view', (req, res) => sendEvidence(deps, req, res)),
+  );
+  api.get(
+    path,
     deps.auth.requireStaff('viewer', { action: 'download' }),
     audited(deps, 'download', (req, res) => sendEvidence(deps, req, res)),
   );
@@ -46,10 +55,11 @@ async function sendEvidence(deps: RouteDeps, req: Request, res: Response): Promi
   const served = servedType(row.contentType);
   const download = req.query.download === '1' || !served.inline;
   const detail = { kind: row.kind, range: rangeDetail(range, rangeHeader), download };
+  const action = download ? ('download' as const) : ('view' as const);
   const entry = { order: orderRef(row.order), target: row.kind } as const;
   if (range.kind === 'unsatisfiable') {
     await audit(deps, req, res, {
-      action: 'download',
+      action,
       outcome: 'failure',
       ...entry,
       detail: { ...detail, status: 416 },
@@ -68,7 +78,7 @@ async function sendEvidence(deps: RouteDeps, req: Request, res: Response): Promi
       throw new AppError('evidence_missing', 404, 'the evidence object is missing from storage; run verify');
     throw err;
   }
-  await audit(deps, req, res, { action: 'download', outcome: 'success', ...entry, detail });
+  await audit(deps, req, res, { action, outcome: 'success', ...entry, detail });
   const filename = `${row.order.orderNo}-${row.kind}.${served.ext}`;
   res.status(range.kind === 'partial' ? 206 : 200);
   res.set({

@@ -8,6 +8,7 @@ import type { Request, Response } from 'express';
 import { exportNotConfigured, loadSigner, writeExportPackage } from '../../shared/compliance/export-package';
 import { orderRef } from '../../shared/compliance/order-record';
 import { componentLogger } from '../../shared/platform/logger';
+import { requirePurpose } from './purpose';
 import { audit, audited, loadOrderFor, staffOf, type ConsoleRouters, type RouteDeps } from './deps';
 
 const log = componentLogger('console');
@@ -27,12 +28,14 @@ async function sendExport(deps: RouteDeps, req: Request, res: Response): Promise
   const signer = loadSigner(deps.cfg);
   if (!signer) throw exportNotConfigured();
   const staff = staffOf(res);
+  const purpose = requirePurpose((req.body as { purpose?: unknown } | undefined)?.purpose);
   const file = path.join(tmpdir(), `faceid-export-${randomBytes(8).toString('hex')}.zip`);
   try {
     const { manifest, sha256, bytes } = await writeExportPackage(deps, record, {
       exportedBy: staff.actor,
       outPath: file,
       signer,
+      purpose,
     });
     await audit(deps, req, res, {
       action: 'export',
@@ -43,6 +46,7 @@ async function sendExport(deps: RouteDeps, req: Request, res: Response): Promise
         bytes,
         files: manifest.files.map((f) => ({ kind: f.kind, sha256: f.sha256 })),
         signingKey: signer.fingerprint,
+        purpose,
       },
     });
     res.status(200).set({

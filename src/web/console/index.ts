@@ -6,11 +6,13 @@ import { browserErrorHandler } from '../http-errors';
 import { apiTokenRoutes } from './api-tokens';
 import { assetRoutes } from './assets';
 import { auditRoutes } from './audit';
+import { callbackAttemptRoutes } from './callback-attempts';
 import type { ConsoleDeps, ConsoleRouters, RouteDeps } from './deps';
 import { evidenceRoutes } from './evidence';
 import { exportRoutes } from './exports';
 import { orderSearchRoutes } from './order-search';
 import { orderRoutes } from './orders';
+import { languageSwitch, localeMiddleware } from './locale';
 import { ordersAtRiskRoutes } from './orders-at-risk';
 import { sessionRoutes } from './session';
 import { staffUserRoutes } from './staff-users';
@@ -24,6 +26,7 @@ const RESOURCES: ((deps: RouteDeps, routers: ConsoleRouters) => void)[] = [
   orderSearchRoutes,
   ordersAtRiskRoutes,
   orderRoutes,
+  callbackAttemptRoutes,
   evidenceRoutes,
   exportRoutes,
   auditRoutes,
@@ -62,7 +65,9 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     }),
   );
   router.use(express.json({ limit: '32kb' }), express.urlencoded({ extended: false, limit: '32kb' }));
+  router.use(localeMiddleware());
   router.use(assetRoutes());
+  router.get('/lang', languageSwitch(deps.cfg));
   const routers: ConsoleRouters = { api: express.Router(), pages: express.Router() };
   for (const addRoutes of RESOURCES) addRoutes(routeDeps, routers);
   router.use('/api', routers.api);

@@ -10,6 +10,7 @@ import { audit, audited, type ConsoleRouters, type RouteDeps } from './deps';
 import { baseOf, sendPage } from './layout';
 import { loginSchema } from './schemas';
 import { loginPage } from './session-page';
+import { tOf } from './locale';
 import { parseInput } from './validate';
 
 const loginForm = z.object({
@@ -83,7 +84,7 @@ async function loginFromForm(deps: RouteDeps, req: Request, res: Response): Prom
       ...requestContext(req),
       detail: { reason: 'csrf' },
     });
-    const error = 'Your login form expired; please try again.';
+    const error = tOf(req, res)('login.expired');
     sendPage(res, 403, loginPage(req, res, csrf, { next: form.next, error }));
     return;
   }
@@ -93,7 +94,12 @@ async function loginFromForm(deps: RouteDeps, req: Request, res: Response): Prom
     return;
   }
   if (result.retryAfterSeconds) res.set('Retry-After', String(result.retryAfterSeconds));
-  const error = result.status === 429 ? 'Too many failed logins. Try again later.' : 'Invalid username or password.';
+  const t = tOf(req, res);
+  // The lockout says how long it lasts, and that an admin can lift it.
+  const error =
+    result.status === 429
+      ? t('login.locked', { minutes: Math.ceil((result.retryAfterSeconds ?? 60) / 60) })
+      : t('login.invalid');
   sendPage(
     res,
     result.status,

@@ -5,67 +5,103 @@ import { when } from '../../shared/compliance/order-view';
 import { apiTokensSection } from './api-tokens-page';
 import { html, type Html } from './html';
 import { baseOf, page } from './layout';
+import { tOf } from './locale';
 
-function usersSection(base: string, users: readonly StaffAccount[]): Html {
-  return html`<table>
-      <thead>
-        <tr>
-          <th>Username</th>
-          <th>Role</th>
-          <th>Apps</th>
-          <th>Created</th>
-          <th>Status</th>
-          <th></th>
-        </tr>
-      </thead>
-      <tbody>
-        ${users.map(
-          (u) =>
-            html`<tr>
+function usersSection(req: Request, res: Response, users: readonly StaffAccount[], locked: Map<string, Date>): Html {
+  const t = tOf(req, res);
+  const base = baseOf(req);
+  return html`<div class="scroll">
+      <table id="accounts">
+        <thead>
+          <tr>
+            <th>${t('accounts.username')}</th>
+            <th>${t('accounts.role')}</th>
+            <th>${t('accounts.apps')}</th>
+            <th>${t('accounts.created')}</th>
+            <th>${t('accounts.status')}</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          ${users.map((u) => {
+            const until = locked.get(u.username);
+            return html`<tr data-user="${u.username}">
               <td>${u.username}</td>
-              <td>${u.role}</td>
-              <td>${u.appKeys.length ? u.appKeys.join(', ') : 'all'}</td>
-              <td>${when(u.createdAt)}</td>
-              <td>${u.disabledAt ? `disabled ${when(u.disabledAt)}` : 'active'}</td>
+              <td>${t(`role.${u.role}`)}</td>
+              <td>${u.appKeys.length ? u.appKeys.join(', ') : t('accounts.allApps')}</td>
+              <td class="nowrap">${when(u.createdAt)}</td>
               <td>
-                ${u.disabledAt ? '' : html`<button type="button" data-action="post" data-url="${base}/api/users/${u.username}/disable" data-confirm="Disable ${u.username}?" data-output="accounts-result" data-reload="1">Disable</button>`}
+                ${u.disabledAt ? t('accounts.disabled', { at: when(u.disabledAt) }) : t('accounts.active')}
+                ${until ? html`<br /><span class="bad">${t('accounts.locked', { until: when(until) })}</span>` : ''}
               </td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-    <h2>Add a user</h2>
+              <td>
+                ${
+                  until
+                    ? html`<button
+                        type="button"
+                        data-action="post"
+                        data-url="${base}/api/users/${u.username}/unlock"
+                        data-output="accounts-result"
+                        data-reload="1"
+                      >
+                        ${t('accounts.unlock')}
+                      </button>`
+                    : ''
+                }
+                ${
+                  u.disabledAt
+                    ? ''
+                    : html`<button
+                        type="button"
+                        data-action="post"
+                        data-url="${base}/api/users/${u.username}/disable"
+                        data-confirm="${t('accounts.disableConfirm', { user: u.username })}"
+                        data-output="accounts-result"
+                        data-reload="1"
+                      >
+                        ${t('accounts.disable')}
+                      </button>`
+                }
+              </td>
+            </tr>`;
+          })}
+        </tbody>
+      </table>
+    </div>
+    <h2>${t('accounts.add')}</h2>
     <form data-api="${base}/api/users" data-output="accounts-result" data-reload="1" class="search">
-      <label>Username <input name="username" required /></label>
+      <label>${t('accounts.username')} <input name="username" required /></label>
       <label
-        >Role
+        >${t('accounts.role')}
         <select name="role">
-          <option>viewer</option>
-          <option>auditor</option>
-          <option>admin</option>
+          <option value="viewer">${t('role.viewer')}</option>
+          <option value="auditor">${t('role.auditor')}</option>
+          <option value="admin">${t('role.admin')}</option>
         </select></label
       >
       <label
-        >Password <input name="password" type="password" required minlength="12" autocomplete="new-password"
+        >${t('accounts.password')}
+        <input name="password" type="password" required minlength="12" autocomplete="new-password"
       /></label>
-      <button type="submit">Add</button>
+      <button type="submit">${t('accounts.addSubmit')}</button>
     </form>`;
 }
 
-/** The accounts page (admins): staff users and API tokens, each with its add and disable/revoke controls. */
+/** The accounts page (admins): staff users (with lockouts and unlock) and API tokens. */
 export function accountsPage(
   req: Request,
   res: Response,
   users: readonly StaffAccount[],
   tokens: readonly TokenInfo[],
+  locked: Map<string, Date> = new Map(),
 ): string {
-  const base = baseOf(req);
+  const t = tOf(req, res);
   return page(
     req,
     res,
-    'Accounts',
-    html` <h1>Accounts</h1>
-      ${usersSection(base, users)} ${apiTokensSection(base, tokens, users)}
-      <p><output id="accounts-result"></output></p>`,
+    t('accounts.title'),
+    html` <h1>${t('accounts.title')}</h1>
+      ${usersSection(req, res, users, locked)} ${apiTokensSection(req, res, tokens, users)}
+      <p><output id="accounts-result" role="status"></output></p>`,
   );
 }

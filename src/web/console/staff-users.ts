@@ -6,6 +6,7 @@ import {
 } from '../../shared/compliance/staff/accounts';
 import { listApiTokens } from '../../shared/compliance/staff/api-tokens';
 import { validAppKeys } from '../../shared/compliance/staff/app-scope';
+import { lockedAccounts, unlockLogin } from '../../shared/compliance/staff/login-lock';
 import { badRequest, forbidden } from '../../shared/platform/errors';
 import { audit, audited, staffOf, type ConsoleRouters, type RouteDeps } from './deps';
 import { sendPage } from './layout';
@@ -61,17 +62,38 @@ export function staffUserRoutes(deps: RouteDeps, { api, pages }: ConsoleRouters)
     }),
   );
 
+  api.post(
+    '/users/:username/unlock',
+    auth.requireStaff('admin', { action: 'user.unlock' }),
+    audited(deps, 'user.unlock', async (req, res) => {
+      const username = parseInput(usernameSchema, req.params.username, 'username');
+      const cleared = await unlockLogin(db, username);
+      await audit(deps, req, res, {
+        action: 'user.unlock',
+        outcome: 'success',
+        target: `user:${username}`,
+        detail: { failuresCleared: cleared },
+      });
+      res.json({ username, failuresCleared: cleared });
+    }),
+  );
+
   pages.get(
     '/accounts',
     auth.requireStaff('admin', { page: true, action: 'user.list' }),
     audited(deps, 'user.list', async (req, res) => {
       const [users, tokens] = await Promise.all([listStaffUsers(db), listApiTokens(db)]);
+      const locked = await lockedAccounts(
+        db,
+        deps.cfg,
+        users.map((u) => u.username),
+      );
       await audit(deps, req, res, {
         action: 'user.list',
         outcome: 'success',
         detail: { users: users.length, tokens: tokens.length },
       });
-      sendPage(res, 200, accountsPage(req, res, users, tokens));
+      sendPage(res, 200, accountsPage(req, res, users, tokens, locked));
     }),
   );
 }

@@ -5,23 +5,22 @@ import type { DeliveryLine } from '../../shared/partners/delivery-log';
 import type { EndpointInfo } from '../../shared/partners/webhook-endpoints';
 import { html, type Html } from './html';
 import { baseOf, page } from './layout';
-import { nextLink, opt } from './page-parts';
+import { tOf } from './locale';
+import { opt, pager } from './page-parts';
 
-/** Delivery states in words (Chinese first; the i18next catalogue takes these over when it lands). */
-const DELIVERY_STATUS: Record<string, string> = {
-  pending: '待投递 (pending)',
-  delivered: '已送达 (delivered)',
-  failed: '已放弃 (gave up)',
-  disabled: '端点已停用 (endpoint disabled)',
-};
+type T = ReturnType<typeof tOf>;
 
-function endpointRow(base: string, e: EndpointInfo): Html {
+function endpointRow(t: T, base: string, e: EndpointInfo): Html {
   return html`<tr>
     <td class="mono small"><a href="${base}/webhooks/${e.id}">${e.url}</a></td>
-    <td>${e.appKey ?? '全部应用'}</td>
-    <td class="small">${e.events.length ? e.events.join(', ') : '全部事件'}</td>
+    <td>${e.appKey ?? t('webhooks.allApps')}</td>
+    <td class="small">${e.events.length ? e.events.join(', ') : t('webhooks.allEvents')}</td>
     <td>
-      ${e.disabledAt ? html`<span class="bad">已停用</span> <span class="small">${opt(e.disabledReason)}</span>` : html`<span class="ok">启用</span>`}
+      ${
+        e.disabledAt
+          ? html`<span class="bad">${t('webhooks.disabled')}</span> <span class="small">${opt(e.disabledReason)}</span>`
+          : html`<span class="ok">${t('webhooks.enabled')}</span>`
+      }
     </td>
     <td>${String(e.failureRun)}</td>
     <td>${when(e.createdAt)}</td>
@@ -35,29 +34,29 @@ function endpointRow(base: string, e: EndpointInfo): Html {
               data-output="webhooks-result"
               data-reload="1"
             >
-              启用
+              ${t('webhooks.enable')}
             </button>`
           : html`<button
               type="button"
               data-action="post"
               data-url="${base}/api/webhooks/${e.id}/disable"
-              data-confirm="停用此端点？待投递的事件将等待重新启用。"
+              data-confirm="${t('webhooks.disableConfirm')}"
               data-output="webhooks-result"
               data-reload="1"
             >
-              停用
+              ${t('webhooks.disable')}
             </button>`
       }
       <button
         type="button"
         data-action="secret"
         data-url="${base}/api/webhooks/${e.id}/rotate-secret"
-        data-confirm="轮换签名密钥？旧密钥在过渡期内仍然有效。"
+        data-confirm="${t('webhooks.rotateConfirm')}"
         data-output="webhooks-result"
       >
-        轮换密钥
+        ${t('webhooks.rotate')}
       </button>
-      <a href="${base}/webhooks/${e.id}">投递记录</a>
+      <a href="${base}/webhooks/${e.id}">${t('webhooks.log')}</a>
     </td>
   </tr>`;
 }
@@ -69,69 +68,70 @@ export function webhooksPage(
   appKeys: readonly string[],
   endpoints: EndpointInfo[],
 ): string {
+  const t = tOf(req, res);
   const base = baseOf(req);
   const attention = endpoints.filter((e) => e.disabledAt);
   const head = html`<thead>
     <tr>
-      <th>地址 (URL)</th>
-      <th>应用</th>
-      <th>事件</th>
-      <th>状态</th>
-      <th>连续失败</th>
-      <th>创建时间</th>
+      <th>${t('webhooks.urlHeader')}</th>
+      <th>${t('webhooks.app')}</th>
+      <th>${t('webhooks.events')}</th>
+      <th>${t('webhooks.state')}</th>
+      <th>${t('webhooks.failureRun')}</th>
+      <th>${t('webhooks.createdAt')}</th>
       <th></th>
     </tr>
   </thead>`;
   return page(
     req,
     res,
-    'Webhooks',
-    html`<h1>合作方 Webhook 端点</h1>
-      <p class="hint">
-        每个结果事件按 Standard Webhooks 签名（webhook-id / webhook-timestamp /
-        webhook-signature），失败后按指数退避重试至少 3 天； 收到 410
-        或连续失败过多时端点自动停用，待投递的事件等待重新启用。
-      </p>
+    t('webhooks.title'),
+    html`<h1>${t('webhooks.title')}</h1>
+      <p class="hint">${t('webhooks.intro')}</p>
       <p><output id="webhooks-result" class="mono"></output></p>
-      <h2>需要处理 (needs attention)</h2>
+      <h2>${t('webhooks.attention')}</h2>
       ${
         attention.length === 0
-          ? html`<p id="webhooks-attention">没有停用的端点。</p>`
-          : html`<table id="webhooks-attention">
-              ${head}
-              <tbody>
-                ${attention.map((e) => endpointRow(base, e))}
-              </tbody>
-            </table>`
+          ? html`<p id="webhooks-attention">${t('webhooks.noAttention')}</p>`
+          : html`<div class="table-wrap">
+              <table id="webhooks-attention">
+                ${head}
+                <tbody>
+                  ${attention.map((e) => endpointRow(t, base, e))}
+                </tbody>
+              </table>
+            </div>`
       }
-      <h2>全部端点</h2>
-      <table id="webhooks">
-        ${head}
-        <tbody>
-          ${endpoints.map((e) => endpointRow(base, e))}
-        </tbody>
-      </table>
-      <h2>添加端点</h2>
+      <h2>${t('webhooks.all')}</h2>
+      <div class="table-wrap">
+        <table id="webhooks">
+          ${head}
+          <tbody>
+            ${endpoints.map((e) => endpointRow(t, base, e))}
+          </tbody>
+        </table>
+      </div>
+      <h2>${t('webhooks.add')}</h2>
       <form data-api="${base}/api/webhooks" data-output="webhook-secret" class="search">
-        <label>地址 (https://…) <input name="url" required size="50" /></label>
+        <label>${t('webhooks.url')} <input name="url" required size="50" /></label>
         <label
-          >应用
+          >${t('webhooks.app')}
           <select name="appKey">
-            <option value="">全部应用</option>
+            <option value="">${t('webhooks.allApps')}</option>
             ${appKeys.map((k) => html`<option>${k}</option>`)}
           </select></label
         >
         <label
-          >事件（不选 = 全部）
+          >${t('webhooks.eventsHint')}
           <select name="events" multiple size="4">
-            ${PARTNER_EVENT_TYPES.map((t) => html`<option>${t}</option>`)}
+            ${PARTNER_EVENT_TYPES.map((e) => html`<option>${e}</option>`)}
           </select></label
         >
-        <label>说明 <input name="description" /></label>
-        <label>并发 <input name="concurrency" type="number" min="1" value="4" /></label>
-        <label>每秒上限 <input name="ratePerSecond" type="number" min="1" value="10" /></label>
-        <label><span>允许内网/本机地址</span><input name="allowPrivate" type="checkbox" /></label>
-        <button type="submit">添加</button>
+        <label>${t('webhooks.description')} <input name="description" /></label>
+        <label>${t('webhooks.concurrency')} <input name="concurrency" type="number" min="1" value="4" /></label>
+        <label>${t('webhooks.rate')} <input name="ratePerSecond" type="number" min="1" value="10" /></label>
+        <label><span>${t('webhooks.allowPrivate')}</span><input name="allowPrivate" type="checkbox" /></label>
+        <button type="submit">${t('webhooks.submit')}</button>
       </form>
       <p><output id="webhook-secret" class="mono"></output></p>`,
   );
@@ -143,63 +143,74 @@ export function deliveryLogPage(
   res: Response,
   { endpoint, rows, nextCursor }: { endpoint: EndpointInfo; rows: DeliveryLine[]; nextCursor?: string },
 ): string {
+  const t = tOf(req, res);
   const base = baseOf(req);
+  const status = (s: string) =>
+    (['pending', 'delivered', 'failed', 'disabled'] as const).includes(s as 'pending')
+      ? t(`webhooks.delivery.${s}`)
+      : s;
   return page(
     req,
     res,
-    'Webhook deliveries',
-    html`<h1>投递记录</h1>
+    t('webhooks.log'),
+    html`<h1>${t('webhooks.log')}</h1>
       <p class="mono small">${endpoint.url}</p>
       <p>
-        ${endpoint.disabledAt ? html`<span class="bad">已停用：${opt(endpoint.disabledReason)}</span>` : html`<span class="ok">启用</span>`}
+        ${
+          endpoint.disabledAt
+            ? html`<span class="bad">${t('webhooks.disabledBecause', { reason: opt(endpoint.disabledReason) })}</span>`
+            : html`<span class="ok">${t('webhooks.enabled')}</span>`
+        }
       </p>
       <p><output id="deliveries-result" class="mono"></output></p>
       <form data-api="${base}/api/webhooks/${endpoint.id}/replay" data-output="deliveries-result" class="search">
-        <label>从 (YYYY-MM-DD 或 ISO 时间) <input name="from" required /></label>
-        <label>到 <input name="to" required /></label>
-        <button type="submit">重放该时间段的事件</button>
+        <label>${t('webhooks.from')} <input name="from" required /></label>
+        <label>${t('webhooks.to')} <input name="to" required /></label>
+        <button type="submit">${t('webhooks.replayRange')}</button>
       </form>
-      <table class="results" id="deliveries">
-        <thead>
-          <tr>
-            <th>时间</th>
-            <th>事件</th>
-            <th>订单号</th>
-            <th>状态</th>
-            <th>尝试次数</th>
-            <th>最近应答</th>
-            <th>耗时 (ms)</th>
-            <th>下次重试</th>
-            <th></th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows.map(
-            (d) =>
-              html`<tr>
-                <td>${when(d.createdAt)}</td>
-                <td class="small"><span class="mono">${d.eventId}</span><br />${d.type}</td>
-                <td class="mono">${d.orderNo}</td>
-                <td class="delivery-${d.status}">${DELIVERY_STATUS[d.status] ?? d.status}</td>
-                <td>${String(d.attempts)}</td>
-                <td>${d.lastStatus !== null ? `HTTP ${d.lastStatus}` : opt(d.lastError)}</td>
-                <td>${d.lastLatencyMs === null ? '—' : String(d.lastLatencyMs)}</td>
-                <td>${d.nextAttemptAt ? when(d.nextAttemptAt) : '—'}</td>
-                <td>
-                  <button
-                    type="button"
-                    data-action="post"
-                    data-url="${base}/api/webhooks/${endpoint.id}/replay?eventId=${d.eventId}"
-                    data-output="deliveries-result"
-                    data-reload="1"
-                  >
-                    重放
-                  </button>
-                </td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-      ${nextLink(req, `/webhooks/${endpoint.id}`, nextCursor)}`,
+      <div class="table-wrap">
+        <table class="results" id="deliveries">
+          <thead>
+            <tr>
+              <th>${t('webhooks.at')}</th>
+              <th>${t('webhooks.event')}</th>
+              <th>${t('webhooks.orderNo')}</th>
+              <th>${t('webhooks.state')}</th>
+              <th>${t('webhooks.attempts')}</th>
+              <th>${t('webhooks.lastAnswer')}</th>
+              <th>${t('webhooks.latency')}</th>
+              <th>${t('webhooks.nextRetry')}</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            ${rows.map(
+              (d) =>
+                html`<tr>
+                  <td>${when(d.createdAt)}</td>
+                  <td class="small"><span class="mono">${d.eventId}</span><br />${d.type}</td>
+                  <td class="mono">${d.orderNo}</td>
+                  <td class="delivery-${d.status}">${status(d.status)}</td>
+                  <td>${String(d.attempts)}</td>
+                  <td>${d.lastStatus !== null ? `HTTP ${d.lastStatus}` : opt(d.lastError)}</td>
+                  <td>${d.lastLatencyMs === null ? '—' : String(d.lastLatencyMs)}</td>
+                  <td>${d.nextAttemptAt ? when(d.nextAttemptAt) : '—'}</td>
+                  <td>
+                    <button
+                      type="button"
+                      data-action="post"
+                      data-url="${base}/api/webhooks/${endpoint.id}/replay?eventId=${d.eventId}"
+                      data-output="deliveries-result"
+                      data-reload="1"
+                    >
+                      ${t('webhooks.replay')}
+                    </button>
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      ${pager(req, res, `/webhooks/${endpoint.id}`, { nextCursor })}`,
   );
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { RedisTopology } from '../../../src/shared/platform/redis';
 import { freePort } from '../../support/throwaway-redis';
 import type { Reaper } from './reaper';
 
@@ -31,6 +32,15 @@ export class FaultRedis {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** The services' environment (FaultCluster gives REDIS_CLUSTER_NODES instead). */
+  get env(): Record<string, string> {
+    return { REDIS_URL: this.url };
+  }
+
+  get topology(): RedisTopology {
+    return { kind: 'single', url: this.url };
   }
 
   get isUp(): boolean {

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startSimulator, type Simulator } from '../../../src/simulator';
 import { createDb, type Db } from '../../../src/shared/platform/db';
 import { migrate } from '../../../src/shared/platform/migrate';
+import { createRedis, type RedisClient } from '../../../src/shared/platform/redis';
 import { ARCHIVE_QUEUE, type ArchiveJobData } from '../../../src/shared/orders/archive-queue';
 import { startFauxqs, type FauxqsS3 } from '../../support/fauxqs';
 import { freePort } from '../../support/throwaway-redis';
 import { FaultProxy } from './fault-proxy';
+import { FaultCluster } from './fault-cluster';
 import { FaultRedis } from './fault-redis';
 import type { Profile } from './profile';
 import { Reaper } from './reaper';
@@ -48,7 +49,8 @@ export class World {
   readonly artifacts: string;
   sim!: Simulator;
   s3!: FauxqsS3;
-  redis!: FaultRedis;
+  /** One redis-server, or a 3-master Redis Cluster with FAULT_REDIS=cluster (`npm run test:faults:cluster`). */
+  redis!: FaultRedis | FaultCluster;
   /** Per worker replica: its own way to WeBank and to S3, so a transfer names the replica doing it. */
   simProxies: FaultProxy[] = [];
   s3Proxies: FaultProxy[] = [];
@@ -57,7 +59,7 @@ export class World {
   db!: Db;
   pg!: Client;
   queue!: Queue<ArchiveJobData>;
-  private queueRedis?: Redis;
+  private queueRedis?: RedisClient;
   private databaseCreated = false;
   webUrl = '';
   /**
@@ -129,7 +131,9 @@ export class World {
     });
     [this.s3, this.redis] = await Promise.all([
       startFauxqs({ bucket: `faults-${this.runId}` }),
-      FaultRedis.start(this.reaper),
+      process.env.FAULT_REDIS === 'cluster'
+        ? FaultCluster.start(this.reaper, this.queuePrefix)
+        : FaultRedis.start(this.reaper),
     ]);
     const s3Port = Number(new URL(this.s3.endpoint).port);
     for (let i = 0; i < 2; i++) {
@@ -177,8 +181,7 @@ export class World {
     // Callbacks need a SIGN ticket in PostgreSQL: wait until both replicas say they hold one.
     await Promise.all(this.workers.map((w) => waitReady(w.spec.readyUrl.replace('/healthz', '/readyz'), 30_000)));
 
-    this.queueRedis = new Redis(this.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.queueRedis.on('error', () => undefined);
+    this.queueRedis = createRedis(this.redis.topology, 'worker', 'faultsuite-observer');
     this.queue = new Queue<ArchiveJobData>(ARCHIVE_QUEUE, { connection: this.queueRedis, prefix: this.queuePrefix });
     this.queue.on('error', () => undefined);
   }
@@ -218,7 +221,7 @@ export class World {
       LOG_LEVEL: 'info',
       DATABASE_URL: this.databaseUrl(name),
       DATABASE_POOL_SIZE: '5',
-      REDIS_URL: this.redis.url,
+      ...this.redis.env,
       QUEUE_PREFIX: this.queuePrefix,
       TRUST_PROXY: 'loopback',
       WEBANK_BASE_URL: this.sim.url,

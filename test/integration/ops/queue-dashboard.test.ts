@@ -13,7 +13,7 @@ import { testConfig, uid } from '../../support/web-harness';
 describe('queue dashboard', () => {
   const cfg = testConfig({ CONSOLE_COOKIE_SECURE: 'false' });
   const db = createDb(cfg.DATABASE_URL, 2);
-  const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-dashboard');
+  const redis = createRedis(cfg.redis, 'producer', 'test-dashboard');
   const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
   const evidence = EvidenceStore.fromConfig(cfg);
   let server: Server;
@@ -114,9 +114,13 @@ describe('queue dashboard', () => {
     expect(page.status).toBe(403);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await page.text();
-    expect(html).toContain('<h1>Not allowed</h1>');
-    expect(html).toContain('requires the admin role');
+    // The console's own 403 page, in Chinese by default, with the signed-in person's menu kept.
+    expect(html).toContain('<h1>无权访问</h1>');
+    expect(html).toContain('您的角色无权进行此操作。');
+    expect(html).not.toContain('requires the admin role');
     expect(html).toContain('href="/console/"');
+    expect(html).toContain('<nav id="menu">');
+    expect(html).toContain('href="/console/static/console.css"');
     expect(html).not.toContain('<base href="/admin/queues/"');
   });
 });

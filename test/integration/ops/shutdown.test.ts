@@ -72,7 +72,7 @@ describe('worker shutdown', () => {
     };
     const cfg = testConfig(env);
     const db = createDb(cfg.DATABASE_URL, 2);
-    const redis = createRedis(cfg.REDIS_URL, 'producer', 'test-shutdown');
+    const redis = createRedis(cfg.redis, 'producer', 'test-shutdown');
     const queue = createArchiveQueue(redis, cfg.QUEUE_PREFIX);
     const evidence = EvidenceStore.fromConfig(cfg);
     const workers: WorkerProcess[] = [];

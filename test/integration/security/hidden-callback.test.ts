@@ -77,7 +77,9 @@ describe('an order buried under forged callbacks', () => {
   });
 
   test('then the signed export holds the accepted callback and the counts', async () => {
-    const res = await call(h, auditor, 'POST', `/api/orders/${orderId}/export`);
+    const res = await call(h, auditor, 'POST', `/api/orders/${orderId}/export`, {
+      json: { purpose: 'ticket CS-1001' },
+    });
     expect(res.status).toBe(200);
     const file = path.join(dir, `${uid('pkg-')}.zip`);
     writeFileSync(file, Buffer.from(await res.arrayBuffer()));

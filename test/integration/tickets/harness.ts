@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient, RedisTopology } from '../../../src/shared/platform/redis';
 import { createDb, type Db } from '../../../src/shared/platform/db';
 import { createRedis } from '../../../src/shared/platform/redis';
 import { dataKey } from '../../../src/shared/platform/sealed';
@@ -19,7 +19,11 @@ export class KeeperHarness {
   sim!: Simulator;
   private readonly closers: (() => Promise<unknown> | void)[] = [];
 
-  constructor(readonly db: Db) {}
+  /** Where the keepers' Redis is: the shared test Redis, or a cluster or sentinel set-up (redis-topologies.ts). */
+  constructor(
+    readonly db: Db,
+    private readonly redisSource: RedisTopology | string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  ) {}
 
   static db(): Db {
     return createDb(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test', 4);
@@ -31,14 +35,14 @@ export class KeeperHarness {
     return this;
   }
 
-  redis(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): Redis {
-    const r = createRedis(url, 'producer', 'ticket-test');
+  redis(source: RedisTopology | string = this.redisSource): RedisClient {
+    const r = createRedis(source, 'producer', 'ticket-test');
     this.closers.push(() => r.quit().catch(() => r.disconnect()));
     return r;
   }
 
   /** A connection that is ready for commands (a producer connection refuses them until then). */
-  async readyRedis(): Promise<Redis> {
+  async readyRedis(): Promise<RedisClient> {
     const r = this.redis();
     if (r.status !== 'ready') await new Promise((resolve) => r.once('ready', resolve));
     return r;

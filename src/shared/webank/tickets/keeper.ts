@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { redisReady, type RedisClient } from '../../platform/redis';
 import { config as loadConfig } from '../../platform/config';
 import { componentLogger, type Logger } from '../../platform/logger';
 import { LockUnavailableError, withLock } from '../../platform/redis-lock';
@@ -78,7 +78,7 @@ export class TicketKeeper {
   private readonly states = new Map<string, AppState>();
   private readonly client: TicketSource;
   private readonly ownsClient: boolean;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly log: Logger;
   private readonly policy: RefreshPolicy;
   private readonly refreshIntervalMs: number;
@@ -346,19 +346,4 @@ export class TicketKeeper {
         fields,
       );
   }
-}
-
-/** Resolves when the connection is ready or after `ms`, whichever is first (never rejects). */
-function redisReady(redis: Redis, ms: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      redis.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    redis.once('ready', done);
-  });
 }

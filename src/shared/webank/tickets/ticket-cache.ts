@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis';
 import { open, seal } from '../../platform/sealed';
 
 /** A ticket as the keeper and reader pass it around; validity comes from expire_in at `obtainedAt`. */
@@ -26,7 +26,7 @@ return 1`;
  */
 export class TicketCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: Buffer,
     private readonly prefix: string,
     private readonly timeoutMs = 500,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis';
 import { config as loadConfig, type Config } from '../../platform/config';
 import type { Db } from '../../platform/db';
 import { componentLogger, type Logger } from '../../platform/logger';
@@ -10,7 +10,7 @@ import { NoValidTicketError, TicketStore } from './ticket-store';
 export interface TicketReaderOptions {
   db: Db;
   /** Prefer a `producer` connection: reads must fail fast when Redis is down, then use PostgreSQL. */
-  redis: Redis;
+  redis: RedisClient;
   /** Seals tickets at rest; default DATA_ENCRYPTION_KEY. */
   dataKey?: Buffer;
   /** Redis key prefix; default `${QUEUE_PREFIX}:tickets`. */

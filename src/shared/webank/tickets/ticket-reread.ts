@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis';
 import type { Config } from '../../platform/config';
 import { componentLogger, type Logger } from '../../platform/logger';
 import { rateLimitHit } from '../../platform/rate-limit';
@@ -19,7 +19,7 @@ export interface TicketRereadOptions {
   reader: TicketReader;
   /** Only getSignTicket is used: this class can never take an access_token. */
   client: Pick<WebankClient, 'getSignTicket'>;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix; the limits are shared by every replica through it. */
   prefix: string;
   /** At most one re-read per app in this many seconds, cluster-wide. */
@@ -49,7 +49,7 @@ export class SignTicketRereader {
     this.log = o.logger ?? componentLogger('tickets');
   }
 
-  static fromConfig(cfg: Config, reader: TicketReader, redis: Redis): SignTicketRereader {
+  static fromConfig(cfg: Config, reader: TicketReader, redis: RedisClient): SignTicketRereader {
     return new SignTicketRereader({
       reader,
       client: WebankClient.fromConfig(cfg),
