@@ -21,6 +21,7 @@ import {
 import { getFileFor, productSpec, queryPathOf, type FileKind } from '../shared/webank/products';
 import { parseWebankStream } from '../shared/webank/response-stream';
 import { recordStep, startArchive, type StoredFile } from '../shared/orders/archive-records';
+import { recheckStoredEvidence } from './evidence-recheck';
 import { storeEvidenceFile } from './store-evidence-file';
 
 const log = componentLogger('archiver');
@@ -85,7 +86,7 @@ export class EvidencePendingError extends Error {
   }
 }
 
-type Outcome = 'archived' | 'no_result' | 'already_done' | 'failed_verification';
+type Outcome = 'archived' | 'no_result' | 'already_done' | 'failed_verification' | 'evidence_lost';
 
 /**
  * Archives one order: ask WeBank for the result and only the files still missing, stream each
@@ -126,7 +127,10 @@ export async function archiveOrder(
   if (order === 'missing') throw new UnrecoverableError(`no order ${appId}/${orderNo}`);
   if (order === 'terminal') return 'already_done';
 
-  const stored = new Set<string>(order.stored);
+  // Rows whose object is gone or altered are fetched again (or the order ends EVIDENCE_MISSING).
+  const intact = await recheckStoredEvidence(deps, order);
+  if (intact === 'settled') return 'evidence_lost';
+  const stored = new Set<string>(intact);
   const spec = productSpec(product);
   const app = appById(cfg, appId);
   const queryPath = queryPathOf(product, app?.queryApi);

@@ -16,6 +16,7 @@ import { createDeliveryQueue } from '../shared/partners/delivery-queue';
 import { WebhookFanOut } from '../shared/partners/fan-out';
 import { createWebhookWorker } from './webhook-worker';
 import { InstrumentedWebankClient } from './instrumented-webank';
+import { IntegrityScrub } from './integrity-scrub';
 import { Reconciler } from './reconciler';
 import { RecoverySweeper } from './recovery-sweeper';
 import { RetentionPurge } from './retention-purge';
@@ -31,8 +32,9 @@ export interface WorkerRuntimeOptions {
 
 /**
  * Everything a worker replica runs: the archive worker, the ticket keeper, the outbox relay,
- * the webhook fan-out and delivery worker, the recovery sweeper, the reconciler and the retention purge (those three one leader at a
- * time), and a small HTTP server for /healthz, /readyz and /metrics. Any number of replicas can run.
+ * the webhook fan-out and delivery worker, the recovery sweeper, the reconciler, the retention purge and
+ * the integrity scrub (those four one leader at a time), and a small HTTP server for /healthz, /readyz and
+ * /metrics. Any number of replicas can run.
  */
 export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions = {}) {
   const db = opts.db ?? createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
@@ -61,6 +63,8 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   reconciler.start();
   const purge = new RetentionPurge({ cfg, db, redis: producerRedis, evidence, metrics });
   purge.start();
+  const scrub = new IntegrityScrub({ cfg, db, redis: producerRedis, evidence, metrics });
+  scrub.start();
   // Partner webhooks: events fanned out to endpoints, deliveries enqueued and sent.
   const webhookRedis = createRedis(cfg.redis, 'worker', 'webhook-worker');
   const webhookQueue = createDeliveryQueue(producerRedis, cfg.QUEUE_PREFIX);
@@ -123,6 +127,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
       purge.stop(),
       fanOut.stop(),
       webhookWorker.close(),
+      scrub.stop(),
     ]);
     await keeper.stop();
     if (server) await closeServer(server);
@@ -144,6 +149,7 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
     sweeper,
     reconciler,
     purge,
+    scrub,
     queue,
     metrics,
     webank,

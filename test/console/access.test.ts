@@ -160,7 +160,11 @@ const routes: RouteCase[] = [
     min: 'auditor',
     action: 'export',
     ok: 200,
-    prepare: async () => ({ path: `/api/orders/${order.id}/export`, json: { purpose: 'ticket CS-1001' } }),
+    // The order is EVIDENCE_MISSING: its package is incomplete, so the export must be confirmed.
+    prepare: async () => ({
+      path: `/api/orders/${order.id}/export`,
+      json: { acceptIncomplete: true, purpose: 'ticket CS-1842' },
+    }),
   },
   {
     name: 'requeue',

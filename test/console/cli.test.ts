@@ -175,6 +175,25 @@ describe('evidence, export, requeue', () => {
     expect(await auditOf(run)).toMatchObject([{ action: 'download', outcome: 'success', orderNo: o.orderNo }]);
   });
 
+  test('when a stored file was altered, then evidence get keeps it only as .mismatch, exits 1 and records the integrity failure on the order', async () => {
+    const o = await seedOrder(h);
+    const altered = Buffer.from(PHOTO);
+    altered[10] = altered[10]! ^ 0xff;
+    await h.s3.client.send(new PutObjectCommand({ Bucket: h.s3.bucket, Key: o.photoKey, Body: altered }));
+    const out = path.join(dir, uid('get-'));
+    const run = await cli(['evidence', 'get', o.orderNo, '--out', out]);
+    expect(run.code).toBe(1);
+    expect(readFileSync(path.join(out, `${o.orderNo}-photo.jpg.mismatch`)).equals(altered)).toBe(true);
+    const row = await h.db.evidence.findUniqueOrThrow({ where: { orderId_kind: { orderId: o.id, kind: 'photo' } } });
+    expect(row.integrityProblem).toBe('mismatch');
+    const events = await h.db.orderEvent.findMany({ where: { orderId: o.id, type: 'integrity_failed' } });
+    expect(events.map((e) => (e.detail as { via: string }).via)).toEqual(['cli']);
+    expect((await auditOf(run)).map((r) => [r.action, r.outcome])).toEqual([
+      ['integrity', 'failure'],
+      ['download', 'failure'],
+    ]);
+  });
+
   test('when verify runs on an intact order, then exit 0; after tampering, exit 1 and a failure row', async () => {
     const o = await seedOrder(h);
     const good = await cli(['evidence', 'verify', o.orderNo]);
@@ -186,7 +205,10 @@ describe('evidence, export, requeue', () => {
     const bad = await cli(['evidence', 'verify', o.orderNo]);
     expect(bad.code).toBe(1);
     expect(bad.out.join('\n')).toMatch(/MISMATCH video/);
-    expect(await auditOf(bad)).toMatchObject([{ action: 'verify', outcome: 'failure' }]);
+    expect(await auditOf(bad)).toMatchObject([
+      { action: 'integrity', outcome: 'failure' },
+      { action: 'verify', outcome: 'failure' },
+    ]);
   });
 
   test('when an orderNo exists in two apps, then --app is required', async () => {

@@ -174,9 +174,14 @@ describe('integrity', () => {
     expect(photo.actualSha256).not.toBe(photo.expectedSha256);
     expect(report.files.find((f) => f.kind === 'video')!.verdict).toBe('ok');
     const rows = await auditRowsFor(h, ua);
-    expect(rows.map((r) => [r.action, r.outcome])).toEqual([['verify', 'failure']]);
+    // The finding (integrity, marked on the row) and the staff action (verify).
+    expect(rows.map((r) => [r.action, r.outcome])).toEqual([
+      ['integrity', 'failure'],
+      ['verify', 'failure'],
+    ]);
     const events = await h.db.orderEvent.findMany({ where: { orderId: tampered.id, type: 'integrity_failed' } });
     expect(events).toHaveLength(1);
+    expect(events[0]!.detail).toMatchObject({ via: 'verify', files: [{ kind: 'photo', problem: 'mismatch' }] });
 
     const ua2 = uid('ua-');
     const exp = await call(h, auditor, 'POST', `/api/orders/${tampered.id}/export`, {

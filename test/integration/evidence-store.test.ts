@@ -372,6 +372,8 @@ describe('EvidenceStore', () => {
       actualSha256: sha256(altered),
       bytes: JPEG.length,
       recordedSha256: stored.sha256,
+      // S3's ETag of the bytes hashed, for reads made conditional on this check.
+      etag: expect.any(String),
     });
   });
 

@@ -6,7 +6,10 @@
  */
 import path from 'node:path';
 import './env';
-import { createUser, seedOrder, startConsole, uid } from '../console/harness';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { verifyOrderEvidence } from '../../src/shared/compliance/integrity';
+import { loadOrderRecord } from '../../src/shared/compliance/order-record';
+import { createUser, seedOrder, startConsole, uid, VIDEO } from '../console/harness';
 import { launchChromium } from './browser';
 
 const DOCS = path.join(__dirname, '../../docs');
@@ -52,6 +55,19 @@ async function main(): Promise<void> {
       },
     });
 
+    // Needs attention: a video altered in S3 (found by a verify) and an order whose files never came.
+    const tampered = await seedOrder(h, { orderNo: 'DOC2026TAMP', createdAt: new Date(day - 7_200_000) });
+    const altered = Buffer.from(VIDEO);
+    altered[2048] = altered[2048]! ^ 0xff;
+    await h.evidence.client.send(new PutObjectCommand({ Bucket: h.s3.bucket, Key: tampered.videoKey, Body: altered }));
+    await verifyOrderEvidence(h, await loadOrderRecord(h.db, tampered.id), {
+      actor: 'system:docs',
+      actorRole: 'system',
+    });
+    const missing = await seedOrder(h, { orderNo: 'DOC2026MISS', status: 'EVIDENCE_MISSING' });
+    await h.db.evidence.deleteMany({ where: { orderId: missing.id } });
+    await h.db.order.update({ where: { id: missing.id }, data: { lastError: 'missing photo, video' } });
+
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${h.base}/login`);
@@ -65,9 +81,7 @@ async function main(): Promise<void> {
       ['console-order-ocr.png', `/orders/${ocr.id}`],
       ['console-callbacks.png', '/callbacks?limit=12'],
     ];
-    // Needs attention comes from the integrity work; drawn when this console has it.
-    const attention = await page.request.get(`${h.base}/attention`, { maxRedirects: 0 });
-    if (attention.status() === 200) shots.push(['console-attention.png', '/attention']);
+    shots.push(['console-attention.png', '/attention'], ['console-order-integrity.png', `/orders/${tampered.id}`]);
     for (const [file, url] of shots) {
       await page.goto(`${h.base}${url}`);
       await page.waitForLoadState('networkidle');

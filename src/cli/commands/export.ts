@@ -42,7 +42,19 @@ function printReport(io: CliIo, file: string, r: PackageReport): void {
     );
     io.err('            (a PEM file, or its SHA-256 fingerprint as shown in the console and by `export public-key`).');
   }
-  io.out(r.verdict === 'ok' ? 'PACKAGE OK' : r.verdict === 'unverified' ? 'PACKAGE UNVERIFIED' : 'PACKAGE FAILED');
+  const c = r.manifest?.completeness;
+  if (c)
+    io.out(
+      `complete  ${c.complete ? 'yes' : `NO (${c.reason ?? '-'}; expected ${c.expected.join(', ') || '-'}; missing ${c.missing.join(', ') || '-'})`}`,
+    );
+  const accepted = r.incompleteAccepted ? ' (incomplete, accepted)' : '';
+  io.out(
+    r.verdict === 'ok'
+      ? `PACKAGE OK${accepted}`
+      : r.verdict === 'unverified'
+        ? `PACKAGE UNVERIFIED${accepted}`
+        : 'PACKAGE FAILED',
+  );
 }
 
 /**
@@ -83,7 +95,8 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
     .argument('[orderNo]')
     .option('--out <file>', 'where to write the zip')
     .option('--app <key>', 'the app key, when the orderNo exists in several apps')
-    .action(async (orderNo: string | undefined, opts: { out?: string; app?: string }) => {
+    .option('--accept-incomplete', 'write the package even though the order lacks files (the manifest says so)')
+    .action(async (orderNo: string | undefined, opts: { out?: string; app?: string; acceptIncomplete?: boolean }) => {
       const s = svc();
       if (!orderNo)
         throw new CliError(
@@ -101,11 +114,17 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
           const order = await findOrderByNo(s.db, s.cfg, orderNo, opts.app, s.scope);
           ref = orderRef(order);
           const record = await loadOrderRecord(s.db, order.id);
-          const { manifest, sha256, bytes } = await writeExportPackage({ cfg: s.cfg, evidence: s.evidence }, record, {
-            exportedBy: s.actor.actor,
-            outPath: opts.out!,
-            signer,
-          });
+          const { manifest, sha256, bytes } = await writeExportPackage(
+            { cfg: s.cfg, evidence: s.evidence, db: s.db },
+            record,
+            {
+              exportedBy: s.actor.actor,
+              outPath: opts.out!,
+              signer,
+              ctx: s.actor,
+              acceptIncomplete: opts.acceptIncomplete === true,
+            },
+          );
           await s.audit({
             action: 'export',
             outcome: 'success',
@@ -116,6 +135,7 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
               bytes,
               files: manifest.files.map((f) => ({ kind: f.kind, sha256: f.sha256 })),
               signingKey: signer.fingerprint,
+              complete: manifest.completeness?.complete ?? false,
             },
           });
           done();
@@ -136,19 +156,28 @@ export function exportCommands(program: Command, svc: () => CliServices): void {
       collect,
     )
     .option('--public-key <file>', 'the same as --trusted-key <file>', collect)
-    .action(async (file: string, opts: { trustedKey?: string[]; publicKey?: string[] }) => {
-      const s = svc();
-      const trusted = await trustedKeys([...(opts.trustedKey ?? []), ...(opts.publicKey ?? [])], s.io.env);
-      const report = await checkExportPackage(file, { trusted });
-      printReport(s.io, file, report);
-      if (!report.ok)
-        throw new CliError(
-          report.verdict === 'unverified'
-            ? 'the package could not be verified: no trusted key'
-            : 'the package failed the check',
-          EXIT.failed,
-        );
-    });
+    .option('--accept-incomplete', 'pass a package that says it lacks files (or does not say)')
+    .action(
+      async (
+        file: string,
+        opts: { trustedKey?: string[]; publicKey?: string[]; acceptIncomplete?: boolean },
+        cmd: Command,
+      ) => {
+        // `export` has the same flag: commander gives it to the parent unless read with the globals.
+        const acceptIncomplete = opts.acceptIncomplete === true || cmd.optsWithGlobals().acceptIncomplete === true;
+        const s = svc();
+        const trusted = await trustedKeys([...(opts.trustedKey ?? []), ...(opts.publicKey ?? [])], s.io.env);
+        const report = await checkExportPackage(file, { trusted, acceptIncomplete });
+        printReport(s.io, file, report);
+        if (!report.ok)
+          throw new CliError(
+            report.verdict === 'unverified'
+              ? 'the package could not be verified: no trusted key'
+              : 'the package failed the check',
+            EXIT.failed,
+          );
+      },
+    );
 
   exp
     .command('public-key')

@@ -7,6 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { verifyOrderEvidence } from '../../shared/compliance/integrity';
+import { recordIntegrityFailure, type FailedFile } from '../../shared/compliance/integrity-failure';
+import { isMissingObject } from '../../shared/evidence/evidence-access';
 import { findOrderByNo } from '../../shared/compliance/order-lookup';
 import { loadOrderRecord, orderRef } from '../../shared/compliance/order-record';
 import { requeueOrder } from '../../shared/compliance/staff-requeue';
@@ -53,6 +55,7 @@ export function orderCommands(program: Command, svc: () => CliServices): void {
                 )
               : undefined;
           const results: { kind: string; file: string; ok: boolean; sha256: string }[] = [];
+          const failed: FailedFile[] = [];
           try {
             for (const e of record.evidence) {
               const file = path.join(opts.out, `${record.orderNo}-${e.kind}.${servedType(e.contentType).ext}`);
@@ -60,7 +63,21 @@ export function orderCommands(program: Command, svc: () => CliServices): void {
               const bar = bars?.create(Number(e.bytes), 0, { kind: e.kind.padEnd(11) });
               const hash = createHash('sha256');
               let bytes = 0;
-              const obj = await s.evidence.get(e.key);
+              const obj = await s.evidence.get(e.key).catch(async (err: unknown) => {
+                if (isMissingObject(err)) {
+                  await recordIntegrityFailure(
+                    s.db,
+                    {
+                      order: ref!,
+                      via: 'cli',
+                      files: [{ kind: e.kind, problem: 'missing', expectedSha256: e.sha256, actualSha256: null }],
+                    },
+                    s.actor,
+                  );
+                  throw new CliError(`the ${e.kind} object is missing from storage (recorded)`, EXIT.failed);
+                }
+                throw err;
+              });
               await pipeline(
                 obj.body,
                 new Transform({
@@ -76,12 +93,22 @@ export function orderCommands(program: Command, svc: () => CliServices): void {
               const sha256 = hash.digest('hex');
               const ok = sha256 === e.sha256 && bytes === Number(e.bytes);
               await rename(partial, ok ? file : `${file}.mismatch`);
+              if (!ok)
+                failed.push({
+                  kind: e.kind,
+                  problem: bytes === Number(e.bytes) ? 'mismatch' : 'size',
+                  expectedSha256: e.sha256,
+                  actualSha256: sha256,
+                  actualBytes: bytes,
+                });
               results.push({ kind: e.kind, file: ok ? file : `${file}.mismatch`, ok, sha256 });
             }
           } finally {
             bars?.stop();
           }
           const allOk = results.every((r) => r.ok);
+          // The same mark, timeline line and audit row as the console's reads.
+          await recordIntegrityFailure(s.db, { order: ref, via: 'cli', files: failed }, s.actor);
           await s.audit({
             action: 'download',
             outcome: allOk ? 'success' : 'failure',

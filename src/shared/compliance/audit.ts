@@ -42,6 +42,8 @@ export const AUDIT_ACTIONS = [
   'recover',
   'expire',
   'purge',
+  // Stored evidence found missing or altered by a read, a verify, the archiver or the scrubber.
+  'integrity',
   // Orders registered in a batch from the CLI (the partner API's POST /api/orders is not staff activity).
   'register',
   // A verification started from the CLI (the partner API's POST /api/verifications is on the order's timeline).

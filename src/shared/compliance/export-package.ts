@@ -8,10 +8,15 @@ import yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
 import type { Config } from '../platform/config';
 import { AppError } from '../platform/errors';
-import type { EvidenceAccess } from '../evidence/evidence-access';
+import { isMissingObject, type EvidenceAccess } from '../evidence/evidence-access';
+import type { Db } from '../platform/db';
+import type { AuditContext } from './audit';
+import { integrityFailed } from './evidence-reader';
+import { recordIntegrityFailure, type FailedFile } from './integrity-failure';
 import { maskedPii } from './mask';
 import { appKeyOf } from './order-lookup';
 import type { OrderRecord } from './order-record';
+import { packageCompleteness, packageIncomplete, type Completeness } from './package-completeness';
 
 /**
  * Evidence packages: a zip holding the evidence files, `manifest.json` (the order, its results,
@@ -22,7 +27,9 @@ import type { OrderRecord } from './order-record';
  * (`export check --trusted-key <file|fingerprint>`, or EXPORT_TRUSTED_KEYS).
  * Personal data (ID number, name) appears masked, as a viewer sees it.
  */
-export const PACKAGE_FORMAT = 'faceid-archiver/evidence-package@1';
+export const PACKAGE_FORMAT = 'faceid-archiver/evidence-package@2';
+/** The format before packages stated their completeness; still checked, never taken as complete. */
+export const PACKAGE_FORMAT_V1 = 'faceid-archiver/evidence-package@1';
 export const MANIFEST = 'manifest.json';
 export const SIGNATURE = 'manifest.sig';
 export const PUBLIC_KEY = 'signing-key.pem';
@@ -38,7 +45,7 @@ export interface ManifestFile {
 }
 
 export interface Manifest {
-  format: typeof PACKAGE_FORMAT;
+  format: typeof PACKAGE_FORMAT | typeof PACKAGE_FORMAT_V1;
   exportedAt: string;
   exportedBy: string;
   /** The purpose staff stated for this export (PIPL), as in the audit trail. */
@@ -52,6 +59,8 @@ export interface Manifest {
   callbackEventSummary?: { verdict: string; events: number; attempts: number; shown: number }[];
   timeline: Record<string, unknown>[];
   files: ManifestFile[];
+  /** Which files the order should have and which the package holds (absent in @1 packages). */
+  completeness?: Completeness;
   signature: { algorithm: 'Ed25519'; file: typeof SIGNATURE; publicKeySha256: string };
 }
 
@@ -142,12 +151,25 @@ function hashing(onDone: (sha256: string, bytes: number) => void): Transform {
  * evidence. Returns the manifest and the package's own SHA-256.
  */
 export async function writeExportPackage(
-  deps: { cfg: Config; evidence: EvidenceAccess },
+  deps: { cfg: Config; evidence: EvidenceAccess; db: Db },
   order: OrderRecord,
-  opts: { exportedBy: string; outPath: string; signer?: Signer; now?: Date; purpose?: string },
+  opts: {
+    exportedBy: string;
+    outPath: string;
+    signer?: Signer;
+    now?: Date;
+    purpose?: string;
+    ctx: AuditContext;
+    /** Staff confirmed exporting a package that lacks files (it says so in its manifest). */
+    acceptIncomplete?: boolean;
+  },
 ): Promise<{ manifest: Manifest; sha256: string; bytes: number }> {
   const signer = opts.signer ?? loadSigner(deps.cfg);
   if (!signer) throw exportNotConfigured();
+  // Evidence already found altered or missing is never packaged (verify clears the mark when it matches again).
+  if (order.evidence.some((e) => e.integrityFailedAt)) throw integrityFailed();
+  const completeness = packageCompleteness(order, deps.cfg.apps.find((a) => a.appId === order.appId)?.requiredFiles);
+  if (!completeness.complete && !opts.acceptIncomplete) throw packageIncomplete(completeness);
   const now = opts.now ?? new Date();
   const zip = new ZipFile();
   let zipSha = '';
@@ -164,6 +186,7 @@ export async function writeExportPackage(
   try {
     const files: ManifestFile[] = [];
     const problems: string[] = [];
+    const failed: FailedFile[] = [];
     const streamed: Promise<void>[] = [];
     for (const e of order.evidence) {
       const path = `evidence/${e.kind}.${EXT[e.contentType] ?? 'bin'}`;
@@ -173,7 +196,16 @@ export async function writeExportPackage(
             deps.evidence.get(e.key).then(
               (obj) => {
                 const tap = hashing((sha256, bytes) => {
-                  if (sha256 !== e.sha256 || bytes !== Number(e.bytes)) problems.push(e.kind);
+                  if (sha256 !== e.sha256 || bytes !== Number(e.bytes)) {
+                    problems.push(e.kind);
+                    failed.push({
+                      kind: e.kind,
+                      problem: bytes === Number(e.bytes) ? 'mismatch' : 'size',
+                      expectedSha256: e.sha256,
+                      actualSha256: sha256,
+                      actualBytes: bytes,
+                    });
+                  }
                   files.push({
                     path,
                     kind: e.kind,
@@ -192,6 +224,8 @@ export async function writeExportPackage(
                 cb(null, obj.body.pipe(tap));
               },
               (err: unknown) => {
+                if (isMissingObject(err))
+                  failed.push({ kind: e.kind, problem: 'missing', expectedSha256: e.sha256, actualSha256: null });
                 reject(err instanceof Error ? err : new Error(String(err)));
                 cb(err, undefined as unknown as Readable);
               },
@@ -200,8 +234,12 @@ export async function writeExportPackage(
         }),
       );
     }
-    await Promise.race([Promise.all(streamed), zipFailed]);
+    await Promise.race([Promise.all(streamed), zipFailed]).catch(async (err: unknown) => {
+      if (failed.length) await recordIntegrityFailure(deps.db, { order, via: 'export', files: failed }, opts.ctx);
+      throw err;
+    });
     if (problems.length) {
+      await recordIntegrityFailure(deps.db, { order, via: 'export', files: failed }, opts.ctx);
       throw new AppError(
         'integrity_failed',
         409,
@@ -254,6 +292,7 @@ export async function writeExportPackage(
         createdAt: t.createdAt,
       })),
       files,
+      completeness,
       signature: { algorithm: 'Ed25519', file: SIGNATURE, publicKeySha256: signer.fingerprint },
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
@@ -321,6 +360,8 @@ export interface PackageReport {
   files: FileReport[];
   problems: string[];
   manifest?: Manifest;
+  /** The package is incomplete (or does not say) and the checker accepted that. */
+  incompleteAccepted?: boolean;
 }
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
@@ -373,7 +414,7 @@ async function hashEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha2
  */
 export async function checkExportPackage(
   file: string,
-  opts: { publicKeyPem?: string; keySource?: TrustSource; trusted?: TrustedKey[] } = {},
+  opts: { publicKeyPem?: string; keySource?: TrustSource; trusted?: TrustedKey[]; acceptIncomplete?: boolean } = {},
 ): Promise<PackageReport> {
   const problems: string[] = [];
   const report: PackageReport = {
@@ -474,7 +515,10 @@ export async function checkExportPackage(
       problems.push('manifest.json is not valid JSON');
       return report;
     }
-    if (manifest.format !== PACKAGE_FORMAT || !Array.isArray(manifest.files)) {
+    if (
+      (manifest.format !== PACKAGE_FORMAT && manifest.format !== PACKAGE_FORMAT_V1) ||
+      !Array.isArray(manifest.files)
+    ) {
       problems.push(`unknown manifest format ${String(manifest.format)}`);
       return report;
     }
@@ -525,6 +569,7 @@ export async function checkExportPackage(
       if (!ok) problems.push(`${f.path} does not match its SHA-256 in the manifest`);
     }
     for (const name of byName.keys()) if (!listed.has(name)) problems.push(`unlisted entry ${name}`);
+    checkCompleteness(manifest, report, opts.acceptIncomplete === true);
     report.verdict =
       problems.length > 0 || !report.signature.ok ? 'failed' : report.signature.originProven ? 'ok' : 'unverified';
     report.ok = report.verdict === 'ok';
@@ -532,4 +577,28 @@ export async function checkExportPackage(
   } finally {
     zip.close();
   }
+}
+
+/**
+ * A package must say it is complete, and hold what it says: an incomplete one (or a @1 package,
+ * which does not say) is a problem unless the checker accepts it explicitly.
+ */
+function checkCompleteness(manifest: Manifest, report: PackageReport, accept: boolean): void {
+  const c = manifest.completeness;
+  const kinds = new Set(manifest.files.map((f) => f.kind));
+  if (c?.complete) {
+    const absent = c.expected.filter((k) => !kinds.has(k));
+    if (absent.length > 0 || kinds.size === 0)
+      report.problems.push(`the manifest says complete but lacks ${absent.join(', ') || 'any file'}`);
+    return;
+  }
+  if (accept) {
+    report.incompleteAccepted = true;
+    return;
+  }
+  report.problems.push(
+    c
+      ? `incomplete package (${c.reason ?? 'incomplete'}${c.missing.length ? `: missing ${c.missing.join(', ')}` : ''}); accept it explicitly with --accept-incomplete`
+      : 'the manifest does not state its completeness (format @1): incomplete unless accepted with --accept-incomplete',
+  );
 }

@@ -3,7 +3,8 @@ import { auditData, type AuditContext } from './audit';
 import { componentLogger } from '../platform/logger';
 import { isMissingObject, type EvidenceAccess } from '../evidence/evidence-access';
 import { orderRef } from './order-record';
-import { partnerEventWrite } from '../orders/partner-events';
+import { markVerified } from '../evidence/integrity-marks';
+import { recordIntegrityFailure } from './integrity-failure';
 
 const log = componentLogger('integrity');
 
@@ -17,6 +18,8 @@ export interface FileCheck {
   expectedBytes: number;
   actualBytes: number | null;
   verdict: FileVerdict;
+  /** S3's ETag of the object hashed (recorded with a match, for conditional ranged reads). */
+  etag?: string;
 }
 
 export interface IntegrityReport {
@@ -53,6 +56,7 @@ export async function verifyOrderEvidence(
         actualSha256: r.actualSha256,
         actualBytes: r.bytes,
         verdict: r.ok && sameSize ? 'ok' : 'mismatch',
+        etag: r.etag,
       });
     } catch (err) {
       const missing = isMissingObject(err);
@@ -67,6 +71,25 @@ export async function verifyOrderEvidence(
   }
   const ok = files.length > 0 && files.every((f) => f.verdict === 'ok');
   const checkedAt = new Date();
+  // Missing or altered objects are marked on their rows (timeline, audit: recordIntegrityFailure);
+  // matching ones get their verification recorded, which clears an earlier mark.
+  const failed = files.filter((f) => f.verdict === 'missing' || f.verdict === 'mismatch');
+  await recordIntegrityFailure(
+    deps.db,
+    {
+      order,
+      via: 'verify',
+      files: failed.map((f) => ({
+        kind: f.kind,
+        problem: f.verdict === 'missing' ? 'missing' : f.actualBytes === f.expectedBytes ? 'mismatch' : 'size',
+        expectedSha256: f.expectedSha256,
+        actualSha256: f.actualSha256,
+        actualBytes: f.actualBytes,
+      })),
+    },
+    ctx,
+  );
+  for (const f of files.filter((x) => x.verdict === 'ok')) await markVerified(deps.db, order.id, f.kind, f.etag);
   const summary = files.map((f) => ({
     kind: f.kind,
     verdict: f.verdict,
@@ -74,18 +97,22 @@ export async function verifyOrderEvidence(
     actualSha256: f.actualSha256,
   }));
   const detail = { ok, files: summary, ...(files.length === 0 ? { note: 'no evidence recorded' } : {}) };
+  // A missing or altered file already put its `integrity_failed` line on the timeline (above).
+  const timeline =
+    failed.length > 0
+      ? []
+      : [
+          deps.db.orderEvent.create({
+            data: {
+              orderId: order.id,
+              type: ok ? 'integrity_verified' : 'integrity_failed',
+              detail: { ...detail, by: ctx.actor },
+            },
+            select: { id: true },
+          }),
+        ];
   await deps.db.$transaction([
-    deps.db.orderEvent.create({
-      data: {
-        orderId: order.id,
-        type: ok ? 'integrity_verified' : 'integrity_failed',
-        detail: { ...detail, by: ctx.actor },
-      },
-      select: { id: true },
-    }),
-    // The partner learns that the archived evidence no longer matches what was recorded.
-    ...(ok || files.length === 0 ? [] : [partnerEventWrite(deps.db, order.id, 'evidence.integrity_failed')]),
-    // The audit row last: its chain trigger holds the chain head's lock until commit.
+    ...timeline,
     deps.db.auditEntry.create({
       data: auditData({
         ...ctx,
@@ -97,5 +124,5 @@ export async function verifyOrderEvidence(
       select: { id: true },
     }),
   ]);
-  return { ok, checkedAt, files };
+  return { ok, checkedAt, files: files.map(({ etag: _etag, ...f }) => f) };
 }

@@ -3,6 +3,7 @@ import { formatInstant } from '../platform/display-time';
 import { maskedPii } from './mask';
 import { appKeyOf } from './order-lookup';
 import type { OrderRecord } from './order-record';
+import { packageCompleteness } from './package-completeness';
 import { describeResultCode, ocrSidesOf, outcomeOf } from './result-codes';
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png']);
@@ -70,8 +71,17 @@ export function orderView(cfg: Config, o: OrderRecord) {
     /** Per verdict, how many events and attempts there are in all and how many are listed above. */
     callbackEventSummary: o.eventCounts,
     timeline: o.timeline.map((t) => ({ id: t.id.toString(), type: t.type, detail: t.detail, createdAt: t.createdAt })),
+    completeness: packageCompleteness(o, cfg.apps.find((a) => a.appId === o.appId)?.requiredFiles),
+    integrity: {
+      failed: o.evidence
+        .filter((e) => e.integrityFailedAt !== null)
+        .map((e) => ({ kind: e.kind, problem: e.integrityProblem ?? 'mismatch', at: e.integrityFailedAt! })),
+    },
     evidence: o.evidence.map((e) => ({
       kind: e.kind,
+      integrityFailedAt: e.integrityFailedAt,
+      integrityProblem: e.integrityProblem,
+      verifiedAt: e.verifiedAt,
       contentType: e.contentType,
       bytes: Number(e.bytes),
       sha256: e.sha256,

@@ -27,6 +27,8 @@ export interface EvidenceRead {
   totalBytes: number;
   partial: boolean;
   sha256: string | undefined;
+  /** S3's ETag of the object read (for conditional reads after a verification). */
+  etag: string | undefined;
 }
 
 export interface VerifyResult {
@@ -35,7 +37,13 @@ export interface VerifyResult {
   bytes: number;
   /** What `put` recorded in the object's metadata, for comparison. */
   recordedSha256: string | undefined;
+  /** S3's ETag of the object that was hashed: a later read with `If-Match` gets these same bytes. */
+  etag: string | undefined;
 }
+
+/** The object changed since the ETag a conditional read named (S3 answered 412). */
+export const objectChanged = () =>
+  new AppError('evidence_changed', 409, 'the evidence object changed since it was verified');
 
 /** The single-range forms S3 serves; anything else (multiple ranges, junk) is ignored as RFC 9110 allows. */
 const RANGE = /^bytes=(?:\d+-\d*|-\d+)$/;
@@ -69,10 +77,18 @@ export async function readEvidence(
   key: string,
   range: string | undefined,
   sizeOf: (key: string) => Promise<number | undefined>,
+  ifMatch?: string,
 ): Promise<EvidenceRead> {
   const useRange = range !== undefined && RANGE.test(range.trim()) ? range.trim() : undefined;
   try {
-    const res = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key, Range: useRange }));
+    const res = await s3.client.send(
+      new GetObjectCommand({ Bucket: s3.bucket, Key: key, Range: useRange, IfMatch: ifMatch }),
+    );
+    // Some S3-compatible stores ignore If-Match on GET (s3rver does): compare the ETag ourselves.
+    if (ifMatch !== undefined && res.ETag !== undefined && res.ETag !== ifMatch) {
+      (res.Body as Readable | undefined)?.destroy();
+      throw objectChanged();
+    }
     const contentLength = res.ContentLength ?? 0;
     const total = res.ContentRange ? Number(res.ContentRange.split('/')[1]) : contentLength;
     return {
@@ -83,9 +99,11 @@ export async function readEvidence(
       totalBytes: Number.isFinite(total) ? total : contentLength,
       partial: res.ContentRange !== undefined,
       sha256: res.Metadata?.sha256,
+      etag: res.ETag,
     };
   } catch (err) {
     if (isStatus(err, 404)) throw notFound('evidence object not found');
+    if (isStatus(err, 412)) throw objectChanged();
     if (isStatus(err, 416)) {
       const size = await sizeOf(key);
       throw new AppError('range_not_satisfiable', 416, 'requested range not satisfiable', { size });
@@ -115,5 +133,6 @@ export async function verifyEvidence(s3: EvidenceBucket, key: string, expectedSh
     actualSha256,
     bytes,
     recordedSha256: res.Metadata?.sha256,
+    etag: res.ETag,
   };
 }

@@ -91,9 +91,10 @@ export class EvidenceStore {
    * Opens an object as a stream, or the byte range of an HTTP `Range` header (`bytes=a-b`,
    * `bytes=a-`, `bytes=-n`) so the console can seek in a video without fetching all of it.
    * Throws not_found, or range_not_satisfiable (416, with the size) for a range past the end.
+   * With `ifMatch` (an S3 ETag) the read is conditional: evidence_changed when the object differs.
    */
-  get(key: string, range?: string): Promise<EvidenceRead> {
-    return readEvidence(this.s3, key, range, async (k) => (await this.head(k))?.bytes);
+  get(key: string, range?: string, opts: { ifMatch?: string } = {}): Promise<EvidenceRead> {
+    return readEvidence(this.s3, key, range, async (k) => (await this.head(k))?.bytes, opts.ifMatch);
   }
 
   /**

@@ -154,7 +154,9 @@ export async function recordStep(db: Db, orderId: string, step: ArchiveStep): Pr
       FROM o CROSS JOIN jsonb_to_recordset(${rows}::jsonb) AS f(kind text, key text, bytes bigint, sha256 text, content_type text)
       ON CONFLICT (order_id, kind) DO UPDATE
         SET key = EXCLUDED.key, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256,
-            content_type = EXCLUDED.content_type, stored_at = EXCLUDED.stored_at
+            content_type = EXCLUDED.content_type, stored_at = EXCLUDED.stored_at,
+            -- stored again whole: an earlier integrity failure no longer describes this object
+            verified_at = NULL, verified_etag = NULL, integrity_failed_at = NULL, integrity_problem = NULL
     )
     INSERT INTO order_events (order_id, type, detail, created_at)
     SELECT o.id, v.type, v.detail, now()

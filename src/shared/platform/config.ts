@@ -223,6 +223,17 @@ const envSchema = z.object({
   RETENTION_DAYS: int(0),
   /** How often the retention purge (one leader) runs. */
   RETENTION_INTERVAL_MS: int(3600000),
+  /**
+   * A whole-object check of an evidence object is trusted this long for ranged reads (the video
+   * player's seeks): a range cannot be hashed against the whole object's SHA-256, so a range is
+   * served only from an object verified this recently, read conditionally on the ETag it had then.
+   */
+  INTEGRITY_RANGE_TRUST_SECONDS: int(600),
+  /** The integrity scrubber re-reads every evidence object once per this period (default a week). */
+  INTEGRITY_SCRUB_PERIOD_HOURS: z.coerce.number().positive().default(168),
+  /** How often the scrubber (one leader) runs a pass, and the most objects one pass re-reads. */
+  INTEGRITY_SCRUB_INTERVAL_MS: int(60000),
+  INTEGRITY_SCRUB_BATCH: int(20),
   /** Staff console session cookie `Secure` flag: true (default), auto (only on https requests), false (plain-http tests only). */
   CONSOLE_COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('true'),
   /** Absolute lifetime of a console session, and how long it survives without a request. */

@@ -123,6 +123,17 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       labelNames: ['outcome'],
       registers: r,
     }),
+    integrityChecks: new Counter({
+      name: 'faceid_integrity_checks_total',
+      help: 'Whole-object integrity checks by the scrubber, by result (ok, mismatch, size, missing, error)',
+      labelNames: ['result'],
+      registers: r,
+    }),
+    integrityFailedObjects: new Gauge({
+      name: 'faceid_integrity_failed_objects',
+      help: 'Evidence objects currently marked as failing their integrity check (scrubber sample)',
+      registers: r,
+    }),
     retentionObjectsDeleted: new Counter({
       name: 'faceid_retention_objects_deleted_total',
       help: 'Evidence objects deleted by the retention purge',

@@ -111,6 +111,16 @@ const SCRIPT = String.raw`'use strict';
     });
   });
 
+  // An incomplete evidence package is exported only once staff confirm (the server insists too).
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    if (!form.dataset || !form.dataset.incomplete) return;
+    if (!window.confirm(form.dataset.confirm)) { ev.preventDefault(); return; }
+    var accept = form.querySelector('input[name="acceptIncomplete"]') || document.createElement('input');
+    accept.type = 'hidden'; accept.name = 'acceptIncomplete'; accept.value = '1';
+    form.appendChild(accept);
+  });
+
   document.addEventListener('submit', function (ev) {
     var form = ev.target;
     if (form.dataset && form.dataset.purpose && !form.dataset.api) {
@@ -232,6 +242,9 @@ header .lang { margin-left: .5rem; font-size: .85rem; opacity: .9; }
 }
 .verdict-rejected td, .verdict-invalid td, .outcome-denied td, .outcome-failure td { color: #b00020; }
 output { margin-left: .6rem; }
+.alert-danger { border: 2px solid #b00020; background: #fdecee; color: #7a0016; padding: .5rem 1rem; border-radius: .4rem; margin: 1rem 0; }
+tr[data-integrity="failed"] td { color: #b00020; text-decoration: line-through; }
+.attention-count { display: inline-block; min-width: 1.2rem; padding: 0 .3rem; border-radius: .6rem; background: #b00020; color: #fff; font-size: .75rem; text-align: center; }
 `;
 
 function asset(body: string, type: string) {

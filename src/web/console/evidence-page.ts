@@ -19,6 +19,14 @@ export function kindWords(t: (k: string) => string, kind: string): string {
 export function evidenceSection(req: Request, res: Response, v: OrderView, api: string): Html {
   const t = tOf(req, res);
   const evidenceUrl = (kind: string) => `${api}/evidence/${encodeURIComponent(kind)}`;
+  // An object that failed its integrity check is not shown at all (the server refuses it too): words instead.
+  const failedFigure = (e: OrderView['evidence'][number]) =>
+    e.integrityFailedAt
+      ? html`<figure data-integrity="failed" id="evidence-${e.kind}-failed">
+          <p class="bad">${t('integrity.rowMark')}: ${t(`integrity.problem.${e.integrityProblem ?? 'mismatch'}`)}</p>
+          <figcaption>${kindWords(t, e.kind)}</figcaption>
+        </figure>`
+      : undefined;
   const missing = (kind: string) => t('evidence.missing', { kind: kindWords(t, kind) });
   return html`<h2>${t('evidence.title')}</h2>
     ${
@@ -47,13 +55,22 @@ export function evidenceSection(req: Request, res: Response, v: OrderView, api: 
                 <tbody>
                   ${v.evidence.map(
                     (e) =>
-                      html` <tr data-kind="${e.kind}">
-                        <td>${kindWords(t, e.kind)}</td>
+                      html` <tr data-kind="${e.kind}" data-integrity="${e.integrityFailedAt ? 'failed' : 'ok'}">
+                        <td>
+                          ${kindWords(t, e.kind)}
+                          ${e.integrityFailedAt ? html`<span class="status status-FAILED">${t('integrity.rowMark')}</span>` : ''}
+                        </td>
                         <td>${e.contentType}</td>
                         <td title="${t('common.bytes', { count: e.bytes })}">${humanBytes(e.bytes)}</td>
                         <td class="hash">${copyable(req, res, e.sha256, 'mono')}</td>
                         <td class="nowrap">${when(e.storedAt)}</td>
-                        <td><a href="${evidenceUrl(e.kind)}?download=1">${t('common.download')}</a></td>
+                        <td>
+                          ${
+                            e.integrityFailedAt
+                              ? ''
+                              : html`<a href="${evidenceUrl(e.kind)}?download=1">${t('common.download')}</a>`
+                          }
+                        </td>
                       </tr>`,
                   )}
                 </tbody>
@@ -64,6 +81,7 @@ export function evidenceSection(req: Request, res: Response, v: OrderView, api: 
                 .filter((e) => e.display === 'image')
                 .map(
                   (e) =>
+                    failedFigure(e) ??
                     html`<figure data-missing="${missing(e.kind)}">
                       <img id="evidence-${e.kind}" src="${evidenceUrl(e.kind)}" alt="${kindWords(t, e.kind)}" />
                       <figcaption>${kindWords(t, e.kind)}</figcaption>
@@ -73,6 +91,7 @@ export function evidenceSection(req: Request, res: Response, v: OrderView, api: 
                 .filter((e) => e.display === 'video')
                 .map(
                   (e) =>
+                    failedFigure(e) ??
                     html`<figure data-missing="${missing(e.kind)}">
                       <video id="evidence-${e.kind}" controls preload="metadata" src="${evidenceUrl(e.kind)}"></video>
                       <figcaption>${kindWords(t, e.kind)}</figcaption>

@@ -2,12 +2,12 @@ import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { orderRef } from '../../shared/compliance/order-record';
 import { servedType } from '../../shared/compliance/order-view';
-import { isMissingObject } from '../../shared/evidence/evidence-access';
-import { AppError, notFound } from '../../shared/platform/errors';
+import { openCheckedEvidence } from '../../shared/compliance/evidence-reader';
+import { notFound } from '../../shared/platform/errors';
 import { componentLogger } from '../../shared/platform/logger';
 import { orderIdParam } from '../../shared/platform/uuid';
 import { assertInScope } from '../../shared/compliance/staff/app-scope';
-import { audit, audited, scopeOfStaff, type ConsoleRouters, type RouteDeps } from './deps';
+import { audit, audited, auditContext, scopeOfStaff, type ConsoleRouters, type RouteDeps } from './deps';
 import { parseRange, type RangeResult } from './range';
 import { evidenceKindSchema } from './schemas';
 
@@ -67,17 +67,13 @@ async function sendEvidence(deps: RouteDeps, req: Request, res: Response): Promi
     res.status(416).set('Content-Range', `bytes */${size}`).set('Accept-Ranges', 'bytes').end();
     return;
   }
-  let object;
-  try {
-    object = await deps.evidence.get(
-      row.key,
-      range.kind === 'partial' ? `bytes=${range.start}-${range.end}` : undefined,
-    );
-  } catch (err) {
-    if (isMissingObject(err))
-      throw new AppError('evidence_missing', 404, 'the evidence object is missing from storage; run verify');
-    throw err;
-  }
+  // Hashed as it streams, or (a range) served only from a freshly verified object: see evidence-reader.ts.
+  const object = await openCheckedEvidence(
+    deps,
+    row,
+    range.kind === 'partial' ? { start: range.start, end: range.end } : undefined,
+    auditContext(req, res),
+  );
   await audit(deps, req, res, { action, outcome: 'success', ...entry, detail });
   const filename = `${row.order.orderNo}-${row.kind}.${served.ext}`;
   res.status(range.kind === 'partial' ? 206 : 200);
@@ -85,7 +81,8 @@ async function sendEvidence(deps: RouteDeps, req: Request, res: Response): Promi
     'Content-Type': served.type,
     'Content-Length': String(range.kind === 'partial' ? range.end - range.start + 1 : size),
     'Accept-Ranges': 'bytes',
-    ETag: `"${row.sha256}"`,
+    // The recorded hash only for bytes a whole-object check covers (never for unchecked bytes).
+    ...(object.etag ? { ETag: `"${object.etag}"` } : {}),
     'Cache-Control': 'private, no-store',
     'Content-Disposition': `${download ? 'attachment' : 'inline'}; filename="${filename}"`,
     ...(range.kind === 'partial' ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}),
@@ -96,9 +93,11 @@ async function sendEvidence(deps: RouteDeps, req: Request, res: Response): Promi
     return;
   }
   try {
+    // On a hash mismatch the body errors before its last chunk: pipeline destroys the response,
+    // so the client sees a cut-off transfer (fewer bytes than Content-Length), never a valid one.
     await pipeline(object.body, res);
   } catch (err) {
-    // The client went away (seeking aborts requests) or S3 broke off; nothing more to send.
+    // The client went away (seeking aborts requests), S3 broke off, or the bytes failed their check.
     if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
       log.warn('evidence stream ended early', { orderId, kind: row.kind, error: (err as Error).message });
     }

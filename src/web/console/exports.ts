@@ -9,7 +9,7 @@ import { exportNotConfigured, loadSigner, writeExportPackage } from '../../share
 import { orderRef } from '../../shared/compliance/order-record';
 import { componentLogger } from '../../shared/platform/logger';
 import { requirePurpose } from './purpose';
-import { audit, audited, loadOrderFor, staffOf, type ConsoleRouters, type RouteDeps } from './deps';
+import { audit, audited, auditContext, loadOrderFor, staffOf, type ConsoleRouters, type RouteDeps } from './deps';
 
 const log = componentLogger('console');
 
@@ -35,6 +35,11 @@ async function sendExport(deps: RouteDeps, req: Request, res: Response): Promise
       exportedBy: staff.actor,
       outPath: file,
       signer,
+      ctx: auditContext(req, res),
+      // Set by the order page's confirm step (or an API client that means it).
+      acceptIncomplete: ['1', 'true', true].includes(
+        (req.body as { acceptIncomplete?: unknown } | undefined)?.acceptIncomplete as string,
+      ),
       purpose,
     });
     await audit(deps, req, res, {
@@ -46,6 +51,7 @@ async function sendExport(deps: RouteDeps, req: Request, res: Response): Promise
         bytes,
         files: manifest.files.map((f) => ({ kind: f.kind, sha256: f.sha256 })),
         signingKey: signer.fingerprint,
+        complete: manifest.completeness?.complete ?? false,
         purpose,
       },
     });

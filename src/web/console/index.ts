@@ -10,6 +10,7 @@ import { callbackAttemptRoutes } from './callback-attempts';
 import type { ConsoleDeps, ConsoleRouters, RouteDeps } from './deps';
 import { evidenceRoutes } from './evidence';
 import { exportRoutes } from './exports';
+import { attentionCount, needsAttentionRoutes } from './needs-attention';
 import { orderSearchRoutes } from './order-search';
 import { orderRoutes } from './orders';
 import { languageSwitch, localeMiddleware } from './locale';
@@ -25,6 +26,7 @@ const RESOURCES: ((deps: RouteDeps, routers: ConsoleRouters) => void)[] = [
   sessionRoutes,
   orderSearchRoutes,
   ordersAtRiskRoutes,
+  needsAttentionRoutes,
   orderRoutes,
   callbackAttemptRoutes,
   evidenceRoutes,
@@ -67,6 +69,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.use(express.json({ limit: '32kb' }), express.urlencoded({ extended: false, limit: '32kb' }));
   router.use(localeMiddleware());
   router.use(assetRoutes());
+  router.use(attentionCount(deps));
   router.get('/lang', languageSwitch(deps.cfg));
   const routers: ConsoleRouters = { api: express.Router(), pages: express.Router() };
   for (const addRoutes of RESOURCES) addRoutes(routeDeps, routers);

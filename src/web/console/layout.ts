@@ -41,11 +41,13 @@ const SCRIPT_ERROR_CODES = [
   'conflict',
   'rate_limited',
   'evidence_missing',
+  'integrity_failed',
+  'evidence_changed',
+  'package_incomplete',
   'export_not_configured',
   'too_large',
   'unavailable',
   'purpose_required',
-  'integrity_failed',
   'ambiguous',
   'internal',
 ];
@@ -65,6 +67,13 @@ function navigation(req: Request, res: Response, base: string): Html | string {
   const t = tOf(req, res);
   return html`<nav id="menu">
     <a href="${base}/">${t('nav.orders')}</a>
+    <a href="${base}/attention" id="nav-attention"
+      >${t('nav.attention')}${
+        res.locals.attentionCount !== undefined
+          ? html` <span class="attention-count" id="attention-count">${String(res.locals.attentionCount)}</span>`
+          : ''
+      }</a
+    >
     <a href="${base}/at-risk">${t('nav.atRisk')}</a>
     <a href="${base}/callbacks">${t('nav.callbacks')}</a>
     ${roleAtLeast(staff.role, 'auditor') ? html`<a href="${base}/audit">${t('nav.audit')}</a>` : ''}

@@ -5,6 +5,7 @@ import { roleAtLeast } from '../../shared/compliance/staff/roles';
 import { displayZone, formatWebankTime } from '../../shared/platform/display-time';
 import { staffOf } from './deps';
 import { evidenceSection } from './evidence-page';
+import { exportConfirm, integrityAlert, integrityBadge } from './integrity-page';
 import { html, type Html } from './html';
 import { baseOf, page } from './layout';
 import { tOf } from './locale';
@@ -123,7 +124,7 @@ function personSection(req: Request, res: Response, v: OrderView, api: string): 
  * The export form shows the signing key's fingerprint: recipients check packages against it
  * (`export check --trusted-key <fingerprint>`), never against the key inside a package.
  */
-function actionsSection(req: Request, res: Response, api: string, signingKey?: string): Html {
+function actionsSection(req: Request, res: Response, v: OrderView, api: string, signingKey?: string): Html {
   const t = tOf(req, res);
   const staff = staffOf(res);
   const auditor = roleAtLeast(staff.role, 'auditor');
@@ -137,7 +138,14 @@ function actionsSection(req: Request, res: Response, api: string, signingKey?: s
     </p>
     ${
       auditor
-        ? html`<form method="post" action="${api}/export" class="inline" id="export-form" data-purpose="purpose">
+        ? html`<form
+            method="post"
+            action="${api}/export"
+            class="inline"
+            id="export-form"
+            data-purpose="purpose"
+            ${exportConfirm(req, res, v)}
+          >
             <input type="hidden" name="_csrf" value="${staff.csrfToken ?? ''}" /><button type="submit">
               ${t('order.export')}
             </button>
@@ -181,8 +189,11 @@ export function orderPage(req: Request, res: Response, v: OrderView, signingKey?
       <h1>
         ${t('order.heading')} <span class="mono" id="order-no">${v.orderNo}</span>
         <button type="button" class="copy" data-copy="${v.orderNo}">${t('common.copy')}</button>
-        <span class="badges">${outcomeBadge(req, res, v.outcome)} ${statusBadge(req, res, v.status)}</span>
+        <span class="badges"
+          >${outcomeBadge(req, res, v.outcome)} ${statusBadge(req, res, v.status)} ${integrityBadge(req, res, v)}</span
+        >
       </h1>
+      ${integrityAlert(req, res, v)}
       <p>
         <a href="${base}/callbacks?orderNo=${encodeURIComponent(v.orderNo)}" id="order-callbacks"
           >${t('order.callbacksLink')}</a
@@ -190,7 +201,7 @@ export function orderPage(req: Request, res: Response, v: OrderView, signingKey?
       </p>
       <section class="cols">
         <div>${resultSection(req, res, v)}</div>
-        <div>${personSection(req, res, v, api)} ${actionsSection(req, res, api, signingKey)}</div>
+        <div>${personSection(req, res, v, api)} ${actionsSection(req, res, v, api, signingKey)}</div>
       </section>
       ${evidenceSection(req, res, v, api)} ${callbackEventsSection(req, res, v)} ${timelineSection(req, res, v)}
     `,

@@ -1,4 +1,4 @@
--- (after 20261202183200_staff_app_scope)
+-- (after 20261202191000_evidence_integrity)
 -- Partners learn the authoritative outcome (issue 22): the partner outbox (webhook_events, written
 -- by src/shared/orders with each state change), webhook endpoints, per-endpoint deliveries, and
 -- scopes on API tokens (`pii`: the read API may return personal fields).
