@@ -150,6 +150,11 @@ const envSchema = z.object({
     .default(512 * 1024 * 1024),
   TICKET_REFRESH_MINUTES: z.coerce.number().positive().default(20),
   TICKET_SAFETY_MARGIN_SECONDS: int(300),
+  /**
+   * A forced refresh (WeBank refused our sign on an authenticated query) is skipped while the held
+   * ticket is younger than this: several refusals of one rotation cause one refresh.
+   */
+  TICKET_MIN_FORCED_REFRESH_MS: z.coerce.number().int().nonnegative().default(5000),
   /** How long a superseded ticket still verifies callbacks (WeBank keeps the old one valid about a minute). */
   TICKET_GRACE_SECONDS: int(120),
   /** A callback signature matching no held ticket may re-read the SIGN ticket (held token) at most once per this, per app, cluster-wide. */

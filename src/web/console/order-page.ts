@@ -153,7 +153,7 @@ function actionsSection(req: Request, res: Response, v: OrderView, api: string, 
               signingKey
                 ? html`<p class="hint" id="signing-key">
                     ${t('order.signingKey')} <code>export check --trusted-key</code>:
-                    <span class="mono">${signingKey}</span>
+                    <span class="mono hash">${signingKey}</span>
                   </p>`
                 : ''
             }

@@ -32,7 +32,7 @@ export interface TicketKeeperOptions extends TicketReaderOptions {
   retryMaxMs?: number;
   /** `refreshNow` calls within this window make one refresh; default 200 ms. */
   debounceMs?: number;
-  /** A forced refresh is skipped when the ticket is younger than this; default 5 s. */
+  /** A forced refresh is skipped when the ticket is younger than this; default TICKET_MIN_FORCED_REFRESH_MS (5 s). */
   minForcedGapMs?: number;
   /** Where refusals of recent credentials are judged and counted; default from the config. */
   conflicts?: CredentialConflicts;
@@ -101,7 +101,7 @@ export class TicketKeeper {
     this.policy = new RefreshPolicy({
       refreshIntervalMs: this.refreshIntervalMs,
       safetyMarginMs: opts.safetyMarginMs ?? cfg().TICKET_SAFETY_MARGIN_SECONDS * 1000,
-      minForcedGapMs: opts.minForcedGapMs ?? 5000,
+      minForcedGapMs: opts.minForcedGapMs ?? cfg().TICKET_MIN_FORCED_REFRESH_MS,
     });
     this.lockTtlMs = opts.lockTtlMs ?? 3 * (cfg().WEBANK_TIMEOUT_MS || 10_000) + 5000;
     this.lockPollMs = opts.lockPollMs ?? 250;
