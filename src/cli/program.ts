@@ -8,6 +8,7 @@ import { registerCommands } from './commands/register';
 import { tokenCommands } from './commands/tokens';
 import { userCommands } from './commands/users';
 import { verificationCommands } from './commands/verifications';
+import { webhookCommands } from './commands/webhooks';
 import { CliError, EXIT, type CliIo } from './io';
 import { CliServices } from './services';
 
@@ -52,6 +53,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerCommands(program, svc);
   exportCommands(program, svc);
   verificationCommands(program, svc);
+  webhookCommands(program, svc);
   auditCommands(program, svc);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -3,7 +3,10 @@
  * A partner backend starts a verification with `POST /api/verifications` (its API token is all it
  * holds), the user's browser opens the returned WeBank URL and "scans" on the simulator's H5 page,
  * is redirected to our callback, the worker archives the result, and the evidence lands in S3
- * (fauxqs, or S3_ENDPOINT if set).
+ * (fauxqs, or S3_ENDPOINT if set). The partner's webhook receiver (a small local server) gets the
+ * signed `verification.passed` and `evidence.archived` events and checks them with the
+ * `standardwebhooks` library's verifier and the endpoint's secret; then the backend reads the
+ * result with `GET /api/orders/:orderNo`.
  *
  * Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default: the local ones; the demo uses
  * its own database `faceid_demo`, created if missing). Pass `--keep` to leave everything running
@@ -29,6 +32,8 @@ import { queueDashboardRouter } from '../web/queue-dashboard';
 import { createApp } from '../web/app';
 import { startWorkerRuntime } from '../workers/main';
 import { startFauxqs } from '../dev/fauxqs';
+import { Webhook } from 'standardwebhooks';
+import { addEndpoint } from '../shared/partners/webhook-endpoints';
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
@@ -99,8 +104,45 @@ async function main(): Promise<void> {
     `5. worker started; ticket keeper fetched access_token and SIGN ticket from the simulator; results pulled with ${cfg.apps[0]!.queryApi === 'queryfacerecord' ? 'POST /api/v2/base/queryfacerecord' : 'GET /api/server/sync'}`,
   );
 
-  // The partner's backend: one API token, no WeBank secret, no ticket.
+  // The partner's backend: one API token, no WeBank secret, no ticket; and a webhook receiver
+  // that trusts nothing but the signature it checks with its webhook secret.
   const { token } = await createApiToken(db, cfg, { kind: 'partner', name: `demo-${randomBytes(3).toString('hex')}` });
+  const received: { id: string; type: string; verified: string; body: string }[] = [];
+  const partner: { verifier?: Webhook } = {};
+  const receiver: Server = await new Promise((resolve) => {
+    const srv = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        try {
+          if (!partner.verifier) throw new Error('no secret yet');
+          partner.verifier.verify(body, headers);
+        } catch {
+          res.writeHead(401).end();
+          return;
+        }
+        const verified = 'signature verified with the webhook secret (standardwebhooks)';
+        received.push({
+          id: headers['webhook-id'] ?? '',
+          type: (JSON.parse(body) as { type: string }).type,
+          verified,
+          body,
+        });
+        res.writeHead(204).end();
+      });
+    }).listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/webhooks`;
+  const { secret: webhookSecret } = await addEndpoint(
+    db,
+    cfg,
+    { url: receiverUrl, appKey: 'default', allowPrivate: true, description: 'demo receiver' },
+    { actor: 'system:demo' },
+  );
+  partner.verifier = new Webhook(webhookSecret);
+  say(`   the partner's webhook receiver listens at ${receiverUrl} (it holds the endpoint's whsec_ secret)`);
   const orderNo = `demo${Date.now()}`;
   const res = await fetch(`${webUrl}/api/verifications`, {
     method: 'POST',
@@ -116,6 +158,7 @@ async function main(): Promise<void> {
 
   const close = async () => {
     await workers.close();
+    await new Promise((r) => receiver.close(r));
     await new Promise((r) => server.close(r));
     await archiveQueue.close();
     redis.disconnect();
@@ -189,6 +232,25 @@ async function main(): Promise<void> {
       throw new Error(`order did not finish archiving within 60 s (status ${order?.status ?? 'none'})`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  // The partner learns the outcome from the signed webhook, not from the browser's redirect.
+  const until = Date.now() + 30_000;
+  while (!received.some((m) => m.type === 'evidence.archived')) {
+    if (Date.now() > until) throw new Error(`webhooks not received within 30 s (got ${received.length})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  say('10. webhooks received by the partner:');
+  for (const m of received) say(`   ${m.type} ${m.id}: ${m.verified}`);
+  const event = JSON.parse(received.find((m) => m.type.startsWith('verification.'))!.body) as {
+    data: { outcome: string; result: { code: string }; similarity: string };
+  };
+  say(
+    `   verified event: outcome ${event.data.outcome}, code ${event.data.result.code}, similarity ${event.data.similarity}`,
+  );
+  const read = await fetch(`${webUrl}/api/orders/${orderNo}`, { headers: { authorization: `Bearer ${token}` } });
+  const result = (await read.json()) as { status: string; outcome: string; evidence: unknown[] };
+  say(
+    `11. GET /api/orders/${orderNo}: HTTP ${read.status}, ${result.status}, outcome ${result.outcome}, ${result.evidence.length} evidence files`,
+  );
   await close();
   say('Done. Run with --keep to open the start URL in a browser yourself.');
 }

@@ -19,6 +19,7 @@ import { createAuth } from './auth/middleware';
 import { callbackRouter } from './callback';
 import { createConsoleRouter } from './console';
 import { jsonErrorHandler } from './http-errors';
+import { addOrderResultRoutes } from './order-results';
 import { partnerApiRouter } from './partner-api';
 import { verificationsRouter } from './verifications';
 import type { VerifyDeps } from './verify-result';
@@ -91,7 +92,10 @@ export function createApp(deps: AppDeps): express.Express {
   // Only liveness here: /readyz and /metrics are on the internal ops port (src/web/ops.ts).
   app.use(livenessRouter());
   const auth = createAuth(deps);
-  app.use(partnerApiRouter({ ...verifyDeps, auth, ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE }));
+  const partnerRouter = partnerApiRouter({ ...verifyDeps, auth, ratePerMinute: deps.cfg.PARTNER_RATE_PER_MINUTE });
+  // The read API sits behind the partner router's token check and rate limit on /api/orders.
+  addOrderResultRoutes(partnerRouter, deps);
+  app.use(partnerRouter);
   app.use(
     verificationsRouter({
       cfg: deps.cfg,

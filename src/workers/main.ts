@@ -12,6 +12,9 @@ import { createRedis, describeRedis, redisHealth } from '../shared/platform/redi
 import { closeServer, onShutdown } from '../shared/platform/shutdown';
 import { TicketKeeper } from '../shared/webank/tickets/keeper';
 import { createArchiveWorker } from './archive-worker';
+import { createDeliveryQueue } from '../shared/partners/delivery-queue';
+import { WebhookFanOut } from '../shared/partners/fan-out';
+import { createWebhookWorker } from './webhook-worker';
 import { InstrumentedWebankClient } from './instrumented-webank';
 import { IntegrityScrub } from './integrity-scrub';
 import { Reconciler } from './reconciler';
@@ -29,8 +32,9 @@ export interface WorkerRuntimeOptions {
 
 /**
  * Everything a worker replica runs: the archive worker, the ticket keeper, the outbox relay,
- * the recovery sweeper, the reconciler, the retention purge and the integrity scrub (those four
- * one leader at a time), and a small HTTP server for /healthz, /readyz and /metrics. Any number of replicas can run.
+ * the webhook fan-out and delivery worker, the recovery sweeper, the reconciler, the retention purge and
+ * the integrity scrub (those four one leader at a time), and a small HTTP server for /healthz, /readyz and
+ * /metrics. Any number of replicas can run.
  */
 export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions = {}) {
   const db = opts.db ?? createDb(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE);
@@ -61,6 +65,15 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
   purge.start();
   const scrub = new IntegrityScrub({ cfg, db, redis: producerRedis, evidence, metrics });
   scrub.start();
+  // Partner webhooks: events fanned out to endpoints, deliveries enqueued and sent.
+  const webhookRedis = createRedis(cfg.redis, 'worker', 'webhook-worker');
+  const webhookQueue = createDeliveryQueue(producerRedis, cfg.QUEUE_PREFIX);
+  const fanOut = new WebhookFanOut(db, cfg, webhookQueue, { intervalMs: cfg.WEBHOOK_FANOUT_INTERVAL_MS }, metrics);
+  fanOut.start();
+  const webhookWorker = createWebhookWorker(
+    { db, cfg, redis: producerRedis, queue: webhookQueue, metrics },
+    webhookRedis,
+  );
 
   /** Ticket gauges, read at scrape time: the ticket may have been fetched by another replica. */
   const sampleTickets = async () => {
@@ -112,18 +125,39 @@ export async function startWorkerRuntime(cfg: Config, opts: WorkerRuntimeOptions
       sweeper.stop(),
       reconciler.stop(),
       purge.stop(),
+      fanOut.stop(),
+      webhookWorker.close(),
       scrub.stop(),
     ]);
     await keeper.stop();
     if (server) await closeServer(server);
     await queue.close().catch(() => undefined);
+    await webhookQueue.close().catch(() => undefined);
+    webhookRedis.disconnect();
     producerRedis.disconnect();
     workerRedis.disconnect();
     webank.close();
     if (!opts.evidence) evidence.client.destroy();
     if (!opts.db) await db.$disconnect();
   };
-  return { db, evidence, keeper, worker, relay, sweeper, reconciler, purge, scrub, queue, metrics, webank, close };
+  return {
+    db,
+    evidence,
+    keeper,
+    worker,
+    relay,
+    sweeper,
+    reconciler,
+    purge,
+    scrub,
+    queue,
+    metrics,
+    webank,
+    fanOut,
+    webhookWorker,
+    webhookQueue,
+    close,
+  };
 }
 
 if (require.main === module) {

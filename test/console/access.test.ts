@@ -1,4 +1,5 @@
 import { roleAtLeast, type Role } from '../../src/shared/compliance/staff/roles';
+import { addEndpoint } from '../../src/shared/partners/webhook-endpoints';
 import { createApiToken } from '../../src/shared/compliance/staff/api-tokens';
 import {
   auditRowsFor,
@@ -242,7 +243,54 @@ const routes: RouteCase[] = [
       path: `/api/tokens/${(await createApiToken(h.db, h.cfg, { kind: 'partner', name: uid('t-') })).info.id}/revoke`,
     }),
   },
+  {
+    name: 'webhooks page',
+    method: 'GET',
+    min: 'admin',
+    action: 'webhook.list',
+    ok: 200,
+    page: true,
+    prepare: async () => ({ path: '/webhooks' }),
+  },
+  {
+    name: 'add webhook endpoint',
+    method: 'POST',
+    min: 'admin',
+    action: 'webhook.add',
+    ok: 201,
+    prepare: async () => ({
+      path: '/api/webhooks',
+      json: { url: `http://127.0.0.1:9/${uid('hook-')}`, appKey: 'default', allowPrivate: true },
+    }),
+  },
+  {
+    name: 'disable webhook endpoint',
+    method: 'POST',
+    min: 'admin',
+    action: 'webhook.disable',
+    ok: 200,
+    prepare: async () => ({ path: `/api/webhooks/${await webhookEndpointId()}/disable` }),
+  },
+  {
+    name: 'webhook delivery log',
+    method: 'GET',
+    min: 'admin',
+    action: 'webhook.list',
+    ok: 200,
+    prepare: async () => ({ path: `/api/webhooks/${await webhookEndpointId()}/deliveries` }),
+  },
 ];
+
+/** A fresh endpoint (disabled at once: nothing is delivered to it) for the webhook routes. */
+async function webhookEndpointId(): Promise<string> {
+  const { endpoint } = await addEndpoint(
+    h.db,
+    h.cfg,
+    { url: `http://127.0.0.1:9/${uid('hook-')}`, appKey: 'default', allowPrivate: true },
+    { actor: 'cli:test' },
+  );
+  return endpoint.id;
+}
 
 const who: Who[] = ['anonymous', 'viewer', 'auditor', 'admin'];
 

@@ -17,6 +17,11 @@ describe('npm run demo', () => {
     expect(out).toMatch(/order demo\d+: ARCHIVED/);
     expect(out).toMatch(/photo\s+s3:\/\/\S+\/photo\.jpg .* re-read: intact/);
     expect(out).toMatch(/video\s+s3:\/\/\S+\/video\.mp4 .* re-read: intact/);
+    // The partner learned the outcome from a signed webhook, checked with the library's verifier.
+    expect(out).toMatch(/verification\.passed evt_[0-9a-f]{32}: signature verified with the webhook secret/);
+    expect(out).toMatch(/evidence\.archived evt_[0-9a-f]{32}: signature verified/);
+    expect(out).toMatch(/verified event: outcome passed, code 0/);
+    expect(out).toMatch(/GET \/api\/orders\/demo\d+: HTTP 200, ARCHIVED, outcome passed, 2 evidence files/);
     expect(code).toBe(0);
   }, 90_000);
 

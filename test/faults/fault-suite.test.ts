@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runChecks, unsettled, type CheckRow } from './support/checks';
+import { runChecks, undelivered, unsettled, webhookChecks, type CheckRow } from './support/checks';
 import { makePlan } from './support/plan';
 import { profileFromEnv } from './support/profile';
 import { seedFromEnv } from './support/prng';
@@ -34,8 +34,8 @@ describe(`fault suite (${profile.name} profile${topology}, FAULT_SEED=${seed})`,
   }, 60_000);
 
   test(
-    'when Redis, workers, S3, WeBank and PostgreSQL fail at seeded moments, then no verified callback is lost, ' +
-      'no evidence is wrong, every forgery is refused, and no secret reaches a log',
+    'when Redis, workers, S3, WeBank, PostgreSQL and the partner webhook endpoint fail at seeded moments, then no verified ' +
+      'callback is lost, no evidence is wrong, every forgery is refused, no webhook event is lost, and no secret reaches a log',
     async () => {
       const w = world!;
       const timings: Record<string, number> = { 'startup (processes ready)': Date.now() - startedAt };
@@ -44,16 +44,28 @@ describe(`fault suite (${profile.name} profile${topology}, FAULT_SEED=${seed})`,
       say(planSummary(plan, profile, w.runId));
 
       const t0 = Date.now();
+      // The partner's receiver is away for the middle third of the window: its deliveries back off.
+      const outage = [
+        setTimeout(() => void w.receiver.stop(), profile.windowMs / 3),
+        setTimeout(() => void w.receiver.start(), (2 * profile.windowMs) / 3),
+      ];
       const sc = await runScenario(w, plan);
+      outage.forEach(clearTimeout);
+      await w.receiver.start().catch(() => undefined);
       timings['callbacks and faults'] = Date.now() - t0;
 
       // Bounded settle: every order must reach a final state within settleMs of the last fault.
       const t1 = Date.now();
       while (Date.now() - t1 < profile.settleMs && (await unsettled(w)) > 0) await sleep(500);
       timings['settle'] = Date.now() - t1;
+      // Then the webhooks: every event fanned out and delivered (bounded like the orders).
+      const t3 = Date.now();
+      while (Date.now() - t3 < profile.settleMs && (await undelivered(w)) > 0) await sleep(500);
+      timings['webhook settle'] = Date.now() - t3;
 
       const t2 = Date.now();
       const { rows, stats } = await runChecks(w, plan, sc);
+      rows.push(...(await webhookChecks(w)));
       timings['checks'] = Date.now() - t2;
       timings['total so far'] = Date.now() - startedAt;
 

@@ -100,6 +100,22 @@ const IMPORT_RULES: ImportRule[] = [
     only: ['src/shared/orders/', 'src/shared/platform/', 'src/shared/webank/'],
   },
   { rule: 'orders does not import compliance', files: ['src/shared/orders/'], never: ['src/shared/compliance/'] },
+  {
+    rule: 'partners imports platform, orders and compliance only',
+    files: ['src/shared/partners/'],
+    only: ['src/shared/partners/', 'src/shared/platform/', 'src/shared/orders/', 'src/shared/compliance/'],
+  },
+  {
+    rule: 'no other concern imports partners',
+    files: [
+      'src/shared/platform/',
+      'src/shared/webank/',
+      'src/shared/evidence/',
+      'src/shared/orders/',
+      'src/shared/compliance/',
+    ],
+    never: ['src/shared/partners/'],
+  },
   { rule: 'a concern never imports an entry layer or a tool', files: ['src/shared/'], never: ENTRY_AND_TOOLS },
   { rule: 'web does not import the CLI', files: ['src/web/'], never: ['src/cli/'] },
   { rule: 'the CLI does not import web', files: ['src/cli/'], never: ['src/web/'] },

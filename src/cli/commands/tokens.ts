@@ -24,49 +24,61 @@ export function tokenCommands(program: Command, svc: () => CliServices): void {
       '--expires-days <days>',
       'staff tokens: lifetime in days (default STAFF_TOKEN_DAYS, at most STAFF_TOKEN_MAX_DAYS)',
     )
-    .action(async (opts: { name: string; partner?: boolean; app?: string; user?: string; expiresDays?: string }) => {
-      const s = svc();
-      const kind = opts.partner ? 'partner' : 'staff';
-      if (kind === 'staff' && !opts.user)
-        throw new CliError('a staff token needs --user <username> (or pass --partner)', EXIT.usage);
-      if (kind === 'partner' && opts.user) throw new CliError('--user applies to staff tokens only', EXIT.usage);
-      if (kind === 'staff' && opts.app) throw new CliError('--app applies to partner tokens only', EXIT.usage);
-      if (kind === 'partner' && opts.expiresDays)
-        throw new CliError('--expires-days applies to staff tokens only', EXIT.usage);
-      const expiresInDays = opts.expiresDays === undefined ? undefined : Number(opts.expiresDays);
-      await s.audited('token.create', async (done) => {
-        let staffUserId: string | undefined;
-        if (opts.user) {
-          const u = await findStaffUser(s.db, opts.user);
-          if (!u || u.disabledAt) throw new CliError(`no active user ${opts.user}`, EXIT.usage);
-          staffUserId = u.id;
-        }
-        const { token: value, info } = await createApiToken(s.db, s.cfg, {
-          kind,
-          name: opts.name,
-          staffUserId,
-          appKey: opts.app,
-          issuedBy: s.actor.actor,
-          expiresInDays,
-        });
-        await s.audit({
-          action: 'token.create',
-          outcome: 'success',
-          target: `token:${info.id}`,
-          detail: {
+    .option('--scope <scope...>', 'partner tokens: extra grants (pii: the read API returns personal fields)')
+    .action(
+      async (opts: {
+        name: string;
+        partner?: boolean;
+        app?: string;
+        user?: string;
+        expiresDays?: string;
+        scope?: string[];
+      }) => {
+        const s = svc();
+        const kind = opts.partner ? 'partner' : 'staff';
+        if (kind === 'staff' && !opts.user)
+          throw new CliError('a staff token needs --user <username> (or pass --partner)', EXIT.usage);
+        if (kind === 'partner' && opts.user) throw new CliError('--user applies to staff tokens only', EXIT.usage);
+        if (kind === 'staff' && opts.app) throw new CliError('--app applies to partner tokens only', EXIT.usage);
+        if (kind === 'partner' && opts.expiresDays)
+          throw new CliError('--expires-days applies to staff tokens only', EXIT.usage);
+        const expiresInDays = opts.expiresDays === undefined ? undefined : Number(opts.expiresDays);
+        await s.audited('token.create', async (done) => {
+          let staffUserId: string | undefined;
+          if (opts.user) {
+            const u = await findStaffUser(s.db, opts.user);
+            if (!u || u.disabledAt) throw new CliError(`no active user ${opts.user}`, EXIT.usage);
+            staffUserId = u.id;
+          }
+          const { token: value, info } = await createApiToken(s.db, s.cfg, {
             kind,
-            name: info.name,
-            appKey: info.appKey,
-            ...(opts.user ? { actsAs: `user:${opts.user}`, expiresAt: info.expiresAt } : {}),
-          },
+            name: opts.name,
+            staffUserId,
+            appKey: opts.app,
+            scopes: opts.scope,
+            issuedBy: s.actor.actor,
+            expiresInDays,
+          });
+          await s.audit({
+            action: 'token.create',
+            outcome: 'success',
+            target: `token:${info.id}`,
+            detail: {
+              kind,
+              name: info.name,
+              appKey: info.appKey,
+              scopes: info.scopes,
+              ...(opts.user ? { actsAs: `user:${opts.user}`, expiresAt: info.expiresAt } : {}),
+            },
+          });
+          done();
+          s.io.err(
+            `created ${kind} token ${info.id} (${info.name})${info.appKey ? ` for app ${info.appKey}` : ''}${info.expiresAt ? `, expires ${formatInstant(info.expiresAt)}` : ''}; store it now, it is not shown again:`,
+          );
+          s.io.out(value);
         });
-        done();
-        s.io.err(
-          `created ${kind} token ${info.id} (${info.name})${info.appKey ? ` for app ${info.appKey}` : ''}${info.expiresAt ? `, expires ${formatInstant(info.expiresAt)}` : ''}; store it now, it is not shown again:`,
-        );
-        s.io.out(value);
-      });
-    });
+      },
+    );
 
   token
     .command('revoke <id>')

@@ -48,6 +48,16 @@ export const AUDIT_ACTIONS = [
   'register',
   // A verification started from the CLI (the partner API's POST /api/verifications is on the order's timeline).
   'verification.start',
+  // A partner backend read an order's result (GET /api/orders…), with or without personal data.
+  'partner.read',
+  // Webhook endpoints managed by staff (CLI or console); `webhook.auto_disable` is the service's own.
+  'webhook.add',
+  'webhook.list',
+  'webhook.disable',
+  'webhook.enable',
+  'webhook.rotate_secret',
+  'webhook.replay',
+  'webhook.auto_disable',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

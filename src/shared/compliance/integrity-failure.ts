@@ -4,6 +4,7 @@ import type { IntegrityProblem } from '../evidence/hash-check';
 import { markIntegrityFailed } from '../evidence/integrity-marks';
 import { auditData, type AuditContext } from './audit';
 import { orderRef } from './order-record';
+import { partnerEventWrite } from '../orders/partner-events';
 
 const log = componentLogger('integrity');
 
@@ -51,6 +52,8 @@ export async function recordIntegrityFailure(db: Db, failure: IntegrityFailure, 
       data: { orderId: failure.order.id, type: 'integrity_failed', detail: { ...detail, by: ctx.actor } },
       select: { id: true },
     }),
+    // The partner learns it too (a webhook; one event per order, however often it is found).
+    partnerEventWrite(db, failure.order.id, 'evidence.integrity_failed'),
     db.auditEntry.create({
       data: auditData({
         ...ctx,

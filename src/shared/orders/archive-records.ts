@@ -1,6 +1,7 @@
 import { Prisma, type OrderStatus } from '../../generated/prisma/client';
 import type { Db } from '../platform/db';
 import { addOrderEvent } from './callback-results';
+import { archiveOutcomeEventsSql } from './partner-events';
 import {
   allowedFrom,
   fromStatus,
@@ -142,10 +143,12 @@ export async function recordStep(db: Db, orderId: string, step: ArchiveStep): Pr
   const rows = JSON.stringify(
     files.map((f) => ({ kind: f.kind, key: f.key, bytes: f.bytes, sha256: f.sha256, content_type: f.contentType })),
   );
+  // A step that sets the status records the partner events it means in the same statement.
+  const partnerEvents = status ? Prisma.sql`, pe AS (${archiveOutcomeEventsSql})` : Prisma.empty;
   const written = await db.$executeRaw`
     WITH o AS (
-      UPDATE orders SET ${Prisma.join(sets)} WHERE id = ${orderId}::uuid${guard} RETURNING id
-    ), ev AS (
+      UPDATE orders SET ${Prisma.join(sets)} WHERE id = ${orderId}::uuid${guard} RETURNING id, status, result_code
+    )${partnerEvents}, ev AS (
       INSERT INTO evidence (order_id, kind, key, bytes, sha256, content_type, stored_at)
       SELECT o.id, f.kind, f.key, f.bytes, f.sha256, f.content_type, now()
       FROM o CROSS JOIN jsonb_to_recordset(${rows}::jsonb) AS f(kind text, key text, bytes bigint, sha256 text, content_type text)

@@ -35,6 +35,12 @@ export const FINISHED: readonly OrderStatus[] = TERMINAL.filter((s) => s !== 'PU
 /** Registered, no result known yet: a verified callback (even after the recovery window) queues it. */
 const AWAITING_RESULT: readonly OrderStatus[] = ['EXPECTED', 'EXPIRED'];
 
+/**
+ * WeBank's query answered with a result (passed or failed) that the order keeps: its partner is
+ * told `verification.passed` / `verification.failed` once the order reaches one of these.
+ */
+export const RESULT_RECORDED: readonly OrderStatus[] = ['ARCHIVED', 'EVIDENCE_PENDING', 'EVIDENCE_MISSING'];
+
 /** Staff may put these back on the archive queue; a purged order has nothing left to archive. */
 const REQUEUEABLE: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => s !== 'PURGED');
 

@@ -1,6 +1,7 @@
 import type { Db } from '../platform/db';
 import { addOrderEvent } from './callback-results';
 import { fromStatus } from './lifecycle';
+import { partnerEventWrite } from './partner-events';
 
 /**
  * The recovery sweeper's writes to registered (EXPECTED) orders. Each applies only while the
@@ -48,13 +49,20 @@ export async function markRecovered(db: Db, order: ExpectedOrder, code: string, 
   return true;
 }
 
-/** WeBank's window closed without a result: EXPIRED, then the timeline line. False when it had moved on. */
+/**
+ * WeBank's window closed without a result: EXPIRED with its `order.expired` partner event (one
+ * transaction), then the timeline line. False when it had moved on.
+ */
 export async function markExpired(db: Db, order: ExpectedOrder): Promise<boolean> {
-  const updated = await db.order.updateMany({
-    where: { id: order.id, status: fromStatus('expired') },
-    data: { status: 'EXPIRED', nextSweepAt: null, lastError: "no result within WeBank's retention window" },
+  const updated = await db.$transaction(async (tx) => {
+    const moved = await tx.order.updateMany({
+      where: { id: order.id, status: fromStatus('expired') },
+      data: { status: 'EXPIRED', nextSweepAt: null, lastError: "no result within WeBank's retention window" },
+    });
+    if (moved.count > 0) await partnerEventWrite(tx, order.id, 'order.expired');
+    return moved.count;
   });
-  if (updated.count === 0) return false;
+  if (updated === 0) return false;
   await addOrderEvent(db, order.id, 'expired_without_result');
   return true;
 }

@@ -248,6 +248,35 @@ const envSchema = z.object({
   CONSOLE_LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   CONSOLE_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
   CONSOLE_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  /** Partner webhooks (docs/partners.md): how long one attempt may take before it counts as failed. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+  /** First retry after this long, doubling (jittered) up to WEBHOOK_BACKOFF_MAX_MS. */
+  WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(10000),
+  WEBHOOK_BACKOFF_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(6 * 3600_000),
+  /** A delivery is retried until this long after it was created (at least 3 days by default), then fails. */
+  WEBHOOK_RETRY_HORIZON_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(4 * 24 * 3600),
+  /** An endpoint failing this many attempts in a row is disabled (its pending deliveries wait for re-enabling). */
+  WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).default(200),
+  /** Deliveries in flight per worker replica (each endpoint also has its own concurrency and rate). */
+  WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(16),
+  /** How often events are fanned out to endpoints and unqueued deliveries enqueued. */
+  WEBHOOK_FANOUT_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
+  /**
+   * BullMQ's job lock and stalled-job check for deliveries: a killed worker's (or one cut off from
+   * Redis mid-job) delivery is sent again by another once both have passed.
+   */
+  WEBHOOK_LOCK_MS: z.coerce.number().int().min(1000).default(30000),
+  WEBHOOK_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30000),
+  /** After a secret rotation the previous secret still signs (a second signature) this long. */
+  WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().positive().default(24),
   /**
    * The CLI's app scope: comma-separated app keys its order commands may touch; unset = every app.
    * A guard for an operator host set up for one team, not a security boundary (DATABASE_URL reads everything).

@@ -139,6 +139,24 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       help: 'Evidence objects deleted by the retention purge',
       registers: r,
     }),
+    webhookAttempts: new Counter({
+      name: 'faceid_webhook_attempts_total',
+      help: 'Partner webhook attempts by result (delivered, failed, gone, gave_up, disabled)',
+      labelNames: ['result'],
+      registers: r,
+    }),
+    webhookSeconds: new Histogram({
+      name: 'faceid_webhook_attempt_seconds',
+      help: 'Partner webhook attempt latency',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: r,
+    }),
+    webhookBacklog: new Gauge({
+      name: 'faceid_webhook_backlog',
+      help: 'Partner events not yet fanned out, and deliveries not yet in Redis (fan-out sample)',
+      labelNames: ['kind'],
+      registers: r,
+    }),
   };
 }
 

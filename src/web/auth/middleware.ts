@@ -146,7 +146,7 @@ export function createAuth(deps: AuthDeps) {
         throw unauthorized('a valid partner API token is required');
       }
       touchToken(db, row).catch((err: Error) => log.warn('could not record token use', { error: err.message }));
-      const partner: PartnerPrincipal = { tokenId: row.id, name: row.name, appKey: row.appKey };
+      const partner: PartnerPrincipal = { tokenId: row.id, name: row.name, appKey: row.appKey, scopes: row.scopes };
       res.locals.partner = partner;
       next();
     };

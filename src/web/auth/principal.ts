@@ -25,6 +25,8 @@ export interface PartnerPrincipal {
   name: string;
   /** The configured app key the token is restricted to; null = every app. */
   appKey: string | null;
+  /** Extra grants: `pii` lets the read API return personal fields. */
+  scopes: readonly string[];
 }
 
 declare global {

@@ -66,6 +66,7 @@ const SCRIPT = String.raw`'use strict';
       return [(data.ok ? msg('order.verifyPass') : msg('order.verifyFail')) + ' — ' + (lines.join('; ') || msg('order.verifyNone')), data.ok];
     },
     requeue: function (data) { return [msg('order.requeued', { jobId: data.jobId }), true]; },
+    secret: function (data) { return [msg('webhooks.newSecret', { secret: data.secret }), true]; },
     post: function () { return [msg('common.done'), true]; },
   };
 
@@ -137,6 +138,8 @@ const SCRIPT = String.raw`'use strict';
     new FormData(form).forEach(function (v, k) { if (v !== '') body[k] = v; });
     call(form.dataset.api, body).then(function (data) {
       if (data.token) show(form.dataset.output, msg('tokens.shownOnce', { token: data.token }), true);
+      else if (data.secret) show(form.dataset.output, msg('webhooks.secretShownOnce', { secret: data.secret }), true);
+      else if (data.deliveries !== undefined) show(form.dataset.output, msg('webhooks.replayed', { count: String(data.deliveries) }), true);
       else show(form.dataset.output, msg('common.done'), true);
       form.reset();
       if (form.dataset.reload) window.location.reload();

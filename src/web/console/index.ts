@@ -17,6 +17,7 @@ import { languageSwitch, localeMiddleware } from './locale';
 import { ordersAtRiskRoutes } from './orders-at-risk';
 import { sessionRoutes } from './session';
 import { staffUserRoutes } from './staff-users';
+import { webhookRoutes } from './webhooks';
 
 export type { ConsoleDeps } from './deps';
 
@@ -33,6 +34,7 @@ const RESOURCES: ((deps: RouteDeps, routers: ConsoleRouters) => void)[] = [
   auditRoutes,
   staffUserRoutes,
   apiTokenRoutes,
+  webhookRoutes,
 ];
 
 /**

@@ -25,6 +25,9 @@ const SCRIPT_MESSAGE_KEYS = [
   'order.verdict.missing',
   'order.verdict.size_mismatch',
   'order.requeued',
+  'webhooks.newSecret',
+  'webhooks.secretShownOnce',
+  'webhooks.replayed',
   'purpose.required',
   'tokens.shownOnce',
   'errors.generic',
@@ -76,6 +79,7 @@ function navigation(req: Request, res: Response, base: string): Html | string {
     ${roleAtLeast(staff.role, 'auditor') ? html`<a href="${base}/audit">${t('nav.audit')}</a>` : ''}
     ${roleAtLeast(staff.role, 'admin') ? html`<a href="${base}/accounts">${t('nav.accounts')}</a>` : ''}
     ${roleAtLeast(staff.role, 'admin') ? html`<a href="${QUEUES_PATH}" id="nav-queues">${t('nav.queues')}</a>` : ''}
+    ${roleAtLeast(staff.role, 'admin') ? html`<a href="${base}/webhooks" id="nav-webhooks">${t('nav.webhooks')}</a>` : ''}
     <span class="who">${t('nav.who', { user: staff.username, role: t(`role.${staff.role}`) })}</span>
     <form method="post" action="${base}/logout" class="inline">
       <input type="hidden" name="_csrf" value="${staff.csrfToken ?? ''}" />

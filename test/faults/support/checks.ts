@@ -45,6 +45,57 @@ export async function unsettled(world: World): Promise<number> {
   return world.db.order.count({ where: { appId: world.appId, status: { notIn: [...TERMINAL] as never } } });
 }
 
+/** Partner events of the run not yet delivered to the failing receiver (the webhook settle polls this). */
+export async function undelivered(world: World): Promise<number> {
+  const [unfanned, pending] = await Promise.all([
+    world.db.webhookEvent.count({ where: { fannedOutAt: null, order: { appId: world.appId } } }),
+    world.db.webhookDelivery.count({ where: { status: 'pending', event: { order: { appId: world.appId } } } }),
+  ]);
+  return unfanned + pending;
+}
+
+/**
+ * The failing webhook endpoint lost nothing: every partner event of the run's orders reached the
+ * receiver, verified, exactly once after de-duplication, and each order's events in the order
+ * they were recorded.
+ */
+export async function webhookChecks(world: World): Promise<CheckRow[]> {
+  const events = await world.db.webhookEvent.findMany({
+    where: { order: { appId: world.appId } },
+    select: { id: true, type: true, seq: true, order: { select: { orderNo: true } } },
+    orderBy: { seq: 'asc' },
+  });
+  const msgId = (id: string) => `evt_${id.replace(/-/g, '')}`;
+  const got = world.receiver.processed;
+  const gotIds = new Set(got.map((m) => m.id));
+  const missing = events.filter((e) => !gotIds.has(msgId(e.id)));
+  const unverified = world.receiver.raw.filter((m) => !m.verified);
+  const expectedOrder = new Map<string, string[]>();
+  for (const e of events)
+    expectedOrder.set(e.order.orderNo, [...(expectedOrder.get(e.order.orderNo) ?? []), msgId(e.id)]);
+  const gotOrder = new Map<string, string[]>();
+  for (const m of got) gotOrder.set(m.orderNo, [...(gotOrder.get(m.orderNo) ?? []), m.id]);
+  const outOfOrder = [...expectedOrder].filter(([no, ids]) => (gotOrder.get(no) ?? []).join() !== ids.join());
+  return [
+    row(
+      'webhook events delivered to the failing endpoint (none lost)',
+      String(events.length),
+      String(events.length - missing.length),
+      events.length > 0 && missing.length === 0 && got.length === events.length,
+      missing.map((e) => `${e.order.orderNo} ${e.type}: not received`),
+    ),
+    row(
+      'webhook events in order per order, signatures valid',
+      `${expectedOrder.size} orders, 0 unverified`,
+      `${expectedOrder.size - outOfOrder.length} orders, ${unverified.length} unverified`,
+      outOfOrder.length === 0 && unverified.length === 0,
+      outOfOrder.map(
+        ([no, ids]) => `${no}: expected ${ids.length} events in order, got ${(gotOrder.get(no) ?? []).length}`,
+      ),
+    ),
+  ];
+}
+
 /** What a scan of this outcome must end as once every fault is over. */
 function expectedEnd(o: ValidOrder): { status: string; resultCode: string; kinds: string[] } {
   if (o.outcome === 'risk') return { status: 'NO_RESULT', resultCode: '66660011', kinds: [] };
@@ -354,6 +405,8 @@ function needles(world: World, plan: Plan, sc: ScenarioResult): Needle[] {
     { label: 'WEBANK_SECRET', value: world.secrets.webankSecret },
     { label: 'DATA_ENCRYPTION_KEY', value: world.secrets.dataKey },
     { label: 'S3_SECRET_ACCESS_KEY', value: world.secrets.s3Secret },
+    // The partner webhook secret (its key part: the `whsec_` prefix is not secret).
+    ...world.receiver.secrets.map((s) => ({ label: 'webhook secret', value: s.slice('whsec_'.length) })),
   ];
   for (const t of sc.tickets) out.push({ label: 'SIGN ticket', value: t });
   for (const r of world.sim.requests({ path: '/api/oauth2/api_ticket' }))

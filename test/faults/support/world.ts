@@ -15,6 +15,8 @@ import { FaultRedis } from './fault-redis';
 import type { Profile } from './profile';
 import { Reaper } from './reaper';
 import { ServiceProcess, type LogLine } from './service-process';
+import { TestReceiver } from '../../support/webhook-receiver';
+import { newWebhookSecret, sealSecret } from '../../../src/shared/partners/webhook-secret';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export type ServiceName = 'web' | 'worker-1' | 'worker-2';
@@ -60,6 +62,13 @@ export class World {
   private queueRedis?: RedisClient;
   private databaseCreated = false;
   webUrl = '';
+  /**
+   * The partner's webhook receiver, failing on purpose: seeded 5xx answers, hangs past the
+   * workers' timeout and slow answers, and an outage in the middle of the window (the suite stops
+   * and restarts it). Its endpoint is a row of the run's database (plain http on loopback, which
+   * the production-mode services would refuse to register, but deliver to once it exists).
+   */
+  receiver = new TestReceiver();
   /** Pids still running after every piece was asked to stop (should be none). */
   leftover: number[] = [];
 
@@ -132,6 +141,7 @@ export class World {
       this.s3Proxies.push(await FaultProxy.start(`s3-${i + 1}`, s3Port));
     }
     this.db = createDb(this.databaseUrl('observer'), 4);
+    await this.startReceiver();
     this.pg = new Client({ connectionString: this.databaseUrl('observer') });
     await this.pg.connect();
 
@@ -176,6 +186,30 @@ export class World {
     this.queue.on('error', () => undefined);
   }
 
+  private async startReceiver(): Promise<void> {
+    let n = 0;
+    // Deterministic per seed: about one answer in four fails one way or another.
+    this.receiver.otherwise = () => {
+      const k = (n++ * 2654435761 + this.seed) % 20;
+      return k < 3 ? '500' : k === 3 ? '503' : k === 4 ? 'hang' : k === 5 ? { slowMs: 400 } : 'ok';
+    };
+    await this.receiver.start();
+    const secret = newWebhookSecret();
+    this.receiver.secrets = [secret];
+    await this.db.webhookEndpoint.create({
+      data: {
+        url: this.receiver.url,
+        appKey: 'default',
+        appId: this.appId,
+        description: 'fault suite: failing on purpose',
+        secretSealed: sealSecret(secret, this.secrets.dataKey),
+        allowPrivate: true,
+        concurrency: 4,
+        ratePerSecond: 50,
+      },
+    });
+  }
+
   service(name: ServiceName): ServiceProcess {
     return name === 'web' ? this.web : (this.workers[name === 'worker-1' ? 0 : 1] as ServiceProcess);
   }
@@ -214,6 +248,16 @@ export class World {
       SHUTDOWN_TIMEOUT_MS: '8000',
       ARCHIVE_LOCK_MS: String(this.profile.archiveLockMs),
       ARCHIVE_STALLED_CHECK_MS: String(this.profile.stalledCheckMs),
+      // The failing receiver: short timeout and backoff so its retries fit the settle time; never
+      // auto-disabled (the check is that nothing is lost, not that a bad endpoint is given up on).
+      WEBHOOK_TIMEOUT_MS: '1000',
+      WEBHOOK_BACKOFF_BASE_MS: '200',
+      WEBHOOK_BACKOFF_MAX_MS: '2000',
+      WEBHOOK_DISABLE_AFTER: '1000000',
+      WEBHOOK_FANOUT_INTERVAL_MS: '500',
+      // Like the archive jobs': a delivery cut off by a worker kill or the Redis crash comes back in time.
+      WEBHOOK_LOCK_MS: String(this.profile.archiveLockMs),
+      WEBHOOK_STALLED_CHECK_MS: String(this.profile.stalledCheckMs),
       TICKET_REREAD_MIN_GAP_SECONDS: String(this.profile.ticketRereadGapSeconds),
       ...extra,
     };
@@ -228,6 +272,7 @@ export class World {
     await quiet(this.queue?.close());
     this.queueRedis?.disconnect();
     await Promise.all([...this.simProxies, ...this.s3Proxies].map((p) => quiet(p.close())));
+    await quiet(this.receiver.stop());
     await quiet(this.redis?.stop());
     await quiet(this.s3?.stop());
     await quiet(this.sim?.close());

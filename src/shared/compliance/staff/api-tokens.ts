@@ -32,18 +32,24 @@ export type TokenInfo = Pick<
   | 'name'
   | 'staffUserId'
   | 'appKey'
+  | 'scopes'
   | 'issuedBy'
   | 'expiresAt'
   | 'createdAt'
   | 'lastUsedAt'
   | 'revokedAt'
 >;
+
+/** Grants a partner token may hold besides its app: `pii` = the read API returns personal fields. */
+export const TOKEN_SCOPES = ['pii'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
 const infoSelect = {
   id: true,
   kind: true,
   name: true,
   staffUserId: true,
   appKey: true,
+  scopes: true,
   issuedBy: true,
   expiresAt: true,
   createdAt: true,
@@ -58,6 +64,8 @@ export interface CreateTokenInput {
   staffUserId?: string;
   /** Partner tokens: restrict to one configured app key; omitted = every app. */
   appKey?: string | null;
+  /** Partner tokens: extra grants (TOKEN_SCOPES). */
+  scopes?: readonly string[];
   /** Who creates it (user:<name>, cli:<os user>): named on every audit row the token causes. */
   issuedBy?: string;
   /** Staff tokens: lifetime in days (default STAFF_TOKEN_DAYS, at most STAFF_TOKEN_MAX_DAYS). */
@@ -83,6 +91,10 @@ export async function createApiToken(
   if (input.kind === 'staff' && !input.staffUserId) throw badRequest('a staff token needs a staff user');
   if (input.kind === 'partner' && input.staffUserId) throw badRequest('a partner token cannot act as a staff user');
   if (input.kind === 'staff' && input.appKey) throw badRequest('--app applies to partner tokens only');
+  const scopes = [...new Set(input.scopes ?? [])];
+  const unknown = scopes.filter((x) => !(TOKEN_SCOPES as readonly string[]).includes(x));
+  if (unknown.length) throw badRequest(`unknown scope; known: ${TOKEN_SCOPES.join(', ')}`);
+  if (scopes.length && input.kind !== 'partner') throw badRequest('scopes apply to partner tokens only');
   if (input.kind === 'partner' && input.expiresInDays !== undefined) throw badRequest('expiry applies to staff tokens');
   const expiresAt = input.kind === 'staff' ? staffTokenExpiry(cfg, input.expiresInDays) : null;
   if (input.appKey && !cfg.apps.some((a) => a.key === input.appKey)) {
@@ -96,6 +108,7 @@ export async function createApiToken(
       tokenHash: hashToken(token),
       staffUserId: input.kind === 'staff' ? input.staffUserId : null,
       appKey: input.kind === 'partner' ? (input.appKey ?? null) : null,
+      scopes,
       issuedBy: input.issuedBy ?? null,
       expiresAt,
     },
