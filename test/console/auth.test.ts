@@ -381,7 +381,7 @@ describe('requirePartnerToken', () => {
     });
     const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     expect(await res.json()).toEqual({
-      partner: { tokenId: info.id, name: 'shop backend', appKey: 'shop' },
+      partner: { tokenId: info.id, name: 'shop backend', appKey: 'shop', scopes: [] },
       shop: true,
       default: false,
     });

@@ -71,11 +71,15 @@ describe('webhook delivery across a worker crash and a receiver outage', () => {
     for (let i = 0; i < 6; i++) orders.push(await resultThenArchived(h.db, cfg));
     await workerProcess();
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    const failedAttempts = await h.db.webhookDelivery.aggregate({
-      where: { endpoint: { url: receiver.url } },
-      _sum: { attempts: true },
-    });
-    expect(failedAttempts._sum.attempts ?? 0).toBeGreaterThan(orders.length);
+    // The outage lasts at least OUTAGE_MS and until deliveries have been retried against it (on a
+    // loaded machine the scaled backoff may need longer to fail more attempts than there are orders).
+    const failedAttempts = async () =>
+      (await h.db.webhookDelivery.aggregate({ where: { endpoint: { url: receiver.url } }, _sum: { attempts: true } }))
+        ._sum.attempts ?? 0;
+    const deadline = Date.now() + 30_000;
+    while ((await failedAttempts()) <= orders.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(await failedAttempts()).toBeGreaterThan(orders.length);
     await receiver.start();
     receiver.otherwise = 'ok';
 
