@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { callbackSign } from '../../src/shared/webank/signature';
 import { createDb } from '../../src/shared/platform/db';
 import { archiveJobId } from '../../src/shared/orders/archive-queue';
@@ -22,8 +23,28 @@ function query(
   });
 }
 
-const get = (h: WebHarness, qs: URLSearchParams | string, path = h.cfg.CALLBACK_PATH) =>
-  fetch(`${h.url}${path}?${qs.toString()}`, { redirect: 'manual', headers: { 'user-agent': 'jest-browser' } });
+/** One browser: its own address and user-agent, so the event its request leaves can be told apart. */
+interface Client {
+  ip: string;
+  userAgent: string;
+}
+
+const octet = () => randomInt(1, 255);
+// Tests share a harness (one app id), and refused attempts of one kind from one address fold into
+// one row (callback-results.ts): a request looked up by something other than its own orderNo (an
+// invalid one may have none) comes from its own client, so only its own event can match.
+const newClient = (): Client => ({ ip: `10.${octet()}.${octet()}.${octet()}`, userAgent: uid('jest-browser-') });
+
+const get = (h: WebHarness, qs: URLSearchParams | string, opts: { path?: string; client?: Client } = {}) =>
+  fetch(`${h.url}${opts.path ?? h.cfg.CALLBACK_PATH}?${qs.toString()}`, {
+    redirect: 'manual',
+    headers: opts.client
+      ? { 'user-agent': opts.client.userAgent, 'x-forwarded-for': opts.client.ip }
+      : { 'user-agent': 'jest-browser' },
+  });
+
+/** `signature` with its last hex character changed: a comparison of any prefix would not notice. */
+const lastCharChanged = (signature: string) => `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`;
 
 describe('callback receiver', () => {
   let h: WebHarness;
@@ -68,6 +89,10 @@ describe('callback receiver', () => {
     async (key) => {
       const orderNo = uid('ord');
       expect((await get(h, query(h, { orderNo, key }))).status).toBe(302);
+      const [event, ...more] = await events(orderNo);
+      expect(more).toEqual([]);
+      expect(event).toMatchObject({ verdict: 'accepted', ticketMatched: 'current' });
+      expect(event?.params).toMatchObject({ [key]: '[present]' });
     },
   );
 
@@ -76,12 +101,22 @@ describe('callback receiver', () => {
     const res = await get(h, query(h, { orderNo, code: '66660015' }));
     expect(new URL(res.headers.get('location') ?? '').searchParams.get('outcome')).toBe('failed');
     expect((await h.queue.getJob(archiveJobId('faceid', h.cfg.WEBANK_APP_ID, orderNo)))?.id).toBeDefined();
+    const order = await h.db.order.findUniqueOrThrow({
+      where: { appId_orderNo: { appId: h.cfg.WEBANK_APP_ID, orderNo } },
+    });
+    expect(order.callbackCode).toBe('66660015');
+    expect((await events(orderNo)).map((e) => e.verdict)).toEqual(['accepted']);
   });
 
   test.each([
     ['code', (q: URLSearchParams) => q.set('code', '66660015')],
     ['orderNo', (q: URLSearchParams) => q.set('orderNo', uid('other'))],
     ['signature', (q: URLSearchParams) => q.set('newSignature', 'A'.repeat(40))],
+    // Issue 17: comparing only the first 20 hex characters passed every callback test.
+    [
+      'the last character of the signature',
+      (q: URLSearchParams) => q.set('newSignature', lastCharChanged(q.get('newSignature')!)),
+    ],
     [
       'ticket',
       (q: URLSearchParams) =>
@@ -127,36 +162,60 @@ describe('callback receiver', () => {
     expect((await events(orderNo)).map((e) => e.verdict)).toEqual(['accepted', 'conflict']);
   });
 
+  const invalidOrderNo = 'parameter orderNo is too long or has characters other than letters and digits';
   test.each([
-    ['a missing code', (q: URLSearchParams) => q.delete('code')],
-    ['a missing signature', (q: URLSearchParams) => q.delete('newSignature')],
-    ['an over-long orderNo', (q: URLSearchParams) => q.set('orderNo', 'a'.repeat(33))],
-    ['a non-alphanumeric orderNo', (q: URLSearchParams) => q.set('orderNo', "ab'--")],
-    ['a non-alphanumeric h5faceId', (q: URLSearchParams) => q.set('h5faceId', '<script>')],
-    ['a repeated code', (q: URLSearchParams) => q.append('code', '0')],
-    ['a malformed signature', (q: URLSearchParams) => q.set('newSignature', 'zz')],
-  ])('when the query has %s, then 400 with a clear page and an invalid event', async (_name, spoil) => {
+    ['a missing code', (q: URLSearchParams) => q.delete('code'), 'missing parameter code'],
+    [
+      'a missing signature',
+      (q: URLSearchParams) => q.delete('newSignature'),
+      'missing parameter newSignature or newSign',
+    ],
+    ['an over-long orderNo', (q: URLSearchParams) => q.set('orderNo', 'a'.repeat(33)), invalidOrderNo],
+    ['a non-alphanumeric orderNo', (q: URLSearchParams) => q.set('orderNo', "ab'--"), invalidOrderNo],
+    [
+      'a non-alphanumeric h5faceId',
+      (q: URLSearchParams) => q.set('h5faceId', '<script>'),
+      'parameter h5faceId is too long or has characters other than letters and digits',
+    ],
+    ['a repeated code', (q: URLSearchParams) => q.append('code', '0'), 'parameter code must appear once'],
+    ['a malformed signature', (q: URLSearchParams) => q.set('newSignature', 'zz'), 'malformed signature'],
+  ])('when the query has %s, then 400 with a clear page and an invalid event', async (_name, spoil, reason) => {
     const orderNo = uid('ord');
+    const client = newClient();
     const q = query(h, { orderNo });
     spoil(q);
-    const res = await get(h, q);
+    const res = await get(h, q, { client });
     expect(res.status).toBe(400);
-    expect(await res.text()).toMatch(/parameter|signature/);
-    const recorded = await h.db.callbackEvent.findFirst({
-      where: { appId: h.cfg.WEBANK_APP_ID, verdict: 'invalid' },
-      orderBy: { id: 'desc' },
-    });
-    expect(recorded?.reason).toBeTruthy();
+    expect(await res.text()).toContain(reason);
+    const recorded = await h.db.callbackEvent.findMany({ where: { appId: h.cfg.WEBANK_APP_ID, clientIp: client.ip } });
+    expect(recorded.map((e) => [e.verdict, e.reason, e.userAgent, e.repeatCount])).toEqual([
+      ['invalid', reason, client.userAgent, 1],
+    ]);
+    expect(
+      await h.db.order.count({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo: q.get('orderNo') ?? orderNo } }),
+    ).toBe(0);
   });
 
-  test('when the app key is unknown, then 404', async () => {
-    const res = await get(h, query(h, { orderNo: uid('ord') }), `${h.cfg.CALLBACK_PATH}/nosuchapp`);
+  test('when the app key is unknown, then 404 and the attempt is recorded', async () => {
+    const client = newClient();
+    const orderNo = uid('ord');
+    const res = await get(h, query(h, { orderNo }), { path: `${h.cfg.CALLBACK_PATH}/nosuchapp`, client });
     expect(res.status).toBe(404);
+    const recorded = await h.db.callbackEvent.findMany({ where: { clientIp: client.ip, userAgent: client.userAgent } });
+    expect(recorded.map((e) => [e.verdict, e.reason, e.appId, e.repeatCount])).toEqual([
+      ['invalid', 'unknown app key', null, 1],
+    ]);
+    expect(recorded[0]?.params).toMatchObject({ orderNo });
+    expect(await h.db.order.count({ where: { orderNo } })).toBe(0);
   });
 
   test('when the URL is absurdly long, then it is refused before any work', async () => {
-    const res = await get(h, `${query(h, { orderNo: uid('ord') })}&pad=${'x'.repeat(5000)}`);
+    const client = newClient();
+    const orderNo = uid('ord');
+    const res = await get(h, `${query(h, { orderNo })}&pad=${'x'.repeat(5000)}`, { client });
     expect(res.status).toBe(414);
+    expect(await h.db.callbackEvent.count({ where: { clientIp: client.ip } })).toBe(0);
+    expect(await h.db.order.count({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo } })).toBe(0);
   });
 });
 
@@ -171,10 +230,17 @@ describe('callback verification across ticket rotation', () => {
       await h.tickets.save(appId, 'new-ticket-C', 3600, new Date(now - 20_000)); // B superseded 20 s ago
       const withB = uid('ord');
       expect((await get(h, query(h, { orderNo: withB, ticket: 'old-ticket-B' }))).status).toBe(302);
-      const [ev] = await h.db.callbackEvent.findMany({ where: { appId, orderNo: withB } });
-      expect(ev?.ticketMatched).toBe('previous-1');
-      expect((await get(h, query(h, { orderNo: uid('ord'), ticket: 'new-ticket-C' }))).status).toBe(302);
-      expect((await get(h, query(h, { orderNo: uid('ord'), ticket: 'old-ticket-A' }))).status).toBe(403);
+      const byOrder = (orderNo: string) =>
+        h.db.callbackEvent
+          .findMany({ where: { appId, orderNo }, orderBy: { id: 'asc' } })
+          .then((rows) => rows.map((e) => [e.verdict, e.ticketMatched]));
+      expect(await byOrder(withB)).toEqual([['accepted', 'previous-1']]);
+      const withC = uid('ord');
+      expect((await get(h, query(h, { orderNo: withC, ticket: 'new-ticket-C' }))).status).toBe(302);
+      expect(await byOrder(withC)).toEqual([['accepted', 'current']]);
+      const withA = uid('ord');
+      expect((await get(h, query(h, { orderNo: withA, ticket: 'old-ticket-A' }))).status).toBe(403);
+      expect(await byOrder(withA)).toEqual([['rejected', null]]);
     } finally {
       await h.close();
     }
@@ -186,8 +252,8 @@ describe('callback verification across ticket rotation', () => {
       const orderNo = uid('ord');
       const res = await get(h, query(h, { orderNo }));
       expect(res.status).toBe(503);
-      const ev = await h.db.callbackEvent.findFirst({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo } });
-      expect(ev?.verdict).toBe('unverifiable');
+      const recorded = await h.db.callbackEvent.findMany({ where: { appId: h.cfg.WEBANK_APP_ID, orderNo } });
+      expect(recorded.map((e) => e.verdict)).toEqual(['unverifiable']);
     } finally {
       await h.close();
     }

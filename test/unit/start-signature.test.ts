@@ -1,3 +1,4 @@
+import { webankSign } from '../../src/shared/webank/signature';
 import { h5FaceIdUploadSign, h5LoginSign, sdkStartSign, uploadSign } from '../../src/shared/webank/start-signature';
 
 // The official examples of Tencent Cloud's 人脸核身 pages (docs/simulator.md, "Start flow", cites each).
@@ -73,7 +74,8 @@ describe('start-flow signatures on the official vectors', () => {
 
   test('when geth5faceid is sent without name and idNo (自带源), then they are left out of the sign, not signed as empty', () => {
     const base = { appId: 'appId001', orderNo: 'o1', userId: 'u1', version: '1.0.0', ticket: DOC_SIGN_TICKET };
-    expect(h5FaceIdUploadSign(base)).toBe(h5FaceIdUploadSign({ ...base, name: '', idNo: '' }));
+    expect(h5FaceIdUploadSign(base)).toBe(webankSign(['appId001', 'o1', 'u1', '1.0.0', DOC_SIGN_TICKET]));
+    expect(h5FaceIdUploadSign({ ...base, name: '', idNo: '' })).toBe(h5FaceIdUploadSign(base));
     expect(h5FaceIdUploadSign(base)).not.toBe(h5FaceIdUploadSign({ ...base, name: 'testName', idNo: '4300000000000' }));
   });
 });

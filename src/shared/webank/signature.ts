@@ -2,11 +2,12 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * WeBank's signing rule, shared by callbacks and server queries: sort the values
- * lexicographically, concatenate them, SHA-1, upper-case hex.
+ * lexicographically, concatenate them, SHA-1 (of the UTF-8 bytes, Node's default for a string),
+ * upper-case hex.
  */
 export function webankSign(values: readonly string[]): string {
   const joined = [...values].sort().join('');
-  return createHash('sha1').update(joined, 'utf8').digest('hex').toUpperCase();
+  return createHash('sha1').update(joined).digest('hex').toUpperCase();
 }
 
 /** Signature WeBank puts on the H5 redirect (`newSignature` / `newSign`). */
@@ -27,10 +28,14 @@ export function querySign(p: {
 
 const HEX40 = /^[0-9A-Fa-f]{40}$/;
 
-/** Compares a received hex signature with the expected one, case-insensitively and in constant time. */
+/**
+ * Compares a received hex signature with the expected one, case-insensitively and in constant time.
+ * Both are 40 hex characters once checked, so their buffers are the same length (which
+ * `timingSafeEqual` requires) whatever the encoding.
+ */
 export function signatureMatches(received: string, expected: string): boolean {
   if (!HEX40.test(received) || !HEX40.test(expected)) return false;
-  return timingSafeEqual(Buffer.from(received.toUpperCase(), 'ascii'), Buffer.from(expected.toUpperCase(), 'ascii'));
+  return timingSafeEqual(Buffer.from(received.toUpperCase()), Buffer.from(expected.toUpperCase()));
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -18,7 +18,8 @@ export function uploadSign(p: { appId: string; userId: string; version: string; 
 /**
  * Identity upload of `geth5faceid` (655/32412, 1007/35893): appId, orderNo, name, idNo, userId,
  * version and the SIGN ticket; no nonce. name and idNo are left out when not sent (自带源比对),
- * as "the signed data must equal the request's parameters".
+ * as "the signed data must equal the request's parameters": an empty value adds nothing to the
+ * joined string, so signing it as '' is leaving it out.
  */
 export function h5FaceIdUploadSign(p: {
   appId: string;
@@ -29,8 +30,7 @@ export function h5FaceIdUploadSign(p: {
   version: string;
   ticket: string;
 }) {
-  const values = [p.appId, p.orderNo, p.name, p.idNo, p.userId, p.version, p.ticket];
-  return webankSign(values.filter((v): v is string => v !== undefined && v !== ''));
+  return webankSign([p.appId, p.orderNo, p.name ?? '', p.idNo ?? '', p.userId, p.version, p.ticket]);
 }
 
 /**
