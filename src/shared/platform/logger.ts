@@ -2,7 +2,8 @@ import winston from 'winston';
 
 /**
  * Fields whose values never reach a log line: WeBank secrets and tickets, signatures,
- * and the personal data WeBank returns (ID number, name, OCR fields).
+ * and the personal data WeBank returns (ID number, name, OCR fields). Matched in any case
+ * (`Name`, `IDCARD`…), so each field is listed once.
  */
 const SECRET_KEYS = new Set(
   [
@@ -22,14 +23,9 @@ const SECRET_KEYS = new Set(
     'authorization',
     'cookie',
     'idNo',
-    'idno',
     'name',
-    'Name',
-    'Idcard',
     'idcard',
-    'Address',
     'address',
-    'Birth',
     'birth',
     'photo',
     'video',
@@ -68,11 +64,9 @@ export function redact(value: unknown, seen = new WeakSet<object>()): unknown {
 }
 
 const redactFormat = winston.format((info) => {
-  const cleaned = redact({ ...info }) as winston.Logform.TransformableInfo;
-  // winston keeps level/message under symbols too; copy the cleaned visible fields back.
-  for (const key of Object.keys(info)) delete (info as Record<string, unknown>)[key];
-  Object.assign(info, cleaned);
-  return info;
+  // winston keeps level/message under symbols too, so the info object itself must go on: its
+  // visible fields are overwritten with their cleaned copies (redact keeps every key).
+  return Object.assign(info, redact({ ...info }) as winston.Logform.TransformableInfo);
 });
 
 /** The root logger: JSON lines, redacted. Components take `logger.child({ component })`. */

@@ -86,7 +86,10 @@ export function canonicalFields(result: Scalars): { known: Map<string, string>; 
     const canon = CANONICAL.get(field.toLowerCase());
     if (canon) {
       if (!known.has(canon)) known.set(canon, v);
-    } else if (!unknown.has(field)) unknown.set(field, v);
+    } else {
+      // An object's keys are unique, so an unknown field is met once: no "first wins" to check.
+      unknown.set(field, v);
+    }
   }
   return { known, unknown };
 }
@@ -143,9 +146,9 @@ export function resultColumns(
   };
 }
 
-/** Scalars only: a nested object at the top level is not a result field. */
+/** Scalars only: a nested object at the top level is not a result field (nor is null: an empty field is not kept). */
 function withoutNested(fields: Scalars): Scalars {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v === null || typeof v !== 'object'));
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => typeof v !== 'object'));
 }
 
 /** The canonical value of a field (either spelling), for callers that branch on one. */
