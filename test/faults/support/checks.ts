@@ -279,15 +279,22 @@ export async function runChecks(
   // 8-9. Forgeries: refused (403), recorded as rejected, and nothing queued for them.
   const events = await world.db.callbackEvent.findMany({
     where: { appId: world.appId },
-    select: { verdict: true, userAgent: true, orderNo: true, orderId: true },
+    select: { verdict: true, userAgent: true, orderNo: true, orderId: true, reason: true },
   });
   const eventByUa = new Map(events.filter((e) => e.userAgent).map((e) => [e.userAgent as string, e]));
   const forgedBad: string[] = [];
   for (const d of forged) {
     const lastUa = d.userAgents[d.userAgents.length - 1] as string;
     const ev = eventByUa.get(lastUa);
-    if (d.final !== 403)
-      forgedBad.push(`${d.id} ${d.kind} ${d.orderNo}: HTTP ${d.attempts.map((a) => a.status || a.error).join(' → ')}`);
+    if (d.final !== 403) {
+      // Each attempt with when it was sent and why the web answered so: a forgery left undecided
+      // must say whether Redis, WeBank or the re-read slot kept it from a verdict.
+      const tried = d.attempts.map((a, i) => {
+        const why = eventByUa.get(d.userAgents[i] as string)?.reason;
+        return `t=${(a.tMs / 1000).toFixed(1)}s ${a.status || a.error}${why ? ` (${why})` : ''}`;
+      });
+      forgedBad.push(`${d.id} ${d.kind} ${d.orderNo}: HTTP ${tried.join(' → ')}`);
+    }
     else if (ev?.verdict !== 'rejected')
       forgedBad.push(`${d.id} ${d.kind} ${d.orderNo}: recorded as ${ev?.verdict ?? 'nothing'}`);
   }
