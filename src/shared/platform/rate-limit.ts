@@ -16,8 +16,7 @@ export async function rateLimitHit(
   limit: number,
   windowSeconds: number,
 ): Promise<RateDecision> {
-  const window = Math.floor(Date.now() / 1000 / windowSeconds);
-  const k = `${key}:${window}`;
+  const k = windowKey(key, windowSeconds);
   try {
     const res = await redis
       .multi()
@@ -30,6 +29,24 @@ export async function rateLimitHit(
   } catch {
     return { allowed: true, remaining: limit, resetSeconds: windowSeconds };
   }
+}
+
+/**
+ * Whether `rateLimitHit` on this key would refuse now, without counting a hit. When Redis cannot
+ * answer the key is not spent (as `rateLimitHit` allows).
+ */
+export async function rateLimitSpent(
+  redis: RedisClient,
+  key: string,
+  limit: number,
+  windowSeconds: number,
+): Promise<boolean> {
+  const v = await redis.get(windowKey(key, windowSeconds)).catch(() => null);
+  return Number(v ?? 0) >= limit;
+}
+
+function windowKey(key: string, windowSeconds: number): string {
+  return `${key}:${Math.floor(Date.now() / 1000 / windowSeconds)}`;
 }
 
 /**
@@ -46,7 +63,7 @@ export class FailureCounter {
   ) {}
 
   private key(id: string): string {
-    return `${this.prefix}:${id}:${Math.floor(Date.now() / 1000 / this.windowSeconds)}`;
+    return windowKey(`${this.prefix}:${id}`, this.windowSeconds);
   }
 
   async over(id: string): Promise<boolean> {

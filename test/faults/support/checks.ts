@@ -294,8 +294,7 @@ export async function runChecks(
         return `t=${(a.tMs / 1000).toFixed(1)}s ${a.status || a.error}${why ? ` (${why})` : ''}`;
       });
       forgedBad.push(`${d.id} ${d.kind} ${d.orderNo}: HTTP ${tried.join(' → ')}`);
-    }
-    else if (ev?.verdict !== 'rejected')
+    } else if (ev?.verdict !== 'rejected')
       forgedBad.push(`${d.id} ${d.kind} ${d.orderNo}: recorded as ${ev?.verdict ?? 'nothing'}`);
   }
   rows.push(

@@ -99,4 +99,30 @@ describe('forged callbacks and WeBank credentials', () => {
       rereader.close();
     }
   }, 30_000);
+
+  test('when an address that spent its re-reads comes back while the slot is taken, then it is refused at once, and others are asked to wait', async () => {
+    const rereader = new SignTicketRereader({
+      reader: new TicketReader({ db: p.web.db, redis: p.web.redis, config: p.cfg }),
+      client: WebankClient.fromConfig(p.cfg),
+      redis: p.web.redis,
+      prefix: `${p.cfg.QUEUE_PREFIX}:${uid('rr')}`,
+      minGapSeconds: 60,
+      perIpLimit: 1,
+      perIpWindowSeconds: 600,
+    });
+    try {
+      // The first re-read reaches WeBank (our token may be dead by now after the other system's
+      // refresh above: 'failed' is a re-read asked all the same).
+      const asked = p.sim.requests({ path: '/api/oauth2/api_ticket' }).length;
+      expect(['same', 'new', 'failed']).toContain(await rereader.reread(p.appId, '198.51.100.20'));
+      expect(p.sim.requests({ path: '/api/oauth2/api_ticket' }).length - asked).toBe(1);
+      // Its allowance is spent: "try again" would only keep a forger's browser reloading for the
+      // rest of the gap.
+      expect(await rereader.reread(p.appId, '198.51.100.20')).toBe('limited');
+      // Another address may hold a redirect signed with a ticket rotated since: it waits.
+      expect(await rereader.reread(p.appId, '198.51.100.21')).toBe('busy');
+    } finally {
+      rereader.close();
+    }
+  }, 30_000);
 });

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../../platform/redis';
 import type { Config } from '../../platform/config';
 import { componentLogger, type Logger } from '../../platform/logger';
-import { rateLimitHit } from '../../platform/rate-limit';
+import { rateLimitHit, rateLimitSpent } from '../../platform/rate-limit';
 import { withLock } from '../../platform/redis-lock';
 import { WebankClient } from '../client';
 import { TicketReader } from './ticket-reader';
@@ -67,10 +67,15 @@ export class SignTicketRereader {
     // The app's slot first, then the address's allowance: an address is charged only for re-reads
     // it would really cause, not for requests that found the slot taken (everyone behind one NAT
     // would otherwise lose the allowance to a burst), and a spent address hands the slot back.
+    // An address that has already spent its allowance is refused before the slot is even looked
+    // at: while another request holds the slot, "ask again shortly" would keep a forger's page
+    // reloading for the whole gap, though its own re-reads already showed our ticket is WeBank's.
+    const ipKey = `${prefix}:ip:${appId}:${ip}`;
+    if (await rateLimitSpent(redis, ipKey, this.o.perIpLimit, this.o.perIpWindowSeconds)) return 'limited';
     const slotKey = `${prefix}:app:${appId}`;
     const slot = await redis.set(slotKey, ip, 'PX', Math.max(1, this.o.minGapSeconds * 1000), 'NX').catch(() => null);
     if (slot !== 'OK') return 'busy';
-    const own = await rateLimitHit(redis, `${prefix}:ip:${appId}:${ip}`, this.o.perIpLimit, this.o.perIpWindowSeconds);
+    const own = await rateLimitHit(redis, ipKey, this.o.perIpLimit, this.o.perIpWindowSeconds);
     if (!own.allowed) {
       await redis.del(slotKey).catch(() => undefined);
       return 'limited';
